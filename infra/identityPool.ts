@@ -1,0 +1,139 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { toJson } from "../policies/iam";
+import { cognitoTrustPolicy, type CognitoIdentityKind } from "../policies/trust";
+import type { PartitionFacts } from "./partition";
+
+export interface IdentityPoolArgs {
+  /** Pool name. Changing it replaces the pool, which the pool's protection refuses. */
+  identityPoolName: string;
+  /**
+   * Developer provider name (e.g. `login.wechat.myapp`): the `Logins` key our backend uses in
+   * `GetOpenIdTokenForDeveloperIdentity`. It can never change once set.
+   */
+  developerProviderName: string;
+  /** Partition facts: trust principal and condition-key prefix. */
+  partition: pulumi.Input<PartitionFacts>;
+  /**
+   * Allow guest (unauthenticated) identities, with their own role.
+   * @default false
+   */
+  allowGuests?: boolean;
+  /**
+   * Allow the basic (classic) flow: `AssumeRoleWithWebIdentity` with the Cognito token. Whether it
+   * gates the developer path is unverified (FIELD-NOTES), so it is set explicitly either way.
+   * @default false
+   */
+  allowClassicFlow?: boolean;
+  /**
+   * Maximum session of the authenticated role, in seconds (basic flow credentials).
+   * @default 3600
+   */
+  authenticatedRoleMaxSessionSeconds?: number;
+  /**
+   * Social identity providers (`SupportedLoginProviders`), provider domain to app id.
+   * @default {}
+   */
+  supportedLoginProviders?: Record<string, string>;
+  /**
+   * Cognito user pool providers (global partition only).
+   * @default []
+   */
+  cognitoIdentityProviders?: {
+    providerName: string;
+    clientId: string;
+    serverSideTokenCheck: boolean;
+  }[];
+  /**
+   * Tags for every resource.
+   * @default {}
+   */
+  tags?: Record<string, string>;
+}
+
+/**
+ * A Cognito identity pool with a developer provider, its authenticated role, an optional guest
+ * role, and the role attachment. The roles carry no permissions: app teams grant what their app
+ * needs, and the login API grants guests only the login route.
+ */
+export class IdentityPool extends pulumi.ComponentResource {
+  public readonly identityPoolId: pulumi.Output<string>;
+  public readonly identityPoolArn: pulumi.Output<string>;
+  public readonly authenticatedRole: aws.iam.Role;
+  public readonly guestRole: aws.iam.Role | undefined;
+
+  constructor(name: string, args: IdentityPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cognito-devauth:index:IdentityPool", name, {}, opts);
+    const tags = args.tags ?? {};
+
+    // The pool holds every identity: a replaced pool orphans all IdentityIds (new ids, lost
+    // links), so it is protected, and kept in the account even if someone unprotects and
+    // destroys the stack.
+    const pool = new aws.cognito.IdentityPool(
+      `${name}-pool`,
+      {
+        identityPoolName: args.identityPoolName,
+        developerProviderName: args.developerProviderName,
+        allowUnauthenticatedIdentities: args.allowGuests ?? false,
+        allowClassicFlow: args.allowClassicFlow ?? false,
+        supportedLoginProviders: args.supportedLoginProviders ?? {},
+        cognitoIdentityProviders: (args.cognitoIdentityProviders ?? []).map((p) => ({
+          providerName: p.providerName,
+          clientId: p.clientId,
+          serverSideTokenCheck: p.serverSideTokenCheck,
+        })),
+        tags,
+      },
+      { parent: this, protect: true, retainOnDelete: true },
+    );
+    this.identityPoolId = pool.id;
+    this.identityPoolArn = pool.arn;
+
+    const role = (kind: CognitoIdentityKind, suffix: string, maxSessionDuration?: number) =>
+      new aws.iam.Role(
+        `${name}-${suffix}`,
+        {
+          description: `Assumed by ${kind} identities of Cognito identity pool ${args.identityPoolName}`,
+          assumeRolePolicy: pulumi.all([pool.id, args.partition]).apply(([identityPoolId, p]) =>
+            toJson(
+              cognitoTrustPolicy({
+                identityPoolId,
+                kind,
+                principal: p.trustPrincipal,
+                conditionKeyPrefix: p.trustConditionKeyPrefix,
+              }),
+            ),
+          ),
+          maxSessionDuration,
+          tags,
+        },
+        { parent: this },
+      );
+
+    this.authenticatedRole = role(
+      "authenticated",
+      "authenticated",
+      Math.max(3600, args.authenticatedRoleMaxSessionSeconds ?? 3600),
+    );
+    this.guestRole = args.allowGuests ? role("unauthenticated", "guest") : undefined;
+
+    new aws.cognito.IdentityPoolRoleAttachment(
+      `${name}-roles`,
+      {
+        identityPoolId: pool.id,
+        roles: {
+          authenticated: this.authenticatedRole.arn,
+          ...(this.guestRole ? { unauthenticated: this.guestRole.arn } : {}),
+        },
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({
+      identityPoolId: this.identityPoolId,
+      identityPoolArn: this.identityPoolArn,
+      authenticatedRoleArn: this.authenticatedRole.arn,
+      guestRoleArn: this.guestRole?.arn,
+    });
+  }
+}

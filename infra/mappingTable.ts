@@ -1,0 +1,75 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Name of the global secondary index on `identityId`. */
+export const IDENTITY_INDEX = "byIdentityId";
+
+export interface MappingTableArgs {
+  /**
+   * Tags for the table.
+   * @default {}
+   */
+  tags?: Record<string, string>;
+}
+
+/**
+ * The DynamoDB table mapping WeChat users to Cognito IdentityIds: the hot-path copy of Cognito's
+ * own mapping, since `LookupDeveloperIdentity` is low-throughput and control-plane only.
+ *
+ * Key design (one item per user):
+ * - `pk` (partition key) = provider + subject, the same string the login function passes to
+ *   Cognito as the developer user identifier:
+ *   - `wechat-union#<unionid>`: keyed by unionid, shared by every app under one WeChat Open
+ *     Platform account, so mini-program, app and web users get one identity;
+ *   - `wechat-open#<appId>#<openid>`: keyed by openid, which is per app, so the app is part of it.
+ * - `identityId`: the Cognito IdentityId; the `byIdentityId` index (keys only) finds the user of
+ *   an identity, e.g. for account deletion.
+ * - `createdAt`, `lastLoginAt`, `appId`, `openid`, `unionid`: plain attributes.
+ */
+export class MappingTable extends pulumi.ComponentResource {
+  public readonly tableName: pulumi.Output<string>;
+  public readonly tableArn: pulumi.Output<string>;
+  /** ARN of the `byIdentityId` index. */
+  public readonly identityIndexArn: pulumi.Output<string>;
+
+  constructor(name: string, args: MappingTableArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cognito-devauth:index:MappingTable", name, {}, opts);
+
+    // Holds the user -> identity mapping: protected in Pulumi, deletion-protected in DynamoDB,
+    // point-in-time recovery for mistakes, and retained if the stack is ever destroyed.
+    const table = new aws.dynamodb.Table(
+      `${name}-table`,
+      {
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: "pk",
+        attributes: [
+          { name: "pk", type: "S" },
+          { name: "identityId", type: "S" },
+        ],
+        globalSecondaryIndexes: [
+          {
+            name: IDENTITY_INDEX,
+            keySchemas: [{ attributeName: "identityId", keyType: "HASH" }],
+            projectionType: "KEYS_ONLY",
+          },
+        ],
+        pointInTimeRecovery: { enabled: true },
+        deletionProtectionEnabled: true,
+        // KMS encryption with the AWS managed key (aws/dynamodb): key use is visible in CloudTrail.
+        serverSideEncryption: { enabled: true },
+        tags: args.tags ?? {},
+      },
+      { parent: this, protect: true, retainOnDelete: true },
+    );
+
+    this.tableName = table.name;
+    this.tableArn = table.arn;
+    this.identityIndexArn = pulumi.interpolate`${table.arn}/index/${IDENTITY_INDEX}`;
+
+    this.registerOutputs({
+      tableName: this.tableName,
+      tableArn: this.tableArn,
+      identityIndexArn: this.identityIndexArn,
+    });
+  }
+}

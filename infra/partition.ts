@@ -1,0 +1,142 @@
+/**
+ * The partition table: every fact that differs between global AWS and AWS China lives here, and
+ * every ARN, principal and Cognito key the stack builds comes from it. Pure data and functions (no
+ * Pulumi), so the table is tested on its own and shared by the program, the plan and the tests.
+ *
+ * Sources: ../shared/FIELD-NOTES.md ("The China partition", "Role trust policies").
+ */
+
+export type PartitionId = "aws" | "aws-cn";
+
+/** Facts of one partition that do not depend on the region. */
+export interface PartitionInfo {
+  readonly partition: PartitionId;
+  /** DNS suffix of service endpoints. */
+  readonly dnsSuffix: string;
+  /** Regions where Cognito identity pools exist; `undefined` means "every commercial region". */
+  readonly identityPoolRegions: readonly string[] | undefined;
+  /** Whether Cognito user pools exist in the partition (they do not in China). */
+  readonly userPools: boolean;
+  /** Social identity providers (Cognito `SupportedLoginProviders` keys) that do not work there. */
+  readonly unsupportedSocialProviders: readonly string[];
+  /**
+   * Whether API Gateway serves unauthenticated requests only for accounts with an ICP filing
+   * (China), so a public login route needs one while an IAM-authorized route does not.
+   */
+  readonly publicApiNeedsIcp: boolean;
+}
+
+/** Everything the stack needs to know about where it deploys: partition facts plus the region. */
+export interface PartitionFacts extends PartitionInfo {
+  readonly region: string;
+  /**
+   * Key of the Cognito OpenID token in the `Logins` map of `GetCredentialsForIdentity` (enhanced
+   * flow). Beijing uses a regional key (AWS China docs; the AWS Android SDK hard-codes the rule).
+   */
+  readonly cognitoLoginsKey: string;
+  /** Issuer (`iss`) of the OpenID tokens Cognito issues for this pool's region. */
+  readonly cognitoTokenIssuer: string;
+  /** Federated principal in role trust policies. */
+  readonly trustPrincipal: string;
+  /** Prefix of the `aud` / `amr` condition keys in role trust policies. */
+  readonly trustConditionKeyPrefix: string;
+}
+
+/** Per-stack override of the Cognito trust principal and condition-key prefix. */
+export interface TrustOverride {
+  readonly principal?: string | undefined;
+  readonly conditionKeyPrefix?: string | undefined;
+}
+
+export const PARTITIONS: Readonly<Record<PartitionId, PartitionInfo>> = {
+  aws: {
+    partition: "aws",
+    dnsSuffix: "amazonaws.com",
+    identityPoolRegions: undefined,
+    userPools: true,
+    unsupportedSocialProviders: [],
+    publicApiNeedsIcp: false,
+  },
+  "aws-cn": {
+    partition: "aws-cn",
+    dnsSuffix: "amazonaws.com.cn",
+    // Identity pools exist only in Beijing, not in Ningxia (cn-northwest-1).
+    identityPoolRegions: ["cn-north-1"],
+    userPools: false,
+    unsupportedSocialProviders: ["graph.facebook.com", "api.twitter.com"],
+    publicApiNeedsIcp: true,
+  },
+};
+
+/**
+ * The global-form trust principal. AWS China's English docs use it too; a Chinese-language page
+ * shows a regional form, and which one IAM accepts in cn-north-1 is unverified (FIELD-NOTES), so
+ * it is the default everywhere and each stack may override it (`cognitoTrustPrincipal`).
+ */
+export const GLOBAL_COGNITO_TRUST_PRINCIPAL = "cognito-identity.amazonaws.com";
+
+export function isPartitionId(value: string): value is PartitionId {
+  return Object.prototype.hasOwnProperty.call(PARTITIONS, value);
+}
+
+/**
+ * The partition a region belongs to, or `undefined` for a partition this project does not support
+ * (GovCloud, ISO). Used to validate config before any provider call is made.
+ */
+export function partitionOfRegion(region: string): PartitionId | undefined {
+  if (/^cn-[a-z]+-\d+$/.test(region)) return "aws-cn";
+  if (/^(us-gov|us-iso[a-z]*|eu-isoe)-/.test(region)) return undefined;
+  if (/^[a-z]{2}-[a-z]+-\d+$/.test(region)) return "aws";
+  return undefined;
+}
+
+/**
+ * Builds the facts for a partition (as `aws.getPartition()` reports it) and region.
+ * Throws when the provider's partition and the region disagree, which means the provider is
+ * configured for another region than the stack's `aws:region`.
+ */
+export function partitionFacts(
+  partition: string,
+  region: string,
+  trust: TrustOverride = {},
+): PartitionFacts {
+  if (!isPartitionId(partition)) {
+    throw new Error(
+      `The AWS provider reports partition '${partition}', which this project does not support ` +
+        `(supported: ${Object.keys(PARTITIONS).join(", ")}).`,
+    );
+  }
+  const expected = partitionOfRegion(region);
+  if (expected !== partition) {
+    throw new Error(
+      `The AWS provider reports partition '${partition}' but aws:region is '${region}' ` +
+        `(partition '${expected ?? "unsupported"}'). Check the provider's region configuration.`,
+    );
+  }
+  const info = PARTITIONS[partition];
+  // Global partition: one logins key for every region. China: the regional endpoint name.
+  const cognitoLoginsKey =
+    partition === "aws-cn"
+      ? `cognito-identity.${region}.${info.dnsSuffix}`
+      : GLOBAL_COGNITO_TRUST_PRINCIPAL;
+  const trustPrincipal = trust.principal ?? GLOBAL_COGNITO_TRUST_PRINCIPAL;
+  return {
+    ...info,
+    region,
+    cognitoLoginsKey,
+    cognitoTokenIssuer: `https://${cognitoLoginsKey}`,
+    trustPrincipal,
+    trustConditionKeyPrefix: trust.conditionKeyPrefix ?? trustPrincipal,
+  };
+}
+
+/** `arn:<partition>:<service>:<region>:<account>:<resource>`, the only place ARNs are spelled. */
+export function arn(
+  facts: Pick<PartitionFacts, "partition">,
+  service: string,
+  region: string,
+  account: string,
+  resource: string,
+): string {
+  return `arn:${facts.partition}:${service}:${region}:${account}:${resource}`;
+}

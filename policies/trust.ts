@@ -1,0 +1,49 @@
+import type { PolicyDocument } from "./iam";
+
+/** Which identities of the pool a role admits. */
+export type CognitoIdentityKind = "authenticated" | "unauthenticated";
+
+export interface CognitoTrustPolicyArgs {
+  /** The identity pool whose identities may assume the role, e.g. `us-east-1:<uuid>`. */
+  identityPoolId: string;
+  /** Which identities: signed-in (`authenticated`) or guests (`unauthenticated`). */
+  kind: CognitoIdentityKind;
+  /** Federated principal, from the partition table (`cognito-identity.amazonaws.com`). */
+  principal: string;
+  /** Prefix of the `aud` / `amr` condition keys, from the partition table. */
+  conditionKeyPrefix: string;
+}
+
+const POOL_ID =
+  /^[a-z]{2}(-[a-z]+)+-\d+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Trust policy of a role assumed by this pool's identities through
+ * `sts:AssumeRoleWithWebIdentity` (both flows: Cognito calls it for the enhanced flow).
+ *
+ * - `aud` pins the pool: without it, identities of any pool in any account could assume the role.
+ * - `amr` pins the kind: without it, guests could assume the authenticated role.
+ *
+ * Shape as in the Cognito developer guide ("Role trust and permissions") and CDK's IdentityPool.
+ */
+export function cognitoTrustPolicy(args: CognitoTrustPolicyArgs): PolicyDocument {
+  if (!POOL_ID.test(args.identityPoolId)) {
+    // A wildcard or empty pool id would silently admit other pools.
+    throw new Error(`Not a concrete identity pool id: '${args.identityPoolId}'.`);
+  }
+  const prefix = args.conditionKeyPrefix;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: args.principal },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: { [`${prefix}:aud`]: args.identityPoolId },
+          "ForAnyValue:StringLike": { [`${prefix}:amr`]: args.kind },
+        },
+      },
+    ],
+  };
+}

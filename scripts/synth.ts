@@ -1,0 +1,271 @@
+/**
+ * Offline synthesis: runs the real Pulumi program (infra/index.ts) for one stack, with its real
+ * stack file, under the Pulumi SDK's mock runtime, and records every resource registration with
+ * its inputs, computed state and options (protect, retainOnDelete, parent). Used by the offline
+ * plan and by the tests, so both see exactly what `pulumi up` would be asked to create.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { readFileSync, existsSync, readdirSync } from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { SECRET_CONFIG } from "../infra/config";
+import { partitionOfRegion, type PartitionId } from "../infra/partition";
+import { accountIdFor, createMocks } from "./mocks";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+/** Shown instead of a secret value in plans and records. */
+export const REDACTED = "[secret]";
+
+export interface PlanResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** URN of the parent resource, if any. */
+  parent: string | undefined;
+  /** False for component resources. */
+  custom: boolean;
+  protect: boolean;
+  retainOnDelete: boolean;
+  /** What the program passed, secrets replaced by `[secret]`. */
+  inputs: Record<string, unknown>;
+  /** Inputs plus computed values (ARNs, ids) as the mocks answered, secrets redacted. */
+  state: Record<string, unknown>;
+}
+
+/** A secret that was not available offline and was planned with a marked placeholder. */
+export interface SecretPlaceholder {
+  key: string;
+  reason: "not set" | "encrypted";
+  command: string;
+}
+
+export interface Synthesis {
+  project: string;
+  stack: string;
+  region: string;
+  partition: PartitionId;
+  accountId: string;
+  resources: PlanResource[];
+  outputs: Record<string, unknown>;
+  placeholders: SecretPlaceholder[];
+  unknownCalls: string[];
+  unknownTypes: string[];
+}
+
+/** A stack that cannot be planned: the message is one line naming the fix. */
+export class StackError extends Error {
+  override name = "StackError";
+}
+
+export interface StackConfigFiles {
+  project: string;
+  stack: string;
+  /** Full keys (`ns:key`) to the strings Pulumi hands a program (objects as JSON). */
+  config: Record<string, string>;
+  secretKeys: string[];
+  placeholders: SecretPlaceholder[];
+}
+
+export function knownStacks(root = ROOT): string[] {
+  return readdirSync(root)
+    .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the CLI would hand them to the program:
+ * project defaults first, stack values over them, objects as JSON. Encrypted values cannot be
+ * decrypted offline; secrets that are missing or encrypted get a marked placeholder.
+ */
+export function loadStackConfig(
+  stack: string,
+  overrides: Record<string, string | undefined> = {},
+  root = ROOT,
+): StackConfigFiles {
+  const projectFile = parseYaml(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as unknown;
+  if (!isRecord(projectFile) || typeof projectFile.name !== "string") {
+    throw new StackError("Pulumi.yaml has no project name.");
+  }
+  const project = projectFile.name;
+  const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!/^[\w.-]+$/.test(stack) || !existsSync(stackPath)) {
+    throw new StackError(
+      `Unknown stack '${stack}': there is no Pulumi.${stack}.yaml. ` +
+        `Known stacks: ${knownStacks(root).join(", ")}. Fix: --stack <one of them>, or create ` +
+        `the stack with \`pulumi stack init ${stack}\` and set its config.`,
+    );
+  }
+
+  const config: Record<string, string> = {};
+  const encrypted = new Set<string>();
+  const fullKey = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
+
+  if (isRecord(projectFile.config)) {
+    for (const [key, decl] of Object.entries(projectFile.config)) {
+      if (isRecord(decl) && decl.default !== undefined) config[fullKey(key)] = String(decl.default);
+    }
+  }
+
+  const stackFile = parseYaml(readFileSync(stackPath, "utf8")) as unknown;
+  const stackConfig = isRecord(stackFile) && isRecord(stackFile.config) ? stackFile.config : {};
+  for (const [key, value] of Object.entries(stackConfig)) {
+    // `{ secure: ... }` leaves are ciphertext only the CLI can decrypt: drop them (recorded).
+    const strip = (v: unknown, at: string): unknown => {
+      if (isRecord(v) && typeof v.secure === "string" && Object.keys(v).length === 1) {
+        encrypted.add(at);
+        return undefined;
+      }
+      if (isRecord(v)) {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x, `${at}.${k}`)]));
+      }
+      return Array.isArray(v) ? v.map((x, i) => strip(x, `${at}[${i}]`)) : v;
+    };
+    const plain = strip(value, fullKey(key));
+    if (plain === undefined) continue;
+    config[fullKey(key)] = typeof plain === "object" ? JSON.stringify(plain) : String(plain);
+  }
+
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete config[fullKey(key)];
+    else config[fullKey(key)] = value;
+  }
+
+  const placeholders: SecretPlaceholder[] = [];
+  const secretKeys: string[] = [];
+  for (const secret of SECRET_CONFIG) {
+    const key = fullKey(secret.key);
+    secretKeys.push(key);
+    let obj: Record<string, unknown> = {};
+    try {
+      const parsed = JSON.parse(config[key] ?? "{}") as unknown;
+      if (isRecord(parsed)) obj = parsed;
+    } catch {
+      continue; // Not an object: the program's config validation names the problem.
+    }
+    if (obj[secret.path] !== undefined) continue;
+    const dotted = `${secret.key}.${secret.path}`;
+    placeholders.push({
+      key: `${project}:${dotted}`,
+      reason: encrypted.has(`${key}.${secret.path}`) ? "encrypted" : "not set",
+      command: `pulumi config set --path --secret ${dotted} <${secret.what}> --stack ${stack}`,
+    });
+    obj[secret.path] = `PLACEHOLDER-${secret.path}-offline-plan-only`;
+    config[key] = JSON.stringify(obj);
+  }
+
+  return { project, stack, config, secretKeys, placeholders };
+}
+
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces serialized secrets with `[secret]`, recursively. */
+function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (isRecord(value)) {
+    if (value[SIG] === SECRET_SIG) return REDACTED;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+  }
+  return value;
+}
+
+interface StructLike {
+  toJavaScript(): Record<string, unknown>;
+}
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getObject(): StructLike | undefined;
+}
+interface RegisterResponse {
+  getUrn(): string;
+  getObject(): StructLike | undefined;
+}
+type Callback = (err: Error | null, resp?: RegisterResponse) => void;
+interface MonitorLike {
+  registerResource(req: RegisterRequest, cb: Callback): void;
+}
+
+async function resolveOutput(value: unknown): Promise<unknown> {
+  if (!pulumi.Output.isInstance(value)) return value;
+  const output = value as pulumi.Output<unknown>;
+  if (await pulumi.isSecret(output)) return REDACTED;
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/**
+ * Runs the program for `stack` under mocks. `overrides` replace stack-file values (full or
+ * project-relative keys; `undefined` removes a key), which is how tests try bad configs.
+ */
+export async function synthesize(
+  stack: string,
+  overrides: Record<string, string | undefined> = {},
+): Promise<Synthesis> {
+  const files = loadStackConfig(stack, overrides);
+  const region = files.config["aws:region"] ?? "";
+  const partition = partitionOfRegion(region) ?? "aws";
+  const accountId = accountIdFor(partition);
+  const mocks = createMocks({ stack, partition, region, accountId });
+
+  // Each synthesis gets a fresh Pulumi runtime store (the SDK keeps it on the global object), so
+  // both stacks can be synthesized in one process.
+  delete (globalThis as { globalStore?: unknown }).globalStore;
+  await pulumi.runtime.setMocks(mocks, files.project, stack, false);
+  pulumi.runtime.setAllConfig(files.config, files.secretKeys);
+
+  const resources: PlanResource[] = [];
+  const monitor = settings.getMonitor() as unknown as MonitorLike;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    register(req, (err, resp) => {
+      if (!err && resp) {
+        const inputs = redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        const state = redact(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        resources.push({
+          urn: resp.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent() || undefined,
+          custom: req.getCustom(),
+          protect: req.getProtect() ?? false,
+          retainOnDelete: req.getRetainondelete() ?? false,
+          inputs,
+          state: { ...inputs, ...state },
+        });
+      }
+      cb(err, resp);
+    });
+
+  // Imported here, after the mocks are set, as Pulumi's unit-testing guide requires.
+  const { default: program } = (await import("../infra/index")) as {
+    default: () => Promise<Record<string, unknown>>;
+  };
+  const exported = await program();
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(exported)) outputs[key] = await resolveOutput(value);
+  // waitForRPCs is internal (absent from the .d.ts); the SDK awaits it before a program exits.
+  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+  return {
+    project: files.project,
+    stack,
+    region,
+    partition,
+    accountId,
+    resources,
+    outputs,
+    placeholders: files.placeholders,
+    unknownCalls: [...mocks.unknownCalls],
+    unknownTypes: [...mocks.unknownTypes],
+  };
+}
