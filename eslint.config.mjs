@@ -11,12 +11,16 @@ export default tseslint.config(
     rules: {
       // `any` needs a reason in a comment: disable the rule on that line with an explanation.
       "@typescript-eslint/no-explicit-any": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
       "no-restricted-syntax": [
         "error",
         {
           selector: "Literal[value=/arn:aws:/]",
-          message: "Build ARNs from the partition table (infra/partition.ts), never a literal arn:aws:.",
+          message:
+            "Build ARNs from the partition table (infra/partition.ts), never a literal arn:aws:.",
         },
         {
           selector: "MemberExpression[object.property.name='iam'][property.name='ManagedPolicy']",
@@ -31,7 +35,10 @@ export default tseslint.config(
   },
   {
     files: ["**/*.js", "**/*.cjs"],
-    languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } },
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { module: "writable", require: "readonly" },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   prettier,

@@ -35,7 +35,9 @@ export function createMocks(target: MockTarget): RecordingMocks {
   const unknownTypes: string[] = [];
 
   const digest = (...parts: string[]) =>
-    createHash("sha256").update([stack, ...parts].join("\0")).digest("hex");
+    createHash("sha256")
+      .update([stack, ...parts].join("\0"))
+      .digest("hex");
   const uuid = (...parts: string[]) => {
     const h = digest(...parts);
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;

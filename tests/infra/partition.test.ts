@@ -1,0 +1,79 @@
+import { PARTITIONS, arn, partitionFacts, partitionOfRegion } from "../../infra/partition";
+
+describe("partition table", () => {
+  it.each([
+    ["us-east-1", "aws"],
+    ["ap-southeast-1", "aws"],
+    ["cn-north-1", "aws-cn"],
+    ["cn-northwest-1", "aws-cn"],
+  ])("puts %s in partition %s", (region, partition) => {
+    expect(partitionOfRegion(region)).toBe(partition);
+  });
+
+  it.each(["us-gov-west-1", "us-isob-east-1", "mars-1", ""])(
+    "does not support region '%s'",
+    (region) => {
+      expect(partitionOfRegion(region)).toBeUndefined();
+    },
+  );
+
+  it("gives the global form of every Cognito fact in the global partition", () => {
+    expect(partitionFacts("aws", "eu-west-1")).toEqual({
+      ...PARTITIONS.aws,
+      region: "eu-west-1",
+      cognitoLoginsKey: "cognito-identity.amazonaws.com",
+      cognitoTokenIssuer: "https://cognito-identity.amazonaws.com",
+      trustPrincipal: "cognito-identity.amazonaws.com",
+      trustConditionKeyPrefix: "cognito-identity.amazonaws.com",
+    });
+  });
+
+  it("uses the Beijing logins key and issuer in AWS China, with the global trust form by default", () => {
+    const facts = partitionFacts("aws-cn", "cn-north-1");
+    expect(facts.dnsSuffix).toBe("amazonaws.com.cn");
+    expect(facts.cognitoLoginsKey).toBe("cognito-identity.cn-north-1.amazonaws.com.cn");
+    expect(facts.cognitoTokenIssuer).toBe("https://cognito-identity.cn-north-1.amazonaws.com.cn");
+    expect(facts.trustPrincipal).toBe("cognito-identity.amazonaws.com");
+    expect(facts.trustConditionKeyPrefix).toBe("cognito-identity.amazonaws.com");
+  });
+
+  it("records what AWS China lacks: user pools, Facebook and Twitter, pools outside Beijing", () => {
+    expect(PARTITIONS["aws-cn"].userPools).toBe(false);
+    expect(PARTITIONS["aws-cn"].unsupportedSocialProviders).toEqual([
+      "graph.facebook.com",
+      "api.twitter.com",
+    ]);
+    expect(PARTITIONS["aws-cn"].identityPoolRegions).toEqual(["cn-north-1"]);
+    expect(PARTITIONS["aws-cn"].publicApiNeedsIcp).toBe(true);
+    expect(PARTITIONS.aws.publicApiNeedsIcp).toBe(false);
+  });
+
+  it("takes a per-stack trust principal and derives the key prefix from it", () => {
+    const facts = partitionFacts("aws-cn", "cn-north-1", {
+      principal: "cognito-identity.cn-north-1.amazonaws.com.cn",
+    });
+    expect(facts.trustPrincipal).toBe("cognito-identity.cn-north-1.amazonaws.com.cn");
+    expect(facts.trustConditionKeyPrefix).toBe("cognito-identity.cn-north-1.amazonaws.com.cn");
+    const both = partitionFacts("aws-cn", "cn-north-1", {
+      principal: "cognito-identity.cn-north-1.amazonaws.com.cn",
+      conditionKeyPrefix: "cognito-identity.amazonaws.com.cn",
+    });
+    expect(both.trustConditionKeyPrefix).toBe("cognito-identity.amazonaws.com.cn");
+  });
+
+  it("rejects a provider partition that disagrees with the region", () => {
+    expect(() => partitionFacts("aws", "cn-north-1")).toThrow(
+      /reports partition 'aws' but aws:region is 'cn-north-1'/,
+    );
+  });
+
+  it("rejects a partition the project does not support", () => {
+    expect(() => partitionFacts("aws-us-gov", "us-gov-west-1")).toThrow(/does not support/);
+  });
+
+  it.each(["aws", "aws-cn"] as const)("spells ARNs with the %s partition", (partition) => {
+    expect(arn({ partition }, "dynamodb", "r", "111122223333", "table/t")).toBe(
+      ["arn", partition, "dynamodb", "r", "111122223333", "table/t"].join(":"),
+    );
+  });
+});

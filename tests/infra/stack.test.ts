@@ -1,0 +1,221 @@
+import { synthesize } from "../../scripts/synth";
+import { STACKS, committed, one, ofType, strings } from "../support/stacks";
+
+const POOL = "aws:cognito/identityPool:IdentityPool";
+const ROLE = "aws:iam/role:Role";
+const TABLE = "aws:dynamodb/table:Table";
+
+function trustPolicy(prefix: string, poolId: string, amr: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: "cognito-identity.amazonaws.com" },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: { [`${prefix}:aud`]: poolId },
+          "ForAnyValue:StringLike": { [`${prefix}:amr`]: amr },
+        },
+      },
+    ],
+  };
+}
+
+describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
+  it("answers every provider call and resource type with a realistic mock", async () => {
+    const synth = await committed(stack);
+    expect(synth.unknownCalls).toEqual([]);
+    expect(synth.unknownTypes).toEqual([]);
+  });
+
+  it("creates one identity pool with the developer provider and the configured guest access", async () => {
+    const synth = await committed(stack);
+    const [pool, ...more] = ofType(synth, POOL);
+    expect(more).toHaveLength(0);
+    expect(pool?.inputs).toMatchObject({
+      developerProviderName: "login.wechat.myapp",
+      allowUnauthenticatedIdentities: stack === "cn-north-1",
+      // Enhanced flow in both committed stacks: the classic flow stays off.
+      allowClassicFlow: false,
+    });
+    expect(pool?.state.arn).toBe(
+      `arn:${partition}:cognito-identity:${region}:${synth.accountId}:identitypool/${String(synth.outputs.identityPoolId)}`,
+    );
+  });
+
+  it("trusts only this pool's authenticated identities in the authenticated role", async () => {
+    const synth = await committed(stack);
+    const role = one(synth, ROLE, "identity-authenticated");
+    expect(JSON.parse(String(role.inputs.assumeRolePolicy))).toEqual(
+      trustPolicy(
+        "cognito-identity.amazonaws.com",
+        String(synth.outputs.identityPoolId),
+        "authenticated",
+      ),
+    );
+  });
+
+  it("protects the pool and the table from replacement and deletion", async () => {
+    const synth = await committed(stack);
+    for (const type of [POOL, TABLE]) {
+      const [resource] = ofType(synth, type);
+      expect({ type, protect: resource?.protect, retain: resource?.retainOnDelete }).toEqual({
+        type,
+        protect: true,
+        retain: true,
+      });
+    }
+  });
+
+  it("keeps the mapping table on demand, recoverable, deletion-protected, encrypted and indexed by identity", async () => {
+    const synth = await committed(stack);
+    const [table] = ofType(synth, TABLE);
+    expect(table?.inputs).toMatchObject({
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "pk",
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+      serverSideEncryption: { enabled: true },
+      globalSecondaryIndexes: [
+        {
+          name: "byIdentityId",
+          keySchemas: [{ attributeName: "identityId", keyType: "HASH" }],
+          projectionType: "KEYS_ONLY",
+        },
+      ],
+    });
+  });
+
+  it("spells every ARN with the stack's partition", async () => {
+    const synth = await committed(stack);
+    const arns = [
+      ...strings(synth.resources.map((r) => r.state)),
+      ...strings(synth.outputs),
+    ].filter((s) => s.startsWith("arn:"));
+    expect(arns.length).toBeGreaterThan(3);
+    for (const value of arns) expect(value).toMatch(new RegExp(`^arn:${partition}:`));
+  });
+
+  it("outputs what an app config needs", async () => {
+    const synth = await committed(stack);
+    const guestRole = ofType(synth, ROLE).find((r) => r.name === "identity-guest");
+    expect(synth.outputs).toEqual({
+      identityPoolId: expect.stringMatching(new RegExp(`^${region}:[0-9a-f-]{36}$`)),
+      region,
+      partition,
+      loginsKey:
+        partition === "aws-cn"
+          ? "cognito-identity.cn-north-1.amazonaws.com.cn"
+          : "cognito-identity.amazonaws.com",
+      developerProviderName: "login.wechat.myapp",
+      authenticatedRoleArn: one(synth, ROLE, "identity-authenticated").state.arn,
+      ...(guestRole ? { guestRoleArn: guestRole.state.arn } : {}),
+      tableName: ofType(synth, TABLE)[0]?.state.name,
+    });
+  });
+
+  it("plans an unset AppSecret with a marked placeholder and names the command to set it", async () => {
+    const synth = await committed(stack);
+    expect(synth.placeholders).toEqual([
+      {
+        key: "cognito-devauth:wechat.appSecret",
+        reason: "not set",
+        command: `pulumi config set --path --secret wechat.appSecret <the WeChat mini-program AppSecret> --stack ${stack}`,
+      },
+    ]);
+  });
+});
+
+describe("guest access", () => {
+  it("creates no guest role and no guest output when guests are off (dev)", async () => {
+    const synth = await committed("dev");
+    expect(ofType(synth, ROLE).map((r) => r.name)).toEqual(["identity-authenticated"]);
+    expect(synth.outputs).not.toHaveProperty("guestRoleArn");
+    const attachment = ofType(
+      synth,
+      "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment",
+    )[0];
+    expect(Object.keys(attachment?.inputs.roles as object)).toEqual(["authenticated"]);
+  });
+
+  it("gives guests their own role that trusts only unauthenticated identities (cn-north-1)", async () => {
+    const synth = await committed("cn-north-1");
+    const guest = one(synth, ROLE, "identity-guest");
+    expect(JSON.parse(String(guest.inputs.assumeRolePolicy))).toEqual(
+      trustPolicy(
+        "cognito-identity.amazonaws.com",
+        String(synth.outputs.identityPoolId),
+        "unauthenticated",
+      ),
+    );
+    expect(synth.outputs.guestRoleArn).toBe(guest.state.arn);
+    const attachment = ofType(
+      synth,
+      "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment",
+    )[0];
+    expect(attachment?.inputs.roles).toEqual({
+      authenticated: one(synth, ROLE, "identity-authenticated").state.arn,
+      unauthenticated: guest.state.arn,
+    });
+  });
+});
+
+describe("per-stack settings", () => {
+  it("turns the classic flow on and lengthens the role session for the basic flow", async () => {
+    const synth = await synthesize("dev", {
+      loginFlow: "basic",
+      credentialsDurationSeconds: "7200",
+    });
+    expect(ofType(synth, POOL)[0]?.inputs.allowClassicFlow).toBe(true);
+    expect(one(synth, ROLE, "identity-authenticated").inputs.maxSessionDuration).toBe(7200);
+  });
+
+  it("uses an overridden trust principal and key prefix in aws-cn", async () => {
+    const synth = await synthesize("cn-north-1", {
+      cognitoTrustPrincipal: "cognito-identity.cn-north-1.amazonaws.com.cn",
+      cognitoTrustConditionKeyPrefix: "cognito-identity.amazonaws.com.cn",
+    });
+    const policy = JSON.parse(
+      String(one(synth, ROLE, "identity-authenticated").inputs.assumeRolePolicy),
+    );
+    expect(policy.Statement[0].Principal).toEqual({
+      Federated: "cognito-identity.cn-north-1.amazonaws.com.cn",
+    });
+    expect(Object.keys(policy.Statement[0].Condition.StringEquals)).toEqual([
+      "cognito-identity.amazonaws.com.cn:aud",
+    ]);
+  });
+});
+
+describe("config errors fail the program before any resource", () => {
+  it.each([
+    [
+      "cn-north-1",
+      { "aws:region": "cn-northwest-1" },
+      /Cognito identity pools are not available in cn-northwest-1/,
+    ],
+    [
+      "cn-north-1",
+      {
+        cognitoIdentityProviders: JSON.stringify([
+          { providerName: "cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_x", clientId: "c" },
+        ]),
+      },
+      /Cognito user pools do not exist in aws-cn/,
+    ],
+    [
+      "cn-north-1",
+      { supportedLoginProviders: JSON.stringify({ "graph.facebook.com": "123" }) },
+      /graph\.facebook\.com is not supported by Cognito in aws-cn/,
+    ],
+    ["dev", { tokenDurationSeconds: "90000" }, /tokenDurationSeconds: .*1 to 86400/],
+    [
+      "dev",
+      { developerProviderName: "login wechat" },
+      /developerProviderName: 'login wechat' is not valid/,
+    ],
+  ])("%s with %j", async (stack, overrides, message) => {
+    await expect(synthesize(stack, overrides)).rejects.toThrow(message);
+  });
+});

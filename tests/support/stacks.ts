@@ -1,0 +1,48 @@
+import type { PartitionId } from "../../infra/partition";
+import { synthesize, type PlanResource, type Synthesis } from "../../scripts/synth";
+
+/** The committed stacks and what each must deploy to. Every infra test runs over both. */
+export const STACKS: { stack: string; partition: PartitionId; region: string }[] = [
+  { stack: "dev", partition: "aws", region: "us-east-1" },
+  { stack: "cn-north-1", partition: "aws-cn", region: "cn-north-1" },
+];
+
+const cache = new Map<string, Promise<Synthesis>>();
+
+/** The stack as committed (synthesized once per test file; synthesis resets Pulumi's runtime). */
+export function committed(stack: string): Promise<Synthesis> {
+  let result = cache.get(stack);
+  if (!result) {
+    // Serialize syntheses: each one resets the SDK's global runtime store.
+    const previous = Promise.all([...cache.values()].map((p) => p.catch(() => undefined)));
+    result = previous.then(() => synthesize(stack));
+    cache.set(stack, result);
+  }
+  return result;
+}
+
+export function ofType(synth: Synthesis, type: string): PlanResource[] {
+  return synth.resources.filter((r) => r.type === type);
+}
+
+export function one(synth: Synthesis, type: string, name: string): PlanResource {
+  const found = synth.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`${synth.stack}: no ${type} named ${name}`);
+  return found;
+}
+
+/** Every string anywhere in a value, JSON documents included (they are strings too). */
+export function strings(value: unknown): string[] {
+  if (typeof value === "string") {
+    try {
+      const parsed = JSON.parse(value) as unknown;
+      if (typeof parsed === "object" && parsed !== null) return [value, ...strings(parsed)];
+    } catch {
+      // Not JSON: a plain string.
+    }
+    return [value];
+  }
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(strings);
+  return [];
+}
