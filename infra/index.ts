@@ -7,6 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, PROJECT } from "./config";
 import { IdentityPool } from "./identityPool";
+import { LoginApi } from "./loginApi";
 import { MappingTable } from "./mappingTable";
 import { partitionFacts } from "./partition";
 
@@ -33,6 +34,33 @@ async function main() {
 
   const users = new MappingTable("user-map", { tags });
 
+  const login = new LoginApi("wechat-login", {
+    partition,
+    // Physical name so its log group can be created first; unique per stack (Lambda: 64 chars).
+    functionName: `${PROJECT}-${pulumi.getStack()}-login`.replace(/[^\w-]/g, "-").slice(0, 64),
+    flow: cfg.loginFlow,
+    identityPoolId: identity.identityPoolId,
+    identityPoolArn: identity.identityPoolArn,
+    developerProviderName: cfg.developerProviderName,
+    tokenDurationSeconds: cfg.tokenDurationSeconds,
+    userKey: cfg.userKey,
+    tableName: users.tableName,
+    tableArn: users.tableArn,
+    wechatAppId: cfg.wechat.appId,
+    wechatAppSecret: pulumi.secret(cfg.wechat.appSecret.reveal()),
+    auth: cfg.login.auth,
+    guestRole: identity.guestRole,
+    authenticatedRoleArn: identity.authenticatedRole.arn,
+    credentialsDurationSeconds: cfg.credentialsDurationSeconds,
+    icpFilingNumber: cfg.login.icpFilingNumber,
+    rateLimit: cfg.login.rateLimit,
+    burstLimit: cfg.login.burstLimit,
+    memoryMb: cfg.login.memoryMb,
+    timeoutSeconds: cfg.login.timeoutSeconds,
+    logRetentionDays: cfg.login.logRetentionDays,
+    tags,
+  });
+
   return {
     identityPoolId: identity.identityPoolId,
     region: cfg.region,
@@ -42,6 +70,9 @@ async function main() {
     authenticatedRoleArn: identity.authenticatedRole.arn,
     ...(identity.guestRole ? { guestRoleArn: identity.guestRole.arn } : {}),
     tableName: users.tableName,
+    loginUrl: login.loginUrl,
+    loginFlow: cfg.loginFlow,
+    loginAuth: cfg.login.auth,
   };
 }
 

@@ -24,6 +24,11 @@ export interface PartitionInfo {
    * (China), so a public login route needs one while an IAM-authorized route does not.
    */
   readonly publicApiNeedsIcp: boolean;
+  /**
+   * DNS suffix of service principals (`lambda.<suffix>`). China uses the global ones
+   * (`lambda.amazonaws.com`, `apigateway.amazonaws.com`), not `amazonaws.com.cn`.
+   */
+  readonly servicePrincipalSuffix: string;
 }
 
 /** Everything the stack needs to know about where it deploys: partition facts plus the region. */
@@ -56,6 +61,7 @@ export const PARTITIONS: Readonly<Record<PartitionId, PartitionInfo>> = {
     userPools: true,
     unsupportedSocialProviders: [],
     publicApiNeedsIcp: false,
+    servicePrincipalSuffix: "amazonaws.com",
   },
   "aws-cn": {
     partition: "aws-cn",
@@ -65,6 +71,7 @@ export const PARTITIONS: Readonly<Record<PartitionId, PartitionInfo>> = {
     userPools: false,
     unsupportedSocialProviders: ["graph.facebook.com", "api.twitter.com"],
     publicApiNeedsIcp: true,
+    servicePrincipalSuffix: "amazonaws.com",
   },
 };
 
@@ -139,4 +146,12 @@ export function arn(
   resource: string,
 ): string {
   return `arn:${facts.partition}:${service}:${region}:${account}:${resource}`;
+}
+
+/** The service principal of an AWS service in a partition, e.g. `lambda.amazonaws.com`. */
+export function servicePrincipal(
+  facts: Pick<PartitionInfo, "servicePrincipalSuffix">,
+  service: string,
+): string {
+  return `${service}.${facts.servicePrincipalSuffix}`;
 }

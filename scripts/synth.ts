@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import { createHash } from "node:crypto";
 import { readFileSync, existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -162,15 +163,36 @@ export function loadStackConfig(
   return { project, stack, config, secretKeys, placeholders };
 }
 
+// Signatures of Pulumi's serialized secrets and assets (@pulumi/pulumi/runtime/rpc).
 const SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 
-/** Replaces serialized secrets with `[secret]`, recursively. */
+/** A code asset as the plan shows it: its size and digest, not its text. */
+export interface AssetSummary {
+  asset: "text";
+  bytes: number;
+  sha256: string;
+}
+
+/** Replaces serialized secrets with `[secret]` and text assets with a summary, recursively. */
 function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (isRecord(value)) {
     if (value[SIG] === SECRET_SIG) return REDACTED;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+    if (value[SIG] === ASSET_SIG && typeof value.text === "string") {
+      const summary: AssetSummary = {
+        asset: "text",
+        bytes: Buffer.byteLength(value.text),
+        sha256: createHash("sha256").update(value.text).digest("hex"),
+      };
+      return summary;
+    }
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== SIG && k !== "__pulumiArchive" && k !== "__pulumiAsset")
+        .map(([k, v]) => [k, redact(v)]),
+    );
   }
   return value;
 }

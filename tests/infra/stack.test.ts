@@ -112,6 +112,13 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
       authenticatedRoleArn: one(synth, ROLE, "identity-authenticated").state.arn,
       ...(guestRole ? { guestRoleArn: guestRole.state.arn } : {}),
       tableName: ofType(synth, TABLE)[0]?.state.name,
+      loginUrl: expect.stringMatching(
+        new RegExp(
+          `^https://[a-z0-9]{10}\\.execute-api\\.${region}\\.${partition === "aws-cn" ? "amazonaws\\.com\\.cn" : "amazonaws\\.com"}/login/wechat$`,
+        ),
+      ),
+      loginFlow: "enhanced",
+      loginAuth: partition === "aws-cn" ? "iam" : "none",
     });
   });
 
@@ -130,7 +137,7 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
 describe("guest access", () => {
   it("creates no guest role and no guest output when guests are off (dev)", async () => {
     const synth = await committed("dev");
-    expect(ofType(synth, ROLE).map((r) => r.name)).toEqual(["identity-authenticated"]);
+    expect(ofType(synth, ROLE).map((r) => r.name)).not.toContain("identity-guest");
     expect(synth.outputs).not.toHaveProperty("guestRoleArn");
     const attachment = ofType(
       synth,

@@ -1,0 +1,322 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { buildLoginBundle, type LoginBundle } from "../functions/build";
+import { toJson } from "../policies/iam";
+import { invokeRoutePolicy, loginFunctionPolicy, serviceTrustPolicy } from "../policies/login";
+import type { LoginAuth, LoginFlow, UserKey } from "./config";
+import { servicePrincipal, type PartitionFacts } from "./partition";
+
+/** The route the login function serves. */
+export const LOGIN_ROUTE = { method: "POST", path: "/login/wechat" } as const;
+
+/** Lambda runtime of the login function (nodejs20.x creation is blocked since 2026-08-31). */
+export const LOGIN_RUNTIME = "nodejs22.x";
+
+export interface LoginApiArgs {
+  /** Partition facts: service principals, logins key. */
+  partition: pulumi.Input<PartitionFacts>;
+  /** Physical name of the function, unique per stack and account (max 64 characters). */
+  functionName: string;
+  /** `enhanced` returns an OpenID token; `basic` also exchanges it for STS credentials. */
+  flow: LoginFlow;
+  identityPoolId: pulumi.Input<string>;
+  identityPoolArn: pulumi.Input<string>;
+  developerProviderName: string;
+  /** Lifetime of the OpenID token, seconds. */
+  tokenDurationSeconds: number;
+  /** Which WeChat id keys a user. */
+  userKey: UserKey;
+  tableName: pulumi.Input<string>;
+  tableArn: pulumi.Input<string>;
+  wechatAppId: string;
+  /** The WeChat AppSecret; stored in Secrets Manager only. Pass a secret Output. */
+  wechatAppSecret: pulumi.Input<string>;
+  /** Route authorization: public, or SigV4 by this pool's guests. */
+  auth: LoginAuth;
+  /** Guest role of the pool; required for `auth: iam`, which grants it the route. */
+  guestRole?: aws.iam.Role;
+  /** Authenticated role; required for the basic flow (the STS call's RoleArn). */
+  authenticatedRoleArn?: pulumi.Input<string>;
+  /**
+   * Lifetime of the basic flow's STS credentials, seconds.
+   * @default 3600
+   */
+  credentialsDurationSeconds?: number;
+  /**
+   * ICP filing number, recorded as the API's `icp-filing` tag (public routes in China).
+   * @default undefined
+   */
+  icpFilingNumber?: string;
+  /**
+   * Stage throttle, steady requests per second. Keep it below Cognito's developer-identity quota.
+   * @default 40
+   */
+  rateLimit?: number;
+  /**
+   * Stage throttle burst.
+   * @default 40
+   */
+  burstLimit?: number;
+  /**
+   * Function memory, MB.
+   * @default 256
+   */
+  memoryMb?: number;
+  /**
+   * Function timeout, seconds (the function's own remote-call timeouts fit inside it).
+   * @default 10
+   */
+  timeoutSeconds?: number;
+  /**
+   * Retention of the function and access log groups, days.
+   * @default 30
+   */
+  logRetentionDays?: number;
+  /**
+   * The function's code.
+   * @default the esbuild bundle of functions/login for `flow`
+   */
+  code?: pulumi.Input<pulumi.asset.Archive>;
+  /**
+   * Tags for every resource.
+   * @default {}
+   */
+  tags?: Record<string, string>;
+}
+
+const bundles = new Map<LoginFlow, Promise<LoginBundle>>();
+/** Bundles once per flow and process (the plan and tests synthesize several stacks). */
+function bundle(flow: LoginFlow): Promise<LoginBundle> {
+  let b = bundles.get(flow);
+  if (!b) bundles.set(flow, (b = buildLoginBundle(flow)));
+  return b;
+}
+
+/**
+ * The WeChat login API: an HTTP API route `POST /login/wechat` in front of the login function,
+ * the function's least-privilege execution role, the WeChat AppSecret in Secrets Manager, and
+ * log groups with retention.
+ */
+export class LoginApi extends pulumi.ComponentResource {
+  /** Full URL of the login route. */
+  public readonly loginUrl: pulumi.Output<string>;
+  public readonly apiId: pulumi.Output<string>;
+  public readonly functionName: pulumi.Output<string>;
+  public readonly functionRoleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: LoginApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cognito-devauth:index:LoginApi", name, {}, opts);
+    const tags = args.tags ?? {};
+    const partition = pulumi.output(args.partition);
+    const timeoutSeconds = args.timeoutSeconds ?? 10;
+    const retentionInDays = args.logRetentionDays ?? 30;
+
+    if (args.auth === "iam" && !args.guestRole) {
+      throw new Error(`LoginApi ${name}: auth 'iam' needs the pool's guest role.`);
+    }
+    if (args.flow === "basic" && !args.authenticatedRoleArn) {
+      throw new Error(`LoginApi ${name}: the basic flow needs the authenticated role ARN.`);
+    }
+
+    // The AppSecret lives only here: the function gets the secret's ARN, never its value.
+    const secret = new aws.secretsmanager.Secret(
+      `${name}-wechat-secret`,
+      { description: `WeChat AppSecret of mini-program ${args.wechatAppId}`, tags },
+      { parent: this },
+    );
+    new aws.secretsmanager.SecretVersion(
+      `${name}-wechat-secret`,
+      { secretId: secret.id, secretString: pulumi.secret(args.wechatAppSecret) },
+      { parent: this },
+    );
+
+    // Created by the stack (with retention) before the function, which would otherwise create
+    // its own log group, kept forever, on first invocation.
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-function-logs`,
+      { name: `/aws/lambda/${args.functionName}`, retentionInDays, tags },
+      { parent: this },
+    );
+
+    const role = new aws.iam.Role(
+      `${name}-function`,
+      {
+        description: `Execution role of the WeChat login function ${args.functionName}`,
+        assumeRolePolicy: partition.apply((p) =>
+          toJson(serviceTrustPolicy(servicePrincipal(p, "lambda"))),
+        ),
+        tags,
+      },
+      { parent: this },
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-function`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([logGroup.arn, args.tableArn, args.identityPoolArn, secret.arn])
+          .apply(([logGroupArn, tableArn, identityPoolArn, wechatSecretArn]) =>
+            toJson(
+              loginFunctionPolicy({ logGroupArn, tableArn, identityPoolArn, wechatSecretArn }),
+            ),
+          ),
+      },
+      { parent: this },
+    );
+
+    const environment: Record<string, pulumi.Input<string>> = {
+      IDENTITY_POOL_ID: args.identityPoolId,
+      DEVELOPER_PROVIDER_NAME: args.developerProviderName,
+      TOKEN_DURATION_SECONDS: String(args.tokenDurationSeconds),
+      LOGINS_KEY: partition.cognitoLoginsKey,
+      TABLE_NAME: args.tableName,
+      WECHAT_APP_ID: args.wechatAppId,
+      WECHAT_SECRET_ARN: secret.arn,
+      USER_KEY: args.userKey,
+      POWERTOOLS_SERVICE_NAME: "wechat-login",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+    };
+    if (args.flow === "basic" && args.authenticatedRoleArn) {
+      environment.AUTHENTICATED_ROLE_ARN = args.authenticatedRoleArn;
+      environment.CREDENTIALS_DURATION_SECONDS = String(args.credentialsDurationSeconds ?? 3600);
+    }
+
+    const code =
+      args.code ??
+      pulumi
+        .output(bundle(args.flow))
+        .apply(
+          (b) =>
+            new pulumi.asset.AssetArchive({ [b.fileName]: new pulumi.asset.StringAsset(b.code) }),
+        );
+
+    const fn = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        name: args.functionName,
+        description: "WeChat login code -> Cognito developer-authenticated identity",
+        runtime: LOGIN_RUNTIME,
+        handler: pulumi.output(bundle(args.flow)).handler,
+        code,
+        role: role.arn,
+        memorySize: args.memoryMb ?? 256,
+        timeout: timeoutSeconds,
+        environment: { variables: environment },
+        tags,
+      },
+      // The role's permissions and the log group must exist before the first invocation.
+      { parent: this, dependsOn: [rolePolicy, logGroup] },
+    );
+
+    const api = new aws.apigatewayv2.Api(
+      `${name}-api`,
+      {
+        protocolType: "HTTP",
+        description: "WeChat login API",
+        tags: args.icpFilingNumber ? { ...tags, "icp-filing": args.icpFilingNumber } : tags,
+      },
+      { parent: this },
+    );
+
+    const integration = new aws.apigatewayv2.Integration(
+      `${name}-login`,
+      {
+        apiId: api.id,
+        integrationType: "AWS_PROXY",
+        integrationUri: fn.invokeArn,
+        integrationMethod: "POST",
+        payloadFormatVersion: "2.0",
+        // A little over the function's timeout, within the HTTP API maximum of 30 s.
+        timeoutMilliseconds: Math.min(30000, (timeoutSeconds + 1) * 1000),
+      },
+      { parent: this },
+    );
+
+    new aws.apigatewayv2.Route(
+      `${name}-login`,
+      {
+        apiId: api.id,
+        routeKey: `${LOGIN_ROUTE.method} ${LOGIN_ROUTE.path}`,
+        authorizationType: args.auth === "iam" ? "AWS_IAM" : "NONE",
+        target: pulumi.interpolate`integrations/${integration.id}`,
+      },
+      { parent: this },
+    );
+
+    const accessLogs = new aws.cloudwatch.LogGroup(
+      `${name}-access-logs`,
+      { retentionInDays, tags },
+      { parent: this },
+    );
+
+    // Access logs carry request metadata only; bodies (login codes) never reach them.
+    const accessLogFormat = JSON.stringify({
+      requestId: "$context.requestId",
+      ip: "$context.identity.sourceIp",
+      requestTime: "$context.requestTime",
+      routeKey: "$context.routeKey",
+      status: "$context.status",
+      protocol: "$context.protocol",
+      responseLength: "$context.responseLength",
+      latency: "$context.responseLatency",
+      integrationLatency: "$context.integration.latency",
+      integrationError: "$context.integrationErrorMessage",
+      cognitoIdentityId: "$context.identity.cognitoIdentityId",
+    });
+
+    const stage = new aws.apigatewayv2.Stage(
+      `${name}-stage`,
+      {
+        apiId: api.id,
+        name: "$default",
+        autoDeploy: true,
+        // Below Cognito's GetOpenIdTokenForDeveloperIdentity quota, so callers get API Gateway's
+        // 429 before the function burns a WeChat code on a throttled Cognito call.
+        defaultRouteSettings: {
+          throttlingRateLimit: args.rateLimit ?? 40,
+          throttlingBurstLimit: args.burstLimit ?? 40,
+        },
+        accessLogSettings: { destinationArn: accessLogs.arn, format: accessLogFormat },
+        tags,
+      },
+      { parent: this },
+    );
+
+    new aws.lambda.Permission(
+      `${name}-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: fn.name,
+        principal: partition.apply((p) => servicePrincipal(p, "apigateway")),
+        // This API and route only, any stage.
+        sourceArn: pulumi.interpolate`${api.executionArn}/*/${LOGIN_ROUTE.method}${LOGIN_ROUTE.path}`,
+      },
+      { parent: this },
+    );
+
+    if (args.auth === "iam" && args.guestRole) {
+      new aws.iam.RolePolicy(
+        `${name}-guest-invoke`,
+        {
+          role: args.guestRole.id,
+          policy: stage.executionArn.apply((stageArn) =>
+            toJson(invokeRoutePolicy(`${stageArn}/${LOGIN_ROUTE.method}${LOGIN_ROUTE.path}`)),
+          ),
+        },
+        { parent: this },
+      );
+    }
+
+    this.loginUrl = pulumi.interpolate`${api.apiEndpoint}${LOGIN_ROUTE.path}`;
+    this.apiId = api.id;
+    this.functionName = fn.name;
+    this.functionRoleArn = role.arn;
+
+    this.registerOutputs({
+      loginUrl: this.loginUrl,
+      apiId: this.apiId,
+      functionName: this.functionName,
+      functionRoleArn: this.functionRoleArn,
+    });
+  }
+}

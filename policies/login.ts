@@ -1,0 +1,78 @@
+/**
+ * IAM documents of the login API: pure functions, plain strings in, typed JSON out. Every
+ * statement names exact resources and only the actions the function calls
+ * (functions/login: GetItem/PutItem/UpdateItem, GetOpenIdTokenForDeveloperIdentity,
+ * GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
+ * token and the role's trust policy, so it needs no permission here.
+ */
+import type { PolicyDocument } from "./iam";
+
+export interface LoginFunctionPolicyArgs {
+  /** ARN of the function's log group, as the provider reports it (no `:*`). */
+  logGroupArn: string;
+  /** ARN of the user mapping table. */
+  tableArn: string;
+  /** ARN of the identity pool. */
+  identityPoolArn: string;
+  /** ARN of the Secrets Manager secret holding the WeChat AppSecret. */
+  wechatSecretArn: string;
+}
+
+/** Permissions of the login function's execution role. */
+export function loginFunctionPolicy(args: LoginFunctionPolicyArgs): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        // The log group is created by the stack, so no logs:CreateLogGroup.
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${args.logGroupArn}:log-stream:*`,
+      },
+      {
+        Sid: "MapUsersToIdentities",
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        Resource: args.tableArn,
+      },
+      {
+        Sid: "IssueDeveloperIdentityTokens",
+        Effect: "Allow",
+        Action: "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+        Resource: args.identityPoolArn,
+      },
+      {
+        Sid: "ReadWeChatAppSecret",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: args.wechatSecretArn,
+      },
+    ],
+  };
+}
+
+/** Trust policy of a role assumed by a service, e.g. `lambda.amazonaws.com`. */
+export function serviceTrustPolicy(servicePrincipal: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: servicePrincipal },
+        Action: "sts:AssumeRole",
+      },
+    ],
+  };
+}
+
+/**
+ * Lets guests of the pool call exactly one route with SigV4 (`loginAuth: iam`):
+ * `<stage execution ARN>/<METHOD>/<path>`.
+ */
+export function invokeRoutePolicy(routeArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: routeArn }],
+  };
+}

@@ -1,0 +1,212 @@
+import { synthesize, type Synthesis } from "../../scripts/synth";
+import { STACKS, committed, one, ofType, strings } from "../support/stacks";
+
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const FUNCTION = "aws:lambda/function:Function";
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+const doc = (value: unknown) => JSON.parse(String(value)) as { Statement: Statement[] };
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+
+function arnOf(synth: Synthesis, type: string, name?: string): string {
+  const r = synth.resources.find((x) => x.type === type && (name === undefined || x.name === name));
+  return String(r?.state.arn);
+}
+
+describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
+  it("grants the function exactly its log group, the table, the pool and the AppSecret", async () => {
+    const synth = await committed(stack);
+    const policy = doc(one(synth, ROLE_POLICY, "wechat-login-function").inputs.policy);
+    const logGroup = arnOf(synth, "aws:cloudwatch/logGroup:LogGroup", "wechat-login-function-logs");
+    expect(policy.Statement.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
+      {
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${logGroup}:log-stream:*`,
+      },
+      {
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        Resource: arnOf(synth, "aws:dynamodb/table:Table"),
+      },
+      {
+        Action: "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+        Resource: arnOf(synth, "aws:cognito/identityPool:IdentityPool"),
+      },
+      {
+        Action: "secretsmanager:GetSecretValue",
+        Resource: arnOf(synth, "aws:secretsmanager/secret:Secret"),
+      },
+    ]);
+  });
+
+  it("has no wildcard action or resource in any IAM permission", async () => {
+    const synth = await committed(stack);
+    for (const rp of ofType(synth, ROLE_POLICY)) {
+      for (const s of doc(rp.inputs.policy).Statement) {
+        for (const action of list(s.Action)) expect(action).not.toMatch(/^\*$|:\*$/);
+        for (const resource of list(s.Resource)) {
+          expect(resource).not.toBe("*");
+          expect(resource).toMatch(
+            new RegExp(`^arn:${partition}:[a-z-]+:${region}:${synth.accountId}:`),
+          );
+        }
+      }
+    }
+  });
+
+  it("lets only Lambda assume the execution role", async () => {
+    const synth = await committed(stack);
+    expect(doc(one(synth, ROLE, "wechat-login-function").inputs.assumeRolePolicy)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: "sts:AssumeRole",
+        },
+      ],
+    });
+  });
+
+  it("runs the bundled function on nodejs22.x with the secret's ARN, never its value", async () => {
+    const synth = await committed(stack);
+    const fn = one(synth, FUNCTION, "wechat-login-function");
+    expect(fn.inputs).toMatchObject({
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      memorySize: 256,
+      timeout: 10,
+      code: { assets: { "index.js": { asset: "text", bytes: expect.any(Number) } } },
+    });
+    const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(env).toEqual({
+      IDENTITY_POOL_ID: synth.outputs.identityPoolId,
+      DEVELOPER_PROVIDER_NAME: "login.wechat.myapp",
+      TOKEN_DURATION_SECONDS: "900",
+      LOGINS_KEY: synth.outputs.loginsKey,
+      TABLE_NAME: synth.outputs.tableName,
+      WECHAT_APP_ID: "wx8f3a61c2d94be705",
+      WECHAT_SECRET_ARN: arnOf(synth, "aws:secretsmanager/secret:Secret"),
+      USER_KEY: "unionid",
+      POWERTOOLS_SERVICE_NAME: "wechat-login",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+    });
+  });
+
+  it("throttles the stage below the Cognito quota and writes access logs", async () => {
+    const synth = await committed(stack);
+    const [stage] = ofType(synth, "aws:apigatewayv2/stage:Stage");
+    expect(stage?.inputs).toMatchObject({
+      name: "$default",
+      autoDeploy: true,
+      defaultRouteSettings: { throttlingRateLimit: 40, throttlingBurstLimit: 40 },
+      accessLogSettings: {
+        destinationArn: arnOf(
+          synth,
+          "aws:cloudwatch/logGroup:LogGroup",
+          "wechat-login-access-logs",
+        ),
+      },
+    });
+  });
+
+  it("keeps every log group for a bounded time", async () => {
+    const synth = await committed(stack);
+    const groups = ofType(synth, "aws:cloudwatch/logGroup:LogGroup");
+    expect(groups.map((g) => g.inputs.retentionInDays)).toEqual([30, 30]);
+    expect(groups.map((g) => g.inputs.name)).toContain(
+      `/aws/lambda/cognito-devauth-${stack}-login`,
+    );
+  });
+
+  it("lets only this API's login route invoke the function", async () => {
+    const synth = await committed(stack);
+    const [permission] = ofType(synth, "aws:lambda/permission:Permission");
+    const [api] = ofType(synth, "aws:apigatewayv2/api:Api");
+    expect(permission?.inputs).toEqual({
+      action: "lambda:InvokeFunction",
+      function: `cognito-devauth-${stack}-login`,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: `${String(api?.state.executionArn)}/*/POST/login/wechat`,
+    });
+  });
+});
+
+describe("route authorization", () => {
+  it("serves a public route in the global stack and grants guests nothing", async () => {
+    const synth = await committed("dev");
+    const [route] = ofType(synth, "aws:apigatewayv2/route:Route");
+    expect(route?.inputs).toMatchObject({
+      routeKey: "POST /login/wechat",
+      authorizationType: "NONE",
+    });
+    expect(ofType(synth, ROLE_POLICY).map((p) => p.name)).toEqual(["wechat-login-function"]);
+  });
+
+  it("requires SigV4 in China and lets the pool's guests invoke exactly the login route", async () => {
+    const synth = await committed("cn-north-1");
+    const [route] = ofType(synth, "aws:apigatewayv2/route:Route");
+    expect(route?.inputs).toMatchObject({
+      routeKey: "POST /login/wechat",
+      authorizationType: "AWS_IAM",
+    });
+    const invoke = one(synth, ROLE_POLICY, "wechat-login-guest-invoke");
+    const guest = one(synth, ROLE, "identity-guest");
+    expect(invoke.inputs.role).toBe(guest.state.id ?? guest.state.name);
+    const [stage] = ofType(synth, "aws:apigatewayv2/stage:Stage");
+    expect(doc(invoke.inputs.policy)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "execute-api:Invoke",
+          Resource: `${String(stage?.state.executionArn)}/POST/login/wechat`,
+        },
+      ],
+    });
+  });
+
+  it("tags a public China API with its ICP filing when one is configured", async () => {
+    const synth = await synthesize("cn-north-1", {
+      loginAuth: "none",
+      icpFilingNumber: "京ICP备12345678号",
+    });
+    const [api] = ofType(synth, "aws:apigatewayv2/api:Api");
+    expect((api?.inputs.tags as Record<string, string>)["icp-filing"]).toBe("京ICP备12345678号");
+    expect(ofType(synth, ROLE_POLICY).map((p) => p.name)).toEqual(["wechat-login-function"]);
+  });
+});
+
+describe("secrets", () => {
+  it("stores the AppSecret only as a secret in Secrets Manager", async () => {
+    const appSecret = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    const synth = await synthesize("dev", {
+      wechat: JSON.stringify({ appId: "wx8f3a61c2d94be705", appSecret }),
+    });
+    expect(synth.placeholders).toEqual([]);
+    const everything = strings([synth.resources, synth.outputs]);
+    expect(everything.filter((s) => s.includes(appSecret))).toEqual([]);
+    const [version] = ofType(synth, "aws:secretsmanager/secretVersion:SecretVersion");
+    expect(version?.inputs.secretString).toBe("[secret]");
+  });
+});
+
+describe("basic flow", () => {
+  it("gives the function the authenticated role and the credentials lifetime", async () => {
+    const synth = await synthesize("dev", {
+      loginFlow: "basic",
+      credentialsDurationSeconds: "1800",
+    });
+    const env = (
+      one(synth, FUNCTION, "wechat-login-function").inputs.environment as {
+        variables: Record<string, string>;
+      }
+    ).variables;
+    expect(env.AUTHENTICATED_ROLE_ARN).toBe(one(synth, ROLE, "identity-authenticated").state.arn);
+    expect(env.CREDENTIALS_DURATION_SECONDS).toBe("1800");
+  });
+});
