@@ -1,0 +1,176 @@
+/**
+ * cognito-trust-policy: a role trusted by a Cognito identity pool must be pinned to one pool and one
+ * kind of identity.
+ *
+ * Why: without `StringEquals <prefix>:aud = <pool id>` identities of ANY identity pool in any
+ * account can assume the role; without `ForAnyValue:StringLike <prefix>:amr` guests can assume an
+ * authenticated role (AWS Cognito developer guide, "Role trust and permissions"; field notes,
+ * "Role trust policies").
+ */
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { cognitoFamilyOf, COGNITO_FAMILIES, type CognitoFamily } from "./partition";
+import {
+  asStrings,
+  isAllow,
+  isRecord,
+  parsePolicyDocument,
+  statementLabel,
+  type JsonObject,
+} from "./util";
+
+export const ROLE_TYPE = "aws:iam/role:Role";
+
+/** `<region>:<uuid>`, e.g. `cn-north-1:0f1e2d3c-...`. No wildcard, one pool. */
+export const IDENTITY_POOL_ID_RE =
+  /^[a-z]{2}(-gov)?-[a-z]+-\d+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const AMR_VALUES = ["authenticated", "unauthenticated"] as const;
+type Amr = (typeof AMR_VALUES)[number];
+
+/** Cognito federated principals (any string starting with `cognito-identity.`). */
+function cognitoPrincipals(statement: JsonObject): string[] {
+  const principal = statement["Principal"];
+  if (!isRecord(principal)) return [];
+  return asStrings(principal["Federated"]).filter((p) =>
+    p.toLowerCase().startsWith("cognito-identity."),
+  );
+}
+
+/** Condition entries `[operator, key, values]` whose key is `cognito-identity.*:<suffix>`. */
+function cognitoConditionKeys(
+  statement: JsonObject,
+  suffix: "aud" | "amr",
+): { operator: string; key: string; prefix: string; values: string[] }[] {
+  const out: { operator: string; key: string; prefix: string; values: string[] }[] = [];
+  const condition = statement["Condition"];
+  if (!isRecord(condition)) return out;
+  for (const [operator, block] of Object.entries(condition)) {
+    if (!isRecord(block)) continue;
+    for (const [key, values] of Object.entries(block)) {
+      // Condition keys are case-insensitive in IAM.
+      const lower = key.toLowerCase();
+      if (!lower.startsWith("cognito-identity.") || !lower.endsWith(`:${suffix}`)) continue;
+      out.push({
+        operator,
+        key,
+        prefix: lower.slice(0, -(suffix.length + 1)),
+        values: asStrings(values),
+      });
+    }
+  }
+  return out;
+}
+
+function expected(family: CognitoFamily, suffix: string): string {
+  return `${family.keyPrefixes[0]}:${suffix}`;
+}
+
+export const cognitoTrustPolicy: ResourceValidationPolicy = {
+  name: "cognito-trust-policy",
+  description:
+    "Roles trusted by Cognito identity pools must pin one pool (aud) and one identity kind (amr).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== ROLE_TYPE) return;
+    const role = `IAM role '${args.name}'`;
+    const doc = parsePolicyDocument(args.props["assumeRolePolicy"]);
+    if (doc.kind !== "document") return; // absent/invalid JSON: no-wildcard-iam reports invalid JSON.
+
+    const kinds = new Set<Amr>();
+    doc.statements.forEach((statement, index) => {
+      if (!isAllow(statement)) return;
+      const principals = cognitoPrincipals(statement);
+      if (principals.length === 0) return;
+      const where = `${role} ${statementLabel(statement, index)}`;
+
+      for (const principal of principals) {
+        const family = cognitoFamilyOf(principal);
+        if (!family) {
+          const known = COGNITO_FAMILIES.flatMap((f) => f.principals).join(", ");
+          reportViolation(
+            `${where} trusts unrecognised Cognito principal '${principal}'. Use one of: ${known}.`,
+          );
+          continue;
+        }
+
+        const actions = asStrings(statement["Action"]);
+        if (
+          statement["NotAction"] !== undefined ||
+          actions.length !== 1 ||
+          actions[0]?.toLowerCase() !== "sts:assumerolewithwebidentity"
+        ) {
+          reportViolation(
+            `${where} trusts ${principal} with Action ${JSON.stringify(statement["Action"] ?? statement["NotAction"])}: ` +
+              `Cognito credentials need exactly "sts:AssumeRoleWithWebIdentity". Set Action to that one action.`,
+          );
+        }
+
+        // Keys must use the principal's family prefix (a China principal with global keys, or the
+        // reverse, is a condition IAM never evaluates the way the author meant).
+        for (const suffix of ["aud", "amr"] as const) {
+          for (const entry of cognitoConditionKeys(statement, suffix)) {
+            if (!family.keyPrefixes.includes(entry.prefix)) {
+              reportViolation(
+                `${where} trusts ${principal} but its condition key '${entry.key}' belongs to another ` +
+                  `partition's Cognito: use ${expected(family, suffix)}.`,
+              );
+            }
+          }
+        }
+        const inFamily = (e: { prefix: string }) => family.keyPrefixes.includes(e.prefix);
+
+        // aud: StringEquals, exactly one concrete identity pool id.
+        const aud = cognitoConditionKeys(statement, "aud").filter(
+          (e) => inFamily(e) && e.operator === "StringEquals",
+        );
+        if (aud.length === 0) {
+          reportViolation(
+            `${where} trusts ${principal} without a StringEquals ${expected(family, "aud")} condition: ` +
+              `any identity pool in any account could assume it. Add aud = <your identity pool id>.`,
+          );
+        } else {
+          const values = aud.flatMap((e) => e.values);
+          if (values.length !== 1) {
+            reportViolation(
+              `${where} trusts ${values.length} identity pools in ${expected(family, "aud")} ` +
+                `(${values.join(", ")}): a role must trust exactly one pool. Keep one pool id.`,
+            );
+          } else if (!IDENTITY_POOL_ID_RE.test(values[0] ?? "")) {
+            reportViolation(
+              `${where} has ${expected(family, "aud")} = '${values[0]}', which is not a concrete ` +
+                `identity pool id (<region>:<uuid>, no wildcard). Set aud to your identity pool id.`,
+            );
+          }
+        }
+
+        // amr: ForAnyValue:StringLike, exactly "authenticated" or exactly "unauthenticated".
+        const amr = cognitoConditionKeys(statement, "amr").filter(
+          (e) => inFamily(e) && e.operator === "ForAnyValue:StringLike",
+        );
+        const amrValues = amr.flatMap((e) => e.values);
+        if (amr.length === 0) {
+          reportViolation(
+            `${where} trusts ${principal} without a ForAnyValue:StringLike ${expected(family, "amr")} ` +
+              `condition: guests and signed-in users could both assume it. Add amr = "authenticated" ` +
+              `(or "unauthenticated" for the guest role).`,
+          );
+        } else if (amrValues.length !== 1 || !AMR_VALUES.includes(amrValues[0] as Amr)) {
+          reportViolation(
+            `${where} has ${expected(family, "amr")} = ${JSON.stringify(amrValues)}: it must be exactly ` +
+              `"authenticated" or exactly "unauthenticated" so guests never get the signed-in role. ` +
+              `Keep one of the two.`,
+          );
+        } else {
+          kinds.add(amrValues[0] as Amr);
+        }
+      }
+    });
+
+    if (kinds.size > 1) {
+      reportViolation(
+        `${role} trusts both authenticated and unauthenticated (guest) Cognito identities: guests ` +
+          `would get the signed-in role. Use separate roles for the two.`,
+      );
+    }
+  },
+};

@@ -1,0 +1,141 @@
+/**
+ * Partition facts the rules need: which partition a region belongs to, how to find the region a
+ * resource is deployed to, and the Cognito trust principal/condition-key families.
+ *
+ * Sources: AWS General Reference "ARN format" (partitions aws, aws-cn, aws-us-gov); AWS China
+ * docs and /work/shared/FIELD-NOTES.md "Role trust policies" (the China principal and key prefix
+ * are unverified, so both China spellings are accepted).
+ */
+import type { PolicyProviderResource } from "@pulumi/policy";
+import { isRecord, isUnknown, raw } from "./util";
+
+export type Partition = "aws" | "aws-cn" | "aws-us-gov";
+
+/** `cn-*` -> aws-cn, `us-gov-*` -> aws-us-gov, any other region -> aws. */
+export function partitionOfRegion(region: string): Partition {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** Something that looks like an AWS region name (us-east-1, cn-north-1, us-gov-west-1, ...). */
+const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+
+function regionValue(value: unknown): string | undefined {
+  const v = raw(value);
+  return typeof v === "string" && !isUnknown(v) && REGION_RE.test(v) ? v : undefined;
+}
+
+/** The parts of a resource that tell its region (both ResourceValidationArgs and PolicyResource). */
+export interface RegionSource {
+  type: string;
+  props: Record<string, unknown>;
+  provider?: Pick<PolicyProviderResource, "props"> | undefined;
+}
+
+export interface ResolvedRegion {
+  region: string;
+  partition: Partition;
+  /** Where the region came from, for messages. */
+  from: string;
+}
+
+/**
+ * The region a resource is deployed to, most specific first: the resource's own `region`
+ * property (@pulumi/aws v7 per-resource region; also present in every v7 resource's outputs), then
+ * its provider's `region` (the default provider carries the stack's `aws:region` config), then a
+ * provider resource's own `region`, then `fallbackRegion` (the stack-wide region, if unambiguous).
+ * Undefined when none is known: callers must report that rather than guess.
+ */
+export function resolveRegion(
+  resource: RegionSource,
+  fallbackRegion?: ResolvedRegion,
+): ResolvedRegion | undefined {
+  const props = raw(resource.props);
+  const own = regionValue(props["region"]);
+  if (own !== undefined && resource.type.startsWith("pulumi:providers:")) {
+    return { region: own, partition: partitionOfRegion(own), from: "provider config" };
+  }
+  if (own !== undefined) {
+    return { region: own, partition: partitionOfRegion(own), from: "resource region" };
+  }
+  const providerProps = resource.provider ? raw(resource.provider.props) : undefined;
+  const viaProvider = isRecord(providerProps) ? regionValue(providerProps["region"]) : undefined;
+  if (viaProvider !== undefined) {
+    return {
+      region: viaProvider,
+      partition: partitionOfRegion(viaProvider),
+      from: "provider region",
+    };
+  }
+  return fallbackRegion;
+}
+
+/**
+ * The stack-wide region: the single region shared by every `pulumi:providers:aws` resource in the
+ * stack, else `configuredRegion` (the policy pack's own `region` setting). Undefined when there is
+ * no such region or the providers disagree.
+ */
+export function stackRegion(
+  resources: readonly RegionSource[],
+  configuredRegion?: string,
+): ResolvedRegion | undefined {
+  const regions = new Set<string>();
+  for (const r of resources) {
+    if (r.type !== "pulumi:providers:aws") continue;
+    const region = regionValue(raw(r.props)["region"]);
+    if (region !== undefined) regions.add(region);
+  }
+  if (regions.size === 1) {
+    const [region] = [...regions] as [string];
+    return { region, partition: partitionOfRegion(region), from: "the stack's AWS provider" };
+  }
+  const configured = regionValue(configuredRegion);
+  if (configured !== undefined) {
+    return {
+      region: configured,
+      partition: partitionOfRegion(configured),
+      from: "policy config 'region'",
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Cognito identity-pool trust principals and the condition-key prefixes that go with each.
+ * Global: principal and keys `cognito-identity.amazonaws.com`. China (Beijing): the Chinese AWS
+ * China docs show principal `cognito-identity.cn-north-1.amazonaws.com.cn` with
+ * `cognito-identity.amazonaws.com.cn:` keys; which spelling IAM accepts is unverified (field
+ * notes), so both China spellings are accepted as principal and as key prefix, but never mixed with
+ * the global family.
+ */
+export interface CognitoFamily {
+  name: "global" | "china";
+  principals: readonly string[];
+  keyPrefixes: readonly string[];
+}
+
+export const COGNITO_FAMILIES: readonly CognitoFamily[] = [
+  {
+    name: "global",
+    principals: ["cognito-identity.amazonaws.com"],
+    keyPrefixes: ["cognito-identity.amazonaws.com"],
+  },
+  {
+    name: "china",
+    principals: [
+      "cognito-identity.cn-north-1.amazonaws.com.cn",
+      "cognito-identity.amazonaws.com.cn",
+    ],
+    keyPrefixes: [
+      "cognito-identity.amazonaws.com.cn",
+      "cognito-identity.cn-north-1.amazonaws.com.cn",
+    ],
+  },
+];
+
+/** The family of a Cognito federated principal, or undefined for an unrecognised spelling. */
+export function cognitoFamilyOf(principal: string): CognitoFamily | undefined {
+  const p = principal.toLowerCase();
+  return COGNITO_FAMILIES.find((f) => f.principals.includes(p));
+}
