@@ -1,0 +1,73 @@
+/**
+ * In-memory esbuild bundles of the login function, one entry per flow, so the enhanced bundle
+ * contains no STS. The infra deploys `{ [fileName]: code }` with runtime nodejs22.x and
+ * `handler`.
+ *
+ * Size/init trims (measured; see functions/README.md):
+ *  - `mainFields: module, main`: the SDK's ES builds tree-shake (unused commands, schemas and
+ *    protocol codecs drop out): ~-40 %.
+ *  - `@aws-sdk/credential-provider-node` -> env-only provider (login/env-credentials.ts): another
+ *    ~-135 KB; Lambda always puts the role's credentials in the environment.
+ */
+import * as path from "node:path";
+import { gzipSync } from "node:zlib";
+import { build, type Plugin } from "esbuild";
+
+export type LoginFlow = "enhanced" | "basic";
+
+export interface LoginBundle {
+  code: string;
+  bytes: number;
+  gzipBytes: number;
+  fileName: string;
+  handler: string;
+}
+
+const ENTRIES: Record<LoginFlow, string> = {
+  enhanced: path.join(__dirname, "login", "enhanced.ts"),
+  basic: path.join(__dirname, "login", "basic.ts"),
+};
+
+const envOnlyCredentials: Plugin = {
+  name: "env-only-credentials",
+  setup(b) {
+    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+      path: path.join(__dirname, "login", "env-credentials.ts"),
+    }));
+  },
+};
+
+export async function buildLoginBundle(flow: LoginFlow): Promise<LoginBundle> {
+  const entry = ENTRIES[flow];
+  if (!entry) throw new Error(`unknown login flow: ${String(flow)}`);
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    minify: true,
+    treeShaking: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    mainFields: ["module", "main"],
+    // The SDK lazily `import()`s node:http (plain-http endpoints, i.e. emulators): emit require()
+    // so the CommonJS bundle also loads under vm-based hosts (jest) without ESM flags.
+    supported: { "dynamic-import": false },
+    sourcemap: false,
+    legalComments: "none",
+    logLevel: "silent",
+    absWorkingDir: path.join(__dirname, ".."),
+    plugins: [envOnlyCredentials],
+  });
+  const out = result.outputFiles[0];
+  if (!out || result.outputFiles.length !== 1) {
+    throw new Error(`esbuild produced ${result.outputFiles.length} files for ${flow}`);
+  }
+  return {
+    code: out.text,
+    bytes: out.contents.byteLength,
+    gzipBytes: gzipSync(out.contents).byteLength,
+    fileName: "index.js",
+    handler: "index.handler",
+  };
+}

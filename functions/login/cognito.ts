@@ -1,0 +1,49 @@
+/** Cognito Identity adapter (GetOpenIdTokenForDeveloperIdentity). */
+import {
+  GetOpenIdTokenForDeveloperIdentityCommand,
+  type CognitoIdentityClient,
+} from "@aws-sdk/client-cognito-identity";
+import { InternalError, awsErrorName, classifyAwsError } from "./errors";
+import { IdentityConflictError, type IdentityPort } from "./ports";
+
+export interface CognitoAdapterOptions {
+  readonly identityPoolId: string;
+  readonly developerProviderName: string;
+  readonly tokenDurationSeconds: number;
+}
+
+export function makeCognitoIdentity(
+  client: CognitoIdentityClient,
+  opts: CognitoAdapterOptions,
+): IdentityPort {
+  return {
+    async getOpenIdToken(input, signal) {
+      let out;
+      try {
+        out = await client.send(
+          new GetOpenIdTokenForDeveloperIdentityCommand({
+            IdentityPoolId: opts.identityPoolId,
+            IdentityId: input.identityId,
+            Logins: { [opts.developerProviderName]: input.developerUserId },
+            TokenDuration: opts.tokenDurationSeconds,
+          }),
+          { abortSignal: signal },
+        );
+      } catch (err) {
+        const name = awsErrorName(err);
+        if (
+          input.identityId !== undefined &&
+          (name === "ResourceConflictException" ||
+            name === "DeveloperUserAlreadyRegisteredException")
+        ) {
+          throw new IdentityConflictError(name);
+        }
+        throw classifyAwsError("cognito-identity", err);
+      }
+      if (!out.IdentityId || !out.Token) {
+        throw new InternalError("cognito-identity returned no IdentityId/Token");
+      }
+      return { identityId: out.IdentityId, token: out.Token };
+    },
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * Typed errors of the login function. Each carries an HTTP status and a stable, documented code;
+ * `errorResponse` (functions/login/http.ts) is the ONE place that turns them into responses.
+ * Messages are fixed, client-safe strings: never an upstream message, never a secret.
+ */
+export abstract class LoginError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  /** Seconds for the Retry-After header (429/503 only). */
+  readonly retryAfterSeconds: number | undefined = undefined;
+}
+
+export class InvalidRequestError extends LoginError {
+  readonly status = 400;
+  readonly code = "INVALID_REQUEST";
+  constructor(message = 'The request body must be JSON of the form {"code": "<wx.login code>"}.') {
+    super(message);
+  }
+}
+
+/** WeChat 40029 (invalid code) and 40163 (code already used). */
+export class InvalidCodeError extends LoginError {
+  readonly status = 401;
+  readonly code = "INVALID_CODE";
+  constructor() {
+    super("The WeChat login code is invalid, expired or already used. Call wx.login again.");
+  }
+}
+
+/** WeChat 40226: high-risk user blocked by WeChat. */
+export class UserBlockedError extends LoginError {
+  readonly status = 403;
+  readonly code = "USER_BLOCKED";
+  constructor() {
+    super("WeChat refused this user.");
+  }
+}
+
+/** WeChat 45011, or AWS throttling (Cognito, STS, DynamoDB): ask the client to back off. */
+export class RateLimitedError extends LoginError {
+  readonly status = 429;
+  readonly code = "RATE_LIMITED";
+  override readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super("Too many login attempts. Retry later.");
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** WeChat -1, HTTP failures, timeouts, network errors, AWS 5xx. Retryable. */
+export class UpstreamUnavailableError extends LoginError {
+  readonly status = 503;
+  readonly code = "UPSTREAM_UNAVAILABLE";
+  override readonly retryAfterSeconds: number;
+  constructor(
+    /** Which upstream failed; logged, never returned to the client. */
+    readonly upstream: string,
+    retryAfterSeconds = 1,
+  ) {
+    super("A service this login depends on is unavailable. Retry later.");
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * Our own misconfiguration (e.g. WeChat 40013 invalid appid, 40125 invalid secret, missing env,
+ * AccessDenied from AWS). Returned as 500 INTERNAL; logged as a config error (never with values).
+ */
+export class ConfigError extends LoginError {
+  readonly status = 500;
+  readonly code = "INTERNAL";
+  constructor(
+    /** Logged only. Must not contain secret values. */
+    readonly detail: string,
+  ) {
+    super("Internal error.");
+  }
+}
+
+/** Anything we did not anticipate. */
+export class InternalError extends LoginError {
+  readonly status = 500;
+  readonly code = "INTERNAL";
+  constructor(
+    /** Logged only. */
+    readonly detail: string,
+  ) {
+    super("Internal error.");
+  }
+}
+
+const THROTTLING = new Set([
+  "TooManyRequestsException", // Cognito Identity
+  "ThrottlingException", // DynamoDB, STS, Secrets Manager
+  "Throttling", // STS (query protocol)
+  "ProvisionedThroughputExceededException", // DynamoDB
+  "RequestLimitExceeded", // DynamoDB account-level
+  "ThrottledException",
+]);
+
+const UNAVAILABLE = new Set([
+  "InternalErrorException", // Cognito Identity
+  "InternalServerError", // DynamoDB
+  "InternalServiceError", // Secrets Manager
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "LimitExceededException", // Cognito/DynamoDB: control-plane/resource limits, transient for us
+  "TimeoutError", // smithy request/connection timeout
+  "AbortError", // our invocation deadline
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "IDPCommunicationError", // STS
+]);
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_SOCKET",
+]);
+
+/**
+ * Classify an error thrown by an AWS SDK v3 call into a typed LoginError. Adapters call this; the
+ * domain sees only LoginErrors (plus the few service errors it handles, checked by `awsErrorName`).
+ */
+export function classifyAwsError(upstream: string, err: unknown): LoginError {
+  if (err instanceof LoginError) return err;
+  const name = awsErrorName(err);
+  if (THROTTLING.has(name)) return new RateLimitedError(2);
+  const what = `${upstream} (${name || "unknown"})`;
+  const rec = isRecord(err) ? err : {};
+  const meta = isRecord(rec["$metadata"]) ? rec["$metadata"] : {};
+  const status = typeof meta["httpStatusCode"] === "number" ? meta["httpStatusCode"] : undefined;
+  const code = typeof rec["code"] === "string" ? rec["code"] : "";
+  if (UNAVAILABLE.has(name) || NETWORK_CODES.has(code) || (status !== undefined && status >= 500)) {
+    return new UpstreamUnavailableError(what, 1);
+  }
+  if (status === undefined && !("$fault" in rec) && (code !== "" || name === "Error")) {
+    // No HTTP response at all (socket errors surface as plain Errors with a code).
+    return new UpstreamUnavailableError(`${upstream} (${code || name})`, 1);
+  }
+  if (
+    name === "AccessDeniedException" ||
+    name === "AccessDenied" ||
+    name.startsWith("NotAuthorized")
+  ) {
+    return new ConfigError(`${upstream} denied access (${name})`);
+  }
+  return new InternalError(`${upstream} failed (${name || "unknown"})`);
+}
+
+export function awsErrorName(err: unknown): string {
+  if (!isRecord(err)) return "";
+  const name = err["name"];
+  return typeof name === "string" ? name : "";
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null;
+}

@@ -1,0 +1,109 @@
+/** Thin Lambda handler over the login domain. `makeHandler(deps)` so tests inject fakes. */
+import type { LoginConfig } from "./config";
+import { ConfigError, LoginError, UpstreamUnavailableError } from "./errors";
+import {
+  errorResponse,
+  guestIdentityIdOf,
+  jsonResponse,
+  parseCode,
+  type HttpResponse,
+} from "./http";
+import { login, type LoginDeps } from "./login";
+
+export interface LambdaContextLike {
+  readonly awsRequestId?: string;
+  getRemainingTimeInMillis?: () => number;
+}
+
+export interface HandlerDeps extends LoginDeps {
+  /** Stop all remote work this long before the Lambda deadline so we can still answer 503. */
+  readonly deadlineMarginMs?: number;
+  /** Upper bound on a whole login when no Lambda context is available (tests, bench). */
+  readonly maxLoginMs?: number;
+}
+
+export type LoginHandler = (event: unknown, context?: LambdaContextLike) => Promise<HttpResponse>;
+
+export const DEFAULT_DEADLINE_MARGIN_MS = 500;
+export const DEFAULT_MAX_LOGIN_MS = 9000;
+
+export function makeHandler(deps: HandlerDeps): LoginHandler {
+  const { config } = deps;
+  const margin = deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
+  const maxLoginMs = deps.maxLoginMs ?? DEFAULT_MAX_LOGIN_MS;
+  return async (event, context) => {
+    const requestId = safeRequestId(event, context);
+    try {
+      if (config.flow === "basic" && deps.credentials === undefined) {
+        throw new ConfigError("basic flow without an STS adapter");
+      }
+      const code = parseCode(event);
+      const guestIdentityId = guestIdentityIdOf(event, config.identityPoolId);
+      const remaining = remainingMs(context);
+      const budget = Math.max(1, Math.min(maxLoginMs, remaining - margin));
+      const signal = AbortSignal.timeout(budget);
+      const outcome = await login(deps, { code, guestIdentityId }, signal);
+      return jsonResponse(200, successBody(config, outcome));
+    } catch (err) {
+      logFailure(deps, err, requestId);
+      return errorResponse(err, requestId);
+    }
+  };
+}
+
+function successBody(config: LoginConfig, o: Awaited<ReturnType<typeof login>>): unknown {
+  if (config.flow === "basic") {
+    return { identityId: o.identityId, credentials: o.credentials, region: config.region };
+  }
+  return {
+    identityId: o.identityId,
+    token: o.token,
+    expiresAt: o.expiresAt.toISOString(),
+    loginsKey: config.loginsKey,
+    region: config.region,
+    identityPoolId: config.identityPoolId,
+  };
+}
+
+function remainingMs(context: LambdaContextLike | undefined): number {
+  try {
+    const r = context?.getRemainingTimeInMillis?.();
+    return typeof r === "number" && Number.isFinite(r) ? r : Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+function safeRequestId(event: unknown, context: LambdaContextLike | undefined): string {
+  const fromContext = context?.awsRequestId;
+  if (typeof fromContext === "string" && fromContext !== "") return fromContext.slice(0, 100);
+  const rc =
+    typeof event === "object" && event !== null
+      ? (event as { requestContext?: unknown }).requestContext
+      : undefined;
+  const id =
+    typeof rc === "object" && rc !== null ? (rc as { requestId?: unknown }).requestId : undefined;
+  return typeof id === "string" && /^[\w-]{1,100}$/.test(id) ? id : "unknown";
+}
+
+/** Log every failure once, by kind; never the error message of an upstream, never a secret. */
+function logFailure(deps: HandlerDeps, err: unknown, requestId: string): void {
+  const { logger } = deps;
+  try {
+    if (err instanceof ConfigError) {
+      logger.error("config_error", { detail: err.detail, requestId });
+    } else if (err instanceof UpstreamUnavailableError) {
+      logger.warn("upstream_unavailable", { upstream: err.upstream, requestId });
+    } else if (err instanceof LoginError) {
+      const detail = "detail" in err && typeof err.detail === "string" ? err.detail : undefined;
+      const level = err.status >= 500 ? "error" : "info";
+      logger[level]("login_failed", { code: err.code, status: err.status, detail, requestId });
+    } else {
+      // Unknown: log the type only. The message could echo an upstream payload.
+      const name = err instanceof Error ? err.name : typeof err;
+      logger.error("unexpected_error", { errorType: name, requestId });
+    }
+  } catch {
+    // Logging must never turn a response into a thrown error.
+  }
+}

@@ -1,0 +1,116 @@
+/** DynamoDB mapping table adapter: pk (S) hash key, GSI byIdentityId on identityId (S). */
+import {
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+import { InternalError, awsErrorName, classifyAwsError } from "./errors";
+import type { MappingPort, MappingRow } from "./ports";
+
+export function makeMappingTable(client: DynamoDBClient, tableName: string): MappingPort {
+  return {
+    async touch(pk, nowIso, signal) {
+      try {
+        const out = await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: pk } },
+            UpdateExpression: "SET lastLoginAt = :now",
+            ConditionExpression: "attribute_exists(pk)",
+            ExpressionAttributeValues: { ":now": { S: nowIso } },
+            ReturnValues: "ALL_NEW",
+          }),
+          { abortSignal: signal },
+        );
+        return toRow(out.Attributes);
+      } catch (err) {
+        if (awsErrorName(err) === "ConditionalCheckFailedException") return undefined;
+        throw classifyAwsError("dynamodb", err);
+      }
+    },
+
+    async create(row, signal) {
+      const item: Record<string, AttributeValue> = {
+        pk: { S: row.pk },
+        identityId: { S: row.identityId },
+        createdAt: { S: row.createdAt },
+        lastLoginAt: { S: row.lastLoginAt },
+        appId: { S: row.appId },
+        openid: { S: row.openid },
+      };
+      if (row.unionid) item["unionid"] = { S: row.unionid };
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: item,
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+          { abortSignal: signal },
+        );
+        return "created";
+      } catch (err) {
+        if (awsErrorName(err) !== "ConditionalCheckFailedException") {
+          throw classifyAwsError("dynamodb", err);
+        }
+      }
+      // Someone else created it first: read what they wrote.
+      try {
+        const out = await client.send(
+          new GetItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: row.pk } },
+            ConsistentRead: true,
+          }),
+          { abortSignal: signal },
+        );
+        const existing = toRow(out.Item);
+        if (!existing) throw new InternalError("mapping row vanished after conditional create");
+        return existing;
+      } catch (err) {
+        throw classifyAwsError("dynamodb", err);
+      }
+    },
+
+    async replaceIdentity(pk, oldIdentityId, newIdentityId, nowIso, signal) {
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: pk } },
+            UpdateExpression: "SET identityId = :new, lastLoginAt = :now",
+            ConditionExpression: "identityId = :old",
+            ExpressionAttributeValues: {
+              ":new": { S: newIdentityId },
+              ":old": { S: oldIdentityId },
+              ":now": { S: nowIso },
+            },
+          }),
+          { abortSignal: signal },
+        );
+      } catch (err) {
+        if (awsErrorName(err) === "ConditionalCheckFailedException") return; // already repaired
+        throw classifyAwsError("dynamodb", err);
+      }
+    },
+  };
+}
+
+function toRow(item: Record<string, AttributeValue> | undefined): MappingRow | undefined {
+  if (!item) return undefined;
+  const s = (k: string): string | undefined => item[k]?.S;
+  const pk = s("pk");
+  const identityId = s("identityId");
+  if (!pk || !identityId) return undefined;
+  return {
+    pk,
+    identityId,
+    createdAt: s("createdAt") ?? "",
+    lastLoginAt: s("lastLoginAt") ?? "",
+    appId: s("appId") ?? "",
+    openid: s("openid") ?? "",
+    unionid: s("unionid"),
+  };
+}

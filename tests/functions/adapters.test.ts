@@ -1,0 +1,264 @@
+import {
+  CognitoIdentityClient,
+  CognitoIdentityServiceException,
+  GetOpenIdTokenForDeveloperIdentityCommand,
+} from "@aws-sdk/client-cognito-identity";
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  DynamoDBServiceException,
+  PutItemCommand,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  SecretsManagerServiceException,
+} from "@aws-sdk/client-secrets-manager";
+import {
+  AssumeRoleWithWebIdentityCommand,
+  STSClient,
+  STSServiceException,
+} from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { makeCognitoIdentity } from "../../functions/login/cognito";
+import { readConfig } from "../../functions/login/config";
+import { errorResponse } from "../../functions/login/http";
+import { makeMappingTable } from "../../functions/login/mapping";
+import { IdentityConflictError } from "../../functions/login/ports";
+import { makeSecretGetter } from "../../functions/login/secrets";
+import { makeStsCredentials } from "../../functions/login/sts";
+import { APP_SECRET, partition } from "./support";
+
+const signal = new AbortController().signal;
+type Ctor = new (o: {
+  name: string;
+  $fault: "client" | "server";
+  message: string;
+  $metadata: object;
+}) => Error;
+const svcError = (Base: Ctor, name: string, status: number) =>
+  new Base({
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    message: `upstream says ${APP_SECRET}`,
+    $metadata: { httpStatusCode: status },
+  });
+
+async function statusOf(
+  p: Promise<unknown>,
+): Promise<{ status: number; code: string; retryAfter?: string | undefined; body: string }> {
+  try {
+    await p;
+  } catch (err) {
+    const res = errorResponse(err, "r");
+    return {
+      status: res.statusCode,
+      code: (JSON.parse(res.body) as { error: { code: string } }).error.code,
+      retryAfter: res.headers["retry-after"],
+      body: res.body,
+    };
+  }
+  throw new Error("expected a failure");
+}
+
+describe("Cognito adapter", () => {
+  const mock = mockClient(CognitoIdentityClient);
+  const port = makeCognitoIdentity(new CognitoIdentityClient({ region: "us-east-1" }), {
+    identityPoolId: "us-east-1:p",
+    developerProviderName: "dev",
+    tokenDurationSeconds: 900,
+  });
+  afterEach(() => mock.reset());
+
+  it("sends pool, logins, duration and (only when given) the guest IdentityId", async () => {
+    mock
+      .on(GetOpenIdTokenForDeveloperIdentityCommand)
+      .resolves({ IdentityId: "us-east-1:i", Token: "t" });
+    await port.getOpenIdToken({ developerUserId: "u", identityId: "us-east-1:g" }, signal);
+    expect(mock.commandCalls(GetOpenIdTokenForDeveloperIdentityCommand)[0]?.args[0].input).toEqual({
+      IdentityPoolId: "us-east-1:p",
+      IdentityId: "us-east-1:g",
+      Logins: { dev: "u" },
+      TokenDuration: 900,
+    });
+  });
+
+  it.each([
+    ["TooManyRequestsException", 400, 429, "RATE_LIMITED"],
+    ["LimitExceededException", 400, 503, "UPSTREAM_UNAVAILABLE"],
+    ["InternalErrorException", 500, 503, "UPSTREAM_UNAVAILABLE"],
+    ["NotAuthorizedException", 400, 500, "INTERNAL"],
+    ["ResourceNotFoundException", 400, 500, "INTERNAL"],
+  ])("maps %s to %d", async (name, http, status, code) => {
+    mock
+      .on(GetOpenIdTokenForDeveloperIdentityCommand)
+      .rejects(svcError(CognitoIdentityServiceException, name, http));
+    const r = await statusOf(port.getOpenIdToken({ developerUserId: "u" }, signal));
+    expect([r.status, r.code]).toEqual([status, code]);
+    if (status !== 500) expect(r.retryAfter).toBeDefined();
+    expect(r.body).not.toContain(APP_SECRET);
+  });
+
+  it("turns ResourceConflictException on a guest link into IdentityConflictError", async () => {
+    mock
+      .on(GetOpenIdTokenForDeveloperIdentityCommand)
+      .rejects(svcError(CognitoIdentityServiceException, "ResourceConflictException", 400));
+    await expect(
+      port.getOpenIdToken({ developerUserId: "u", identityId: "us-east-1:g" }, signal),
+    ).rejects.toBeInstanceOf(IdentityConflictError);
+  });
+
+  it("maps a network error (no HTTP response) to 503", async () => {
+    const err = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), {
+      code: "ECONNREFUSED",
+    });
+    mock.on(GetOpenIdTokenForDeveloperIdentityCommand).rejects(err);
+    expect((await statusOf(port.getOpenIdToken({ developerUserId: "u" }, signal))).status).toBe(
+      503,
+    );
+  });
+});
+
+describe("DynamoDB adapter", () => {
+  const mock = mockClient(DynamoDBClient);
+  const port = makeMappingTable(new DynamoDBClient({ region: "us-east-1" }), "t");
+  afterEach(() => mock.reset());
+
+  it("touches with attribute_exists and ALL_NEW, and reports a missing row as undefined", async () => {
+    mock
+      .on(UpdateItemCommand)
+      .rejects(svcError(DynamoDBServiceException, "ConditionalCheckFailedException", 400));
+    await expect(port.touch("pk1", "now", signal)).resolves.toBeUndefined();
+    expect(mock.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+      Key: { pk: { S: "pk1" } },
+      ConditionExpression: "attribute_exists(pk)",
+      ReturnValues: "ALL_NEW",
+    });
+  });
+
+  it("creates conditionally and returns the row a concurrent first login wrote", async () => {
+    const other = { pk: { S: "p" }, identityId: { S: "us-east-1:x" }, createdAt: { S: "c0" } };
+    mock
+      .on(PutItemCommand)
+      .rejects(svcError(DynamoDBServiceException, "ConditionalCheckFailedException", 400));
+    mock.on(GetItemCommand).resolves({ Item: other });
+    const row = {
+      pk: "p",
+      identityId: "i",
+      createdAt: "c",
+      lastLoginAt: "l",
+      appId: "a",
+      openid: "o",
+    };
+    await expect(port.create(row, signal)).resolves.toMatchObject({ identityId: "us-east-1:x" });
+    expect(mock.commandCalls(PutItemCommand)[0]?.args[0].input.ConditionExpression).toBe(
+      "attribute_not_exists(pk)",
+    );
+    expect(mock.commandCalls(GetItemCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+  });
+
+  it.each([
+    ["ProvisionedThroughputExceededException", 400, 429],
+    ["ThrottlingException", 400, 429],
+    ["RequestLimitExceeded", 400, 429],
+    ["InternalServerError", 500, 503],
+    ["ResourceNotFoundException", 400, 500],
+  ])("maps %s to %d", async (name, http, status) => {
+    mock.on(PutItemCommand).rejects(svcError(DynamoDBServiceException, name, http));
+    const row = {
+      pk: "p",
+      identityId: "i",
+      createdAt: "c",
+      lastLoginAt: "l",
+      appId: "a",
+      openid: "o",
+    };
+    expect((await statusOf(port.create(row, signal))).status).toBe(status);
+  });
+});
+
+describe("STS adapter", () => {
+  const mock = mockClient(STSClient);
+  const port = makeStsCredentials(new STSClient({ region: "cn-north-1" }), {
+    roleArn: `arn:${partition}-cn:iam::123456789012:role/r`,
+    durationSeconds: 900,
+  });
+  afterEach(() => mock.reset());
+
+  it.each([
+    ["Throttling", 400, 429],
+    ["AccessDenied", 403, 500],
+    ["IDPCommunicationError", 400, 503],
+  ])("maps %s to %d", async (name, http, status) => {
+    mock.on(AssumeRoleWithWebIdentityCommand).rejects(svcError(STSServiceException, name, http));
+    expect(
+      (await statusOf(port.assumeRole({ token: "t", roleSessionName: "s1" }, signal))).status,
+    ).toBe(status);
+  });
+});
+
+describe("Secrets adapter", () => {
+  const mock = mockClient(SecretsManagerClient);
+  afterEach(() => mock.reset());
+
+  it("reads the AppSecret once and serves it from cache, refetching when forced", async () => {
+    mock.on(GetSecretValueCommand).resolves({ SecretString: APP_SECRET });
+    const get = makeSecretGetter(new SecretsManagerClient({ region: "us-east-1" }), "id");
+    expect(await get()).toBe(APP_SECRET);
+    expect(await get()).toBe(APP_SECRET);
+    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    await get({ forceFetch: true });
+    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it.each([
+    ["ThrottlingException", 400, 429],
+    ["InternalServiceError", 500, 503],
+    ["ResourceNotFoundException", 400, 500],
+    ["AccessDeniedException", 400, 500],
+  ])("maps %s to %d", async (name, http, status) => {
+    mock.on(GetSecretValueCommand).rejects(svcError(SecretsManagerServiceException, name, http));
+    const get = makeSecretGetter(new SecretsManagerClient({ region: "us-east-1" }), "id");
+    expect((await statusOf(get())).status).toBe(status);
+  });
+});
+
+describe("environment contract", () => {
+  const env = {
+    AWS_REGION: "cn-north-1",
+    IDENTITY_POOL_ID: "cn-north-1:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+    DEVELOPER_PROVIDER_NAME: "login.wechat",
+    TOKEN_DURATION_SECONDS: "900",
+    LOGINS_KEY: "cognito-identity.cn-north-1.amazonaws.com.cn",
+    TABLE_NAME: "mapping",
+    WECHAT_APP_ID: "wx1",
+    WECHAT_SECRET_ARN: "secret",
+    USER_KEY: "unionid",
+    AUTHENTICATED_ROLE_ARN: `arn:${partition}-cn:iam::123456789012:role/auth`,
+    CREDENTIALS_DURATION_SECONDS: "3600",
+  };
+
+  it("reads a complete basic-flow environment with the default WeChat base URL", () => {
+    const c = readConfig(env, "basic");
+    expect(c.wechatApiBaseUrl).toBe("https://api.weixin.qq.com");
+    expect(c.credentialsDurationSeconds).toBe(3600);
+  });
+
+  it.each([
+    ["TOKEN_DURATION_SECONDS", "0"],
+    ["TOKEN_DURATION_SECONDS", "86401"],
+    ["CREDENTIALS_DURATION_SECONDS", "899"],
+    ["USER_KEY", "email"],
+    ["IDENTITY_POOL_ID", "us-east-1:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"],
+    ["WECHAT_SECRET_ARN", undefined],
+  ])("fails fast when %s is %s, naming it but not its value", (name, value) => {
+    expect(() => readConfig({ ...env, [name]: value }, "basic")).toThrow(new RegExp(name));
+  });
+
+  it("does not require the STS settings for the enhanced flow", () => {
+    expect(
+      readConfig({ ...env, AUTHENTICATED_ROLE_ARN: undefined }, "enhanced").authenticatedRoleArn,
+    ).toBeUndefined();
+  });
+});

@@ -1,0 +1,258 @@
+/**
+ * Local HTTP fakes on 127.0.0.1 speaking the real wire protocols the bundled function uses:
+ * WeChat jscode2session, Cognito Identity and Secrets Manager (awsJson1_1), STS (query/XML).
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fakeJwt } from "./support";
+
+export interface Started {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function start(
+  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+): Promise<Started> {
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      try {
+        handler(req, Buffer.concat(chunks).toString("utf8"), res);
+      } catch {
+        res.writeHead(500).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string) {
+  res.writeHead(status, { "content-type": contentType, "x-amzn-requestid": randomUUID() });
+  res.end(body);
+}
+
+export class FakeWechatServer {
+  readonly users = new Map<string, { openid: string; unionid?: string } | { errcode: number }>();
+  readonly secretsSeen = new Set<string>();
+  server!: Started;
+  constructor(
+    readonly appId: string,
+    readonly appSecret: string,
+    readonly sessionKey: string,
+  ) {}
+  async start() {
+    this.server = await start((req, _body, res) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      if (req.method !== "GET" || url.pathname !== "/sns/jscode2session")
+        return send(res, 404, "text/plain", "");
+      const q = url.searchParams;
+      this.secretsSeen.add(q.get("secret") ?? "");
+      if (q.get("grant_type") !== "authorization_code")
+        return send(res, 200, "text/plain", JSON.stringify({ errcode: 40002 }));
+      if (q.get("appid") !== this.appId)
+        return send(
+          res,
+          200,
+          "text/plain",
+          JSON.stringify({ errcode: 40013, errmsg: "invalid appid" }),
+        );
+      if (q.get("secret") !== this.appSecret)
+        return send(
+          res,
+          200,
+          "text/plain",
+          JSON.stringify({ errcode: 40125, errmsg: "invalid appsecret" }),
+        );
+      const user = this.users.get(q.get("js_code") ?? "");
+      if (!user)
+        return send(
+          res,
+          200,
+          "text/plain",
+          JSON.stringify({ errcode: 40029, errmsg: "invalid code" }),
+        );
+      if ("errcode" in user)
+        return send(res, 200, "text/plain", JSON.stringify({ ...user, errmsg: "err" }));
+      send(res, 200, "text/plain", JSON.stringify({ ...user, session_key: this.sessionKey }));
+    });
+    return this;
+  }
+}
+
+/** Signed-request check: the SDK must sign Cognito and Secrets Manager calls with SigV4. */
+function sigv4(req: IncomingMessage, region: string, service: string): boolean {
+  const auth = req.headers["authorization"] ?? "";
+  return (
+    auth.startsWith("AWS4-HMAC-SHA256 ") && auth.includes(`/${region}/${service}/aws4_request`)
+  );
+}
+
+function amzJsonError(res: ServerResponse, status: number, type: string, message: string) {
+  res.setHeader("x-amzn-errortype", type);
+  send(res, status, "application/x-amz-json-1.1", JSON.stringify({ __type: type, message }));
+}
+
+export class FakeCognitoServer {
+  readonly identities = new Map<string, string>();
+  readonly tokens: string[] = [];
+  readonly requests: Record<string, unknown>[] = [];
+  server!: Started;
+  constructor(
+    readonly region: string,
+    readonly poolId: string,
+    readonly providerName: string,
+  ) {}
+  async start() {
+    this.server = await start((req, body, res) => {
+      if (
+        req.headers["x-amz-target"] !==
+        "AWSCognitoIdentityService.GetOpenIdTokenForDeveloperIdentity"
+      ) {
+        return amzJsonError(res, 400, "UnknownOperationException", "unknown");
+      }
+      if (!sigv4(req, this.region, "cognito-identity"))
+        return amzJsonError(res, 400, "NotAuthorizedException", "unsigned");
+      const input = JSON.parse(body) as {
+        IdentityPoolId?: string;
+        IdentityId?: string;
+        Logins?: Record<string, string>;
+        TokenDuration?: number;
+      };
+      this.requests.push(input);
+      if (input.IdentityPoolId !== this.poolId)
+        return amzJsonError(res, 400, "ResourceNotFoundException", "pool");
+      const user = input.Logins?.[this.providerName];
+      if (!user || Object.keys(input.Logins ?? {}).length !== 1)
+        return amzJsonError(res, 400, "InvalidParameterException", "logins");
+      let id = this.identities.get(user);
+      if (input.IdentityId !== undefined) {
+        if (id !== undefined && id !== input.IdentityId)
+          return amzJsonError(res, 400, "ResourceConflictException", "linked elsewhere");
+        id = input.IdentityId;
+      }
+      id ??= `${this.region}:${randomUUID()}`;
+      this.identities.set(user, id);
+      const now = Math.floor(Date.now() / 1000);
+      const token = fakeJwt({
+        iss: `https://cognito-identity.${this.region.startsWith("cn-") ? `${this.region}.amazonaws.com.cn` : "amazonaws.com"}`,
+        sub: id,
+        aud: this.poolId,
+        amr: ["authenticated", this.providerName],
+        iat: now,
+        exp: now + (input.TokenDuration ?? 900),
+      });
+      this.tokens.push(token);
+      send(
+        res,
+        200,
+        "application/x-amz-json-1.1",
+        JSON.stringify({ IdentityId: id, Token: token }),
+      );
+    });
+    return this;
+  }
+}
+
+export class FakeSecretsServer {
+  reads = 0;
+  server!: Started;
+  constructor(
+    readonly region: string,
+    readonly secretId: string,
+    readonly value: string,
+  ) {}
+  async start() {
+    this.server = await start((req, body, res) => {
+      if (req.headers["x-amz-target"] !== "secretsmanager.GetSecretValue")
+        return amzJsonError(res, 400, "UnknownOperationException", "op");
+      if (!sigv4(req, this.region, "secretsmanager"))
+        return amzJsonError(res, 400, "AccessDeniedException", "unsigned");
+      const { SecretId } = JSON.parse(body) as { SecretId?: string };
+      if (SecretId !== this.secretId)
+        return amzJsonError(res, 400, "ResourceNotFoundException", "no such secret");
+      this.reads++;
+      send(
+        res,
+        200,
+        "application/x-amz-json-1.1",
+        JSON.stringify({
+          ARN: this.secretId,
+          Name: "wechat",
+          SecretString: this.value,
+          VersionId: randomUUID(),
+          CreatedDate: Date.now() / 1000,
+        }),
+      );
+    });
+    return this;
+  }
+}
+
+export class FakeStsServer {
+  readonly calls: URLSearchParams[] = [];
+  server!: Started;
+  constructor(
+    readonly credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string },
+    readonly knownTokens: () => string[],
+  ) {}
+  async start() {
+    this.server = await start((req, body, res) => {
+      const form = new URLSearchParams(body);
+      this.calls.push(form);
+      const xmlError = (code: string) =>
+        send(
+          res,
+          400,
+          "text/xml",
+          `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>no</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+        );
+      if (
+        req.method !== "POST" ||
+        form.get("Action") !== "AssumeRoleWithWebIdentity" ||
+        form.get("Version") !== "2011-06-15"
+      )
+        return xmlError("InvalidAction");
+      if (!this.knownTokens().includes(form.get("WebIdentityToken") ?? ""))
+        return xmlError("InvalidIdentityToken");
+      if (!/^[\w+=,.@-]{2,64}$/.test(form.get("RoleSessionName") ?? ""))
+        return xmlError("ValidationError");
+      const expiration = new Date(
+        Date.now() + Number(form.get("DurationSeconds") ?? 3600) * 1000,
+      ).toISOString();
+      const c = this.credentials;
+      send(
+        res,
+        200,
+        "text/xml",
+        `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleWithWebIdentityResult>
+    <SubjectFromWebIdentityToken>sub</SubjectFromWebIdentityToken>
+    <Audience>aud</Audience>
+    <AssumedRoleUser><Arn>${form.get("RoleArn")}/${form.get("RoleSessionName")}</Arn><AssumedRoleId>AROAFAKE:${form.get("RoleSessionName")}</AssumedRoleId></AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>${c.accessKeyId}</AccessKeyId>
+      <SecretAccessKey>${c.secretAccessKey}</SecretAccessKey>
+      <SessionToken>${c.sessionToken}</SessionToken>
+      <Expiration>${expiration}</Expiration>
+    </Credentials>
+    <Provider>cognito-identity.amazonaws.com</Provider>
+  </AssumeRoleWithWebIdentityResult>
+  <ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>
+</AssumeRoleWithWebIdentityResponse>`,
+      );
+    });
+    return this;
+  }
+}

@@ -1,0 +1,93 @@
+import fc from "fast-check";
+import { CONTEXT, expectNoSecrets, harness } from "./support";
+
+const jsonish = fc.oneof(
+  fc.string(),
+  fc.json(),
+  fc.record({
+    code: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.string({ minLength: 200 })),
+  }),
+  fc.record({ code: fc.stringMatching(/^[A-Za-z0-9]{1,40}$/) }).map((o) => JSON.stringify(o)),
+);
+
+const body = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  jsonish.map((v) => (typeof v === "string" ? v : JSON.stringify(v))),
+  fc.string({ maxLength: 6000 }),
+  fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a).toString("base64")),
+  fc.integer(),
+);
+
+const requestContext = fc.oneof(
+  fc.constant(undefined),
+  fc.anything(),
+  fc.record({
+    requestId: fc.oneof(fc.string(), fc.integer()),
+    authorizer: fc.oneof(
+      fc.anything(),
+      fc.record({
+        iam: fc.record({
+          cognitoIdentity: fc.record({
+            amr: fc.oneof(
+              fc.anything(),
+              fc.array(fc.constantFrom("unauthenticated", "authenticated", "x")),
+            ),
+            identityId: fc.oneof(
+              fc.string(),
+              fc.uuid().map((u) => `us-east-1:${u}`),
+              fc.anything(),
+            ),
+            identityPoolId: fc.oneof(
+              fc.string(),
+              fc.constant("us-east-1:0f3c5c2e-1111-4222-8333-444455556666"),
+            ),
+          }),
+        }),
+      }),
+    ),
+  }),
+);
+
+const event = fc.oneof(
+  fc.anything(),
+  fc.record(
+    {
+      body,
+      isBase64Encoded: fc.oneof(fc.boolean(), fc.anything()),
+      headers: fc.oneof(fc.dictionary(fc.string(), fc.string()), fc.anything()),
+      requestContext,
+    },
+    { requiredKeys: [] },
+  ),
+);
+
+describe("the handler under arbitrary input", () => {
+  it("never throws, never answers 5xx, and always answers JSON with an error code on failure", async () => {
+    const h = harness("enhanced");
+    // Every well-formed code logs in (WeChat answers for any code in this fake).
+    const get = h.wechat.codes.get.bind(h.wechat.codes);
+    h.wechat.codes.get = (k: string) =>
+      get(k) ?? { openid: `o_${Buffer.from(k).toString("hex").slice(0, 40) || "x"}` };
+    await fc.assert(
+      fc.asyncProperty(event, async (ev) => {
+        const res = await h.handler(ev, CONTEXT);
+        expect(res.statusCode).toBeLessThan(500);
+        expect(res.headers["content-type"]).toBe("application/json");
+        const parsed = JSON.parse(res.body) as Record<string, unknown>;
+        if (res.statusCode !== 200) {
+          expect(res.statusCode).toBe(400);
+          const err = parsed["error"] as Record<string, unknown>;
+          expect(err["code"]).toBe("INVALID_REQUEST");
+          expect(typeof err["message"]).toBe("string");
+          expect(err["requestId"]).toBe("aws-req-1");
+        } else {
+          expect(typeof parsed["identityId"]).toBe("string");
+        }
+        expectNoSecrets([res.body]);
+      }),
+      { numRuns: 400 },
+    );
+    expectNoSecrets([h.logger.text()], h.cognito.tokens);
+  });
+});

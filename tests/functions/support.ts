@@ -1,0 +1,310 @@
+/** In-memory fakes and helpers for the login function tests. */
+import { randomUUID } from "node:crypto";
+import type { LoginConfig, LoginFlow } from "../../functions/login/config";
+import { makeHandler, type HandlerDeps, type LoginHandler } from "../../functions/login/handler";
+import {
+  IdentityConflictError,
+  type CredentialsPort,
+  type IdentityPort,
+  type LogPort,
+  type MappingPort,
+  type MappingRow,
+} from "../../functions/login/ports";
+import { makeWechatClient } from "../../functions/login/wechat";
+
+export const partition = "aws";
+export const APP_SECRET = "fake-app-secret-7f3c9a1e5b";
+export const SESSION_KEY = "fake-session-key-QmFzZTY0U2Vzc2lvbktleQ==";
+export const FAKE_SECRET_ACCESS_KEY = "fakeSecretAccessKey/abc123+XYZ";
+export const FAKE_SESSION_TOKEN = "fakeSessionToken//IQoJb3JpZ2luX2VjEJr";
+export const POOL_ID = "us-east-1:0f3c5c2e-1111-4222-8333-444455556666";
+
+export function testConfig(flow: LoginFlow, over: Partial<LoginConfig> = {}): LoginConfig {
+  return {
+    flow,
+    region: "us-east-1",
+    identityPoolId: POOL_ID,
+    developerProviderName: "login.wechat.test",
+    tokenDurationSeconds: 900,
+    loginsKey: "cognito-identity.amazonaws.com",
+    tableName: "mapping",
+    wechatAppId: "wx0123456789abcdef",
+    wechatSecretId: "wechat-secret",
+    userKey: "unionid",
+    wechatApiBaseUrl: "https://wechat.invalid",
+    authenticatedRoleArn: `arn:${partition}:iam::123456789012:role/authenticated`,
+    credentialsDurationSeconds: 3600,
+    ...over,
+  };
+}
+
+export interface WechatUser {
+  openid: string;
+  unionid?: string;
+}
+
+/** A fake jscode2session: codes map to users or to WeChat error payloads. */
+export class FakeWechat {
+  readonly codes = new Map<string, WechatUser | { errcode: number } | "http500" | "network">();
+  readonly calls: URL[] = [];
+  latencyMs = 0;
+  secretReads = 0;
+
+  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+    this.calls.push(url);
+    if (this.latencyMs > 0) await sleep(this.latencyMs, init?.signal ?? undefined);
+    init?.signal?.throwIfAborted();
+    if (url.searchParams.get("secret") !== APP_SECRET)
+      return json({ errcode: 40125, errmsg: "invalid appsecret" });
+    const code = url.searchParams.get("js_code") ?? "";
+    const entry = this.codes.get(code);
+    if (entry === undefined) return json({ errcode: 40029, errmsg: "invalid code, rid: 1" });
+    if (entry === "http500") return new Response("oops", { status: 500 });
+    if (entry === "network") throw new TypeError("fetch failed: connect ECONNREFUSED " + url.href);
+    if ("errcode" in entry)
+      return json({ ...entry, errmsg: `error ${entry.errcode} ${APP_SECRET}` });
+    return json({ ...entry, session_key: SESSION_KEY });
+  };
+
+  client(getSecret: () => Promise<string> = async () => APP_SECRET) {
+    return makeWechatClient({
+      appId: "wx0123456789abcdef",
+      baseUrl: "https://wechat.invalid",
+      getSecret: async () => {
+        this.secretReads++;
+        return getSecret();
+      },
+      fetch: this.fetch,
+      timeoutMs: 3000,
+    });
+  }
+}
+
+function json(body: unknown): Response {
+  // WeChat answers text/plain with HTTP 200 even for errors.
+  return new Response(JSON.stringify(body), {
+    status: 200,
+    headers: { "content-type": "text/plain" },
+  });
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    });
+  });
+}
+
+/** Behaves like Cognito: one IdentityId per developer user id; links to a given IdentityId. */
+export class FakeCognito implements IdentityPort {
+  readonly byUser = new Map<string, string>();
+  readonly calls: { developerUserId: string; identityId?: string | undefined }[] = [];
+  latencyMs = 0;
+  failWith: unknown = undefined;
+  tokens: string[] = [];
+
+  constructor(readonly region = "us-east-1") {}
+
+  async getOpenIdToken(
+    input: { developerUserId: string; identityId?: string | undefined },
+    signal: AbortSignal,
+  ) {
+    this.calls.push({ ...input });
+    if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
+    if (this.failWith !== undefined) throw this.failWith;
+    let id = this.byUser.get(input.developerUserId);
+    if (input.identityId !== undefined) {
+      if (id !== undefined && id !== input.identityId) throw new IdentityConflictError("conflict");
+      id = input.identityId;
+    }
+    id ??= `${this.region}:${randomUUID()}`;
+    this.byUser.set(input.developerUserId, id);
+    const token = fakeJwt({ sub: id, aud: POOL_ID, n: this.tokens.length });
+    this.tokens.push(token);
+    return { identityId: id, token };
+  }
+}
+
+export function fakeJwt(payload: Record<string, unknown>): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${b64({ alg: "RS512", kid: "fake" })}.${b64(payload)}.${Buffer.from(randomUUID()).toString("base64url")}`;
+}
+
+export class FakeMapping implements MappingPort {
+  readonly rows = new Map<string, MappingRow>();
+  readonly ops: string[] = [];
+  latencyMs = 0;
+  failWith: unknown = undefined;
+
+  private async step(op: string, signal: AbortSignal) {
+    this.ops.push(op);
+    if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
+    if (this.failWith !== undefined) throw this.failWith;
+  }
+
+  async touch(pk: string, nowIso: string, signal: AbortSignal) {
+    await this.step("touch", signal);
+    const row = this.rows.get(pk);
+    if (!row) return undefined;
+    const updated = { ...row, lastLoginAt: nowIso };
+    this.rows.set(pk, updated);
+    return updated;
+  }
+
+  async create(row: MappingRow, signal: AbortSignal) {
+    await this.step("create", signal);
+    const existing = this.rows.get(row.pk);
+    if (existing) return existing;
+    this.rows.set(row.pk, row);
+    return "created" as const;
+  }
+
+  async replaceIdentity(
+    pk: string,
+    oldId: string,
+    newId: string,
+    nowIso: string,
+    signal: AbortSignal,
+  ) {
+    await this.step("replaceIdentity", signal);
+    const row = this.rows.get(pk);
+    if (row && row.identityId === oldId)
+      this.rows.set(pk, { ...row, identityId: newId, lastLoginAt: nowIso });
+  }
+}
+
+export class FakeSts implements CredentialsPort {
+  readonly calls: { token: string; roleSessionName: string }[] = [];
+  latencyMs = 0;
+  failWith: unknown = undefined;
+  async assumeRole(input: { token: string; roleSessionName: string }, signal: AbortSignal) {
+    this.calls.push(input);
+    if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
+    if (this.failWith !== undefined) throw this.failWith;
+    return {
+      accessKeyId: "ASIAFAKEACCESSKEY123",
+      secretAccessKey: FAKE_SECRET_ACCESS_KEY,
+      sessionToken: FAKE_SESSION_TOKEN,
+      expiration: "2030-01-01T00:00:00.000Z",
+    };
+  }
+}
+
+/** Records every log line as JSON text, so tests can search it for secrets. */
+export class CapturingLogger implements LogPort {
+  readonly lines: string[] = [];
+  private rec(level: string, message: string, extra?: Record<string, unknown>) {
+    this.lines.push(JSON.stringify({ level, message, ...extra }));
+  }
+  debug = (m: string, e?: Record<string, unknown>) => this.rec("debug", m, e);
+  info = (m: string, e?: Record<string, unknown>) => this.rec("info", m, e);
+  warn = (m: string, e?: Record<string, unknown>) => this.rec("warn", m, e);
+  error = (m: string, e?: Record<string, unknown>) => this.rec("error", m, e);
+  text() {
+    return this.lines.join("\n");
+  }
+}
+
+export interface Harness {
+  handler: LoginHandler;
+  wechat: FakeWechat;
+  cognito: FakeCognito;
+  mapping: FakeMapping;
+  sts: FakeSts;
+  logger: CapturingLogger;
+  config: LoginConfig;
+}
+
+export function harness(
+  flow: LoginFlow,
+  over: Partial<LoginConfig> = {},
+  deps: Partial<HandlerDeps> = {},
+): Harness {
+  const wechat = new FakeWechat();
+  const cognito = new FakeCognito();
+  const mapping = new FakeMapping();
+  const sts = new FakeSts();
+  const logger = new CapturingLogger();
+  const config = testConfig(flow, over);
+  const handler = makeHandler({
+    config,
+    wechat: wechat.client(),
+    identity: cognito,
+    mapping,
+    credentials: flow === "basic" ? sts : undefined,
+    logger,
+    now: () => new Date("2026-01-02T03:04:05.000Z"),
+    ...deps,
+  });
+  return { handler, wechat, cognito, mapping, sts, logger, config };
+}
+
+export function loginEvent(
+  body: unknown,
+  over: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    version: "2.0",
+    routeKey: "POST /login/wechat",
+    rawPath: "/login/wechat",
+    headers: { "content-type": "application/json" },
+    isBase64Encoded: false,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    requestContext: { requestId: "req-123", http: { method: "POST", path: "/login/wechat" } },
+    ...over,
+  };
+}
+
+export function guestEvent(
+  code: string,
+  identityId: string,
+  poolId = POOL_ID,
+  amr = ["unauthenticated"],
+) {
+  return loginEvent(
+    { code },
+    {
+      requestContext: {
+        requestId: "req-guest",
+        authorizer: {
+          iam: {
+            accessKey: "ASIAGUEST",
+            accountId: "123456789012",
+            cognitoIdentity: { amr, identityId, identityPoolId: poolId },
+          },
+        },
+      },
+      // A hostile body field must never be used.
+    },
+  );
+}
+
+export const CONTEXT = { awsRequestId: "aws-req-1", getRemainingTimeInMillis: () => 10_000 };
+
+export interface ParsedResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+export function parse(res: {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}): ParsedResponse {
+  return { statusCode: res.statusCode, headers: res.headers, body: JSON.parse(res.body) };
+}
+
+export function errorOf(res: ParsedResponse): { code: string; message: string; requestId: string } {
+  return res.body["error"] as { code: string; message: string; requestId: string };
+}
+
+/** Assert none of the secret values appear in any of the texts. */
+export function expectNoSecrets(texts: string[], extra: string[] = []): void {
+  const secrets = [APP_SECRET, SESSION_KEY, FAKE_SECRET_ACCESS_KEY, FAKE_SESSION_TOKEN, ...extra];
+  for (const t of texts) for (const s of secrets) expect(t).not.toContain(s);
+}
