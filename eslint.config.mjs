@@ -17,10 +17,16 @@ export default tseslint.config(
       ],
       "no-restricted-syntax": [
         "error",
+        // The global partition's ARN prefix, hard-coded, is the classic aws-cn bug.
         {
-          selector: "Literal[value=/arn:aws:/]",
+          selector: "Literal[value=/arn:aws[:]/]",
           message:
-            "Build ARNs from the partition table (infra/partition.ts), never a literal arn:aws:.",
+            "Build ARNs from the partition table (infra/partition.ts), not a global literal.",
+        },
+        {
+          selector: "TemplateElement[value.raw=/arn:aws[:]/]",
+          message:
+            "Build ARNs from the partition table (infra/partition.ts), not a global literal.",
         },
         {
           selector: "MemberExpression[object.property.name='iam'][property.name='ManagedPolicy']",

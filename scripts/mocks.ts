@@ -53,7 +53,19 @@ export function createMocks(target: MockTarget): RecordingMocks {
       .slice(0, 10)
       .padStart(10, "0");
 
+  /** @pulumi/aws v7 reports the region on every regional resource (IAM is global). */
+  function withRegion(result: { id: string; state: State }, type: string) {
+    if (type.startsWith("aws:") && !type.startsWith("aws:iam/")) {
+      result.state = { region, ...result.state };
+    }
+    return result;
+  }
+
   function newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
+    return withRegion(resourceState(args), args.type);
+  }
+
+  function resourceState(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
     const inputs = args.inputs as State;
     const str = (key: string) => String(inputs[key] ?? "");
     // Component resources have no provider and no computed state.
