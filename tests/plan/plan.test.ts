@@ -1,0 +1,194 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { main as appConfigMain, toAppConfig } from "../../scripts/appConfig";
+import { blocking, plan, planJson, renderPlan, writePlan } from "../../scripts/plan";
+import type { PlanResource } from "../../scripts/synth";
+import { STACKS } from "../support/stacks";
+
+const run = promisify(execFile);
+const ROOT = path.join(__dirname, "../..");
+
+function find(resources: PlanResource[], type: string, name?: string): PlanResource {
+  const r = resources.find((x) => x.type === type && (name === undefined || x.name === name));
+  if (!r) throw new Error(`no ${type} ${name ?? ""}`);
+  return r;
+}
+
+describe.each(STACKS)("plan of $stack", ({ stack, partition }) => {
+  it("passes every mandatory policy", async () => {
+    const result = await plan(stack);
+    expect(result.violations).toEqual([]);
+    expect(result.rules.map((r) => r.name)).toEqual([
+      "cognito-trust-policy",
+      "no-wildcard-iam",
+      "arn-partition",
+      "identity-resources-protected",
+      "no-secret-in-lambda-env",
+      "log-retention",
+      "lambda-runtime-supported",
+      "http-api-throttling",
+      "china-public-route",
+    ]);
+  });
+
+  it("prints each IAM document, the policy results and the placeholder warning", async () => {
+    const result = await plan(stack);
+    const text = renderPlan(result);
+    expect(text).toContain(`Plan for stack '${stack}'`);
+    expect(text).toContain('"Action": "sts:AssumeRoleWithWebIdentity"');
+    expect(text).toContain('"cognito-identity.amazonaws.com:aud"');
+    expect(text).toContain("✔ arn-partition");
+    expect(text).toMatch(
+      /warning: cognito-devauth:wechat\.appSecret is not set; planned with a marked placeholder/,
+    );
+    expect(text).not.toContain("PLACEHOLDER-appSecret");
+    expect(text).toMatch(/No policy violations\. \d+ resources\./);
+  });
+
+  it("writes the plan and the app config as JSON", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "plan-"));
+    const result = await plan(stack);
+    const files = writePlan(result, dir);
+    const written = JSON.parse(readFileSync(files.plan, "utf8"));
+    expect(written).toMatchObject({
+      stack,
+      partition,
+      policies: { violationCount: 0, mandatoryViolationCount: 0 },
+      outputs: result.synthesis.outputs,
+    });
+    const roles = written.iamDocuments.filter(
+      (d: { property: string }) => d.property === "assumeRolePolicy",
+    );
+    expect(roles.length).toBe(stack === "cn-north-1" ? 3 : 2);
+    expect(JSON.stringify(written)).not.toContain("PLACEHOLDER-appSecret");
+    expect(JSON.parse(readFileSync(files.appConfig, "utf8"))).toEqual(result.appConfig);
+  });
+
+  it("gives the same app config from the plan and from `pulumi stack output --json`", async () => {
+    const result = await plan(stack);
+    // What `pulumi stack output --json` prints for these outputs.
+    const dir = mkdtempSync(path.join(tmpdir(), "outputs-"));
+    const outputsFile = path.join(dir, "outputs.json");
+    const outFile = path.join(dir, "app-config.json");
+    writeFileSync(outputsFile, JSON.stringify(result.synthesis.outputs, null, 4));
+    appConfigMain(["--stack", stack, "--file", outputsFile, "--out", outFile]);
+    expect(JSON.parse(readFileSync(outFile, "utf8"))).toEqual(result.appConfig);
+    expect(result.appConfig).toMatchObject({
+      stack,
+      partition,
+      guests: stack === "cn-north-1",
+      login: { method: "POST", flow: "enhanced", auth: stack === "cn-north-1" ? "iam" : "none" },
+    });
+  });
+});
+
+describe("the plan catches a broken stack", () => {
+  const broken = async (stack: string, mutate: (r: PlanResource[]) => void) =>
+    blocking(await plan(stack, {}, mutate));
+
+  it("rejects an authenticated role whose trust policy lost its aud condition", async () => {
+    const found = await broken("dev", (resources) => {
+      const role = find(resources, "aws:iam/role:Role", "identity-authenticated");
+      const doc = JSON.parse(String(role.state.assumeRolePolicy));
+      delete doc.Statement[0].Condition.StringEquals;
+      role.state.assumeRolePolicy = JSON.stringify(doc);
+    });
+    expect(found).toEqual([
+      expect.objectContaining({
+        policy: "cognito-trust-policy",
+        message: expect.stringContaining("aud"),
+      }),
+    ]);
+  });
+
+  it("rejects a guest role that also admits authenticated identities", async () => {
+    const found = await broken("cn-north-1", (resources) => {
+      const role = find(resources, "aws:iam/role:Role", "identity-guest");
+      role.state.assumeRolePolicy = String(role.state.assumeRolePolicy).replace(
+        '"unauthenticated"',
+        '["unauthenticated","authenticated"]',
+      );
+    });
+    expect(found.map((v) => v.policy)).toEqual(["cognito-trust-policy"]);
+  });
+
+  it("rejects a wildcard resource in the function's permissions", async () => {
+    const found = await broken("dev", (resources) => {
+      const policy = find(resources, "aws:iam/rolePolicy:RolePolicy", "wechat-login-function");
+      const doc = JSON.parse(String(policy.state.policy));
+      doc.Statement[1].Resource = "*";
+      policy.state.policy = JSON.stringify(doc);
+    });
+    expect(found).toEqual([expect.objectContaining({ policy: "no-wildcard-iam" })]);
+  });
+
+  it("rejects a global-partition ARN in the China stack", async () => {
+    const global = ["arn", "aws", "secretsmanager", "cn-north-1", "528715093461", "secret:x"].join(":");
+    const found = await broken("cn-north-1", (resources) => {
+      const fn = find(resources, "aws:lambda/function:Function");
+      const env = (fn.state.environment as { variables: Record<string, string> }).variables;
+      env.WECHAT_SECRET_ARN = global;
+    });
+    expect(found).toEqual([
+      expect.objectContaining({ policy: "arn-partition", message: expect.stringContaining(global) }),
+    ]);
+  });
+
+  it("rejects an unprotected mapping table and one without point-in-time recovery", async () => {
+    const found = await broken("dev", (resources) => {
+      const table = find(resources, "aws:dynamodb/table:Table");
+      table.protect = false;
+      table.state.pointInTimeRecovery = { enabled: false };
+    });
+    expect(found.map((v) => v.policy)).toEqual([
+      "identity-resources-protected",
+      "identity-resources-protected",
+    ]);
+  });
+
+  it("rejects a public login route in China without an ICP filing", async () => {
+    const found = await broken("cn-north-1", (resources) => {
+      find(resources, "aws:apigatewayv2/route:Route").state.authorizationType = "NONE";
+    });
+    expect(found).toEqual([
+      expect.objectContaining({ policy: "china-public-route", message: expect.stringMatching(/ICP/) }),
+    ]);
+  });
+
+  it("marks the violating resource in the printed plan", async () => {
+    const result = await plan("dev", {}, (resources) => {
+      find(resources, "aws:cloudwatch/logGroup:LogGroup").state.retentionInDays = 0;
+    });
+    const text = renderPlan(result);
+    expect(text).toMatch(/✖ wechat-login-\S+ aws:cloudwatch\/logGroup:LogGroup/);
+    expect(text).toMatch(/1 mandatory policy violation\(s\): this stack must not be deployed\./);
+    expect(planJson(result).policies.mandatoryViolationCount).toBe(1);
+  });
+});
+
+describe("app config", () => {
+  it("names the outputs that are missing", () => {
+    expect(() => toAppConfig("dev", { region: "us-east-1" })).toThrow(
+      /Stack outputs of 'dev' are not a cognito-devauth stack's outputs \(identityPoolId: .*loginUrl/,
+    );
+  });
+});
+
+describe("plan command", () => {
+  it("answers an unknown stack with one line naming the fix and exit code 2", async () => {
+    const err = await run("npx", ["tsx", "scripts/plan.ts", "--stack", "prod"], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: "1" },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect("code" in err && err.code).toBe(2);
+    const lines = (err as { stderr: string }).stderr
+      .split("\n")
+      .filter((l) => l && !l.startsWith("npm warn"));
+    expect(lines).toEqual([
+      "error: Unknown stack 'prod': there is no Pulumi.prod.yaml. Known stacks: cn-north-1, dev. Fix: --stack <one of them>, or create the stack with `pulumi stack init prod` and set its config.",
+    ]);
+  });
+});
