@@ -7,7 +7,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { PARTITIONS, partitionOfRegion, type PartitionId, type TrustOverride } from "./partition";
+import {
+  COGNITO_TRUST_FAMILIES,
+  GLOBAL_COGNITO_TRUST_PRINCIPAL,
+  PARTITIONS,
+  cognitoTrustFamilyOf,
+  partitionOfRegion,
+  type PartitionId,
+  type TrustOverride,
+} from "./partition";
 
 export const PROJECT = "cognito-devauth";
 
@@ -127,7 +135,6 @@ const DEVELOPER_PROVIDER = /^[\w.-]{1,128}$/;
 const POOL_NAME = /^[\w\s+=,.@-]{1,128}$/;
 /** WeChat AppIDs are `wx` followed by 16 hex characters. */
 const WECHAT_APP_ID = /^wx[0-9a-f]{16}$/;
-const TRUST_HOST = /^cognito-identity(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$/;
 /** AWS tag keys: 1..128 characters, not starting with the reserved `aws:` prefix. */
 const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 
@@ -266,21 +273,37 @@ export function parseConfig(raw: RawConfig): StackConfig {
     );
   }
 
-  // Trust principal / condition-key prefix: unverified in aws-cn (FIELD-NOTES), so overridable.
+  // Trust principal / condition-key prefix: unverified in aws-cn (FIELD-NOTES), so overridable,
+  // but only with spellings an AWS document uses, and never mixing the global and China families.
   const trust: { -readonly [P in keyof TrustOverride]: TrustOverride[P] } = {};
-  for (const [key, prop] of [
-    ["cognitoTrustPrincipal", "principal"],
-    ["cognitoTrustConditionKeyPrefix", "conditionKeyPrefix"],
-  ] as const) {
-    const value = raw[k(key)];
-    if (value === undefined) continue;
-    if (!TRUST_HOST.test(value)) {
+  const principal = raw[k("cognitoTrustPrincipal")];
+  const prefix = raw[k("cognitoTrustConditionKeyPrefix")];
+  const family = cognitoTrustFamilyOf(principal ?? GLOBAL_COGNITO_TRUST_PRINCIPAL);
+  if (principal !== undefined) {
+    if (!family) {
+      const known = COGNITO_TRUST_FAMILIES.flatMap((f) => f.principals).join(", ");
       problems.push(
-        `${k(key)}: '${value}' is not a Cognito identity host name. ` +
-          `Fix: ${setCmd(key, "cognito-identity.amazonaws.com")} (or remove it for the default).`,
+        `${k("cognitoTrustPrincipal")}: '${principal}' is not a Cognito identity principal ` +
+          `(known: ${known}). Fix: pulumi config rm cognitoTrustPrincipal for the default.`,
+      );
+    } else if (family.name === "china" && partition !== "aws-cn") {
+      problems.push(
+        `${k("cognitoTrustPrincipal")}: '${principal}' is an AWS China principal but the stack ` +
+          `is in ${partition}. Fix: pulumi config rm cognitoTrustPrincipal.`,
       );
     } else {
-      trust[prop] = value;
+      trust.principal = principal;
+    }
+  }
+  if (prefix !== undefined && family) {
+    if (!family.keyPrefixes.includes(prefix)) {
+      problems.push(
+        `${k("cognitoTrustConditionKeyPrefix")}: '${prefix}' does not go with principal ` +
+          `'${principal ?? GLOBAL_COGNITO_TRUST_PRINCIPAL}' (use one of: ` +
+          `${family.keyPrefixes.join(", ")}). Fix: ${setCmd("cognitoTrustConditionKeyPrefix", family.keyPrefixes[0] ?? "")}.`,
+      );
+    } else {
+      trust.conditionKeyPrefix = prefix;
     }
   }
 

@@ -82,6 +82,44 @@ export const PARTITIONS: Readonly<Record<PartitionId, PartitionInfo>> = {
  */
 export const GLOBAL_COGNITO_TRUST_PRINCIPAL = "cognito-identity.amazonaws.com";
 
+/**
+ * Spellings of the Cognito federated principal and of the `aud`/`amr` condition-key prefix.
+ * Global: `cognito-identity.amazonaws.com` for both. China: a Chinese AWS China page shows
+ * principal `cognito-identity.cn-north-1.amazonaws.com.cn` with `cognito-identity.amazonaws.com.cn`
+ * keys; which one IAM accepts there is unverified (FIELD-NOTES), so either China spelling is
+ * allowed as an override, but the families are never mixed in one policy.
+ */
+export interface CognitoTrustFamily {
+  readonly name: "global" | "china";
+  readonly principals: readonly string[];
+  readonly keyPrefixes: readonly string[];
+}
+
+export const COGNITO_TRUST_FAMILIES: readonly CognitoTrustFamily[] = [
+  {
+    name: "global",
+    principals: [GLOBAL_COGNITO_TRUST_PRINCIPAL],
+    keyPrefixes: [GLOBAL_COGNITO_TRUST_PRINCIPAL],
+  },
+  {
+    name: "china",
+    principals: [
+      "cognito-identity.cn-north-1.amazonaws.com.cn",
+      "cognito-identity.amazonaws.com.cn",
+    ],
+    keyPrefixes: [
+      "cognito-identity.amazonaws.com.cn",
+      "cognito-identity.cn-north-1.amazonaws.com.cn",
+    ],
+  },
+];
+
+/** The family of a trust principal, or undefined for a spelling no AWS document uses. */
+export function cognitoTrustFamilyOf(principal: string): CognitoTrustFamily | undefined {
+  const p = principal.toLowerCase();
+  return COGNITO_TRUST_FAMILIES.find((f) => f.principals.includes(p));
+}
+
 export function isPartitionId(value: string): value is PartitionId {
   return Object.prototype.hasOwnProperty.call(PARTITIONS, value);
 }

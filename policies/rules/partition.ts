@@ -7,15 +7,24 @@
  * are unverified, so both China spellings are accepted).
  */
 import type { PolicyProviderResource } from "@pulumi/policy";
+import {
+  COGNITO_TRUST_FAMILIES,
+  cognitoTrustFamilyOf,
+  partitionOfRegion as tablePartitionOf,
+  type CognitoTrustFamily,
+  type PartitionId,
+} from "../../infra/partition";
 import { isRecord, isUnknown, raw } from "./util";
 
-export type Partition = "aws" | "aws-cn" | "aws-us-gov";
+export type Partition = PartitionId | "unsupported";
 
-/** `cn-*` -> aws-cn, `us-gov-*` -> aws-us-gov, any other region -> aws. */
+/**
+ * The partition of a region, from the one partition table (infra/partition.ts); `unsupported`
+ * for regions of partitions this project does not deploy to (GovCloud, ISO), whose ARNs the rules
+ * then report rather than guess about.
+ */
 export function partitionOfRegion(region: string): Partition {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
+  return tablePartitionOf(region) ?? "unsupported";
 }
 
 /** Something that looks like an AWS region name (us-east-1, cn-north-1, us-gov-west-1, ...). */
@@ -101,41 +110,7 @@ export function stackRegion(
   return undefined;
 }
 
-/**
- * Cognito identity-pool trust principals and the condition-key prefixes that go with each.
- * Global: principal and keys `cognito-identity.amazonaws.com`. China (Beijing): the Chinese AWS
- * China docs show principal `cognito-identity.cn-north-1.amazonaws.com.cn` with
- * `cognito-identity.amazonaws.com.cn:` keys; which spelling IAM accepts is unverified (field
- * notes), so both China spellings are accepted as principal and as key prefix, but never mixed with
- * the global family.
- */
-export interface CognitoFamily {
-  name: "global" | "china";
-  principals: readonly string[];
-  keyPrefixes: readonly string[];
-}
-
-export const COGNITO_FAMILIES: readonly CognitoFamily[] = [
-  {
-    name: "global",
-    principals: ["cognito-identity.amazonaws.com"],
-    keyPrefixes: ["cognito-identity.amazonaws.com"],
-  },
-  {
-    name: "china",
-    principals: [
-      "cognito-identity.cn-north-1.amazonaws.com.cn",
-      "cognito-identity.amazonaws.com.cn",
-    ],
-    keyPrefixes: [
-      "cognito-identity.amazonaws.com.cn",
-      "cognito-identity.cn-north-1.amazonaws.com.cn",
-    ],
-  },
-];
-
-/** The family of a Cognito federated principal, or undefined for an unrecognised spelling. */
-export function cognitoFamilyOf(principal: string): CognitoFamily | undefined {
-  const p = principal.toLowerCase();
-  return COGNITO_FAMILIES.find((f) => f.principals.includes(p));
-}
+/** Cognito trust principal / condition-key families, from the partition table. */
+export type CognitoFamily = CognitoTrustFamily;
+export const COGNITO_FAMILIES = COGNITO_TRUST_FAMILIES;
+export const cognitoFamilyOf = cognitoTrustFamilyOf;

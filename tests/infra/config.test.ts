@@ -185,11 +185,34 @@ describe("stack configuration", () => {
     expect(found.join("\n")).not.toContain(bad);
   });
 
-  it("refuses a trust principal that is not a Cognito identity host", () => {
+  it("refuses a trust principal no AWS document uses", () => {
     const raw = { ...valid, "cognito-devauth:cognitoTrustPrincipal": "sts.amazonaws.com" };
     expect(problems(raw)).toContainEqual(
       expect.stringMatching(
-        /cognitoTrustPrincipal: 'sts\.amazonaws\.com' is not a Cognito identity host/,
+        /cognitoTrustPrincipal: 'sts\.amazonaws\.com' is not a Cognito identity principal/,
+      ),
+    );
+  });
+
+  it("refuses an AWS China trust principal in a global stack", () => {
+    const raw = {
+      ...valid,
+      "cognito-devauth:cognitoTrustPrincipal": "cognito-identity.cn-north-1.amazonaws.com.cn",
+    };
+    expect(problems(raw)).toContainEqual(
+      expect.stringMatching(/is an AWS China principal but the stack is in aws\./),
+    );
+  });
+
+  it("refuses a condition-key prefix of the other family than the principal", () => {
+    const raw = {
+      ...china,
+      "cognito-devauth:cognitoTrustPrincipal": "cognito-identity.cn-north-1.amazonaws.com.cn",
+      "cognito-devauth:cognitoTrustConditionKeyPrefix": "cognito-identity.amazonaws.com",
+    };
+    expect(problems(raw)).toContainEqual(
+      expect.stringMatching(
+        /cognitoTrustConditionKeyPrefix: 'cognito-identity\.amazonaws\.com' does not go with principal 'cognito-identity\.cn-north-1\.amazonaws\.com\.cn'/,
       ),
     );
   });

@@ -126,14 +126,19 @@ describe("the plan catches a broken stack", () => {
   });
 
   it("rejects a global-partition ARN in the China stack", async () => {
-    const global = ["arn", "aws", "secretsmanager", "cn-north-1", "528715093461", "secret:x"].join(":");
+    const global = ["arn", "aws", "secretsmanager", "cn-north-1", "528715093461", "secret:x"].join(
+      ":",
+    );
     const found = await broken("cn-north-1", (resources) => {
       const fn = find(resources, "aws:lambda/function:Function");
       const env = (fn.state.environment as { variables: Record<string, string> }).variables;
       env.WECHAT_SECRET_ARN = global;
     });
     expect(found).toEqual([
-      expect.objectContaining({ policy: "arn-partition", message: expect.stringContaining(global) }),
+      expect.objectContaining({
+        policy: "arn-partition",
+        message: expect.stringContaining(global),
+      }),
     ]);
   });
 
@@ -154,7 +159,10 @@ describe("the plan catches a broken stack", () => {
       find(resources, "aws:apigatewayv2/route:Route").state.authorizationType = "NONE";
     });
     expect(found).toEqual([
-      expect.objectContaining({ policy: "china-public-route", message: expect.stringMatching(/ICP/) }),
+      expect.objectContaining({
+        policy: "china-public-route",
+        message: expect.stringMatching(/ICP/),
+      }),
     ]);
   });
 

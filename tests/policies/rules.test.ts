@@ -681,7 +681,7 @@ describe("arn-partition", () => {
   it("maps regions to partitions", () => {
     expect(partitionOfRegion("cn-north-1")).toBe("aws-cn");
     expect(partitionOfRegion("cn-northwest-1")).toBe("aws-cn");
-    expect(partitionOfRegion("us-gov-west-1")).toBe("aws-us-gov");
+    expect(partitionOfRegion("us-gov-west-1")).toBe("unsupported");
     expect(partitionOfRegion("eu-west-1")).toBe("aws");
   });
 
