@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { toJson } from "../policies/iam";
 import { cognitoTrustPolicy, type CognitoIdentityKind } from "../policies/trust";
-import type { PartitionFacts } from "./partition";
+import { NAME_LIMITS, physicalName } from "./naming";
+import { arns, type DeployTarget } from "./partition";
 
 export interface IdentityPoolArgs {
   /** Pool name. Changing it replaces the pool, which the pool's protection refuses. */
@@ -12,8 +13,10 @@ export interface IdentityPoolArgs {
    * `GetOpenIdTokenForDeveloperIdentity`. It can never change once set.
    */
   developerProviderName: string;
-  /** Partition facts: trust principal and condition-key prefix. */
-  partition: pulumi.Input<PartitionFacts>;
+  /** Partition facts and account: trust principal, condition-key prefix, ARNs. */
+  target: pulumi.Input<DeployTarget>;
+  /** Prefix of the roles' physical names, e.g. `cognito-devauth-dev` (unique per account). */
+  namePrefix: string;
   /**
    * Allow guest (unauthenticated) identities, with their own role.
    * @default false
@@ -60,11 +63,14 @@ export class IdentityPool extends pulumi.ComponentResource {
   public readonly identityPoolId: pulumi.Output<string>;
   public readonly identityPoolArn: pulumi.Output<string>;
   public readonly authenticatedRole: aws.iam.Role;
+  public readonly authenticatedRoleArn: pulumi.Output<string>;
   public readonly guestRole: aws.iam.Role | undefined;
+  public readonly guestRoleArn: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: IdentityPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cognito-devauth:index:IdentityPool", name, {}, opts);
     const tags = args.tags ?? {};
+    const target = pulumi.output(args.target);
 
     // The pool holds every identity: a replaced pool orphans all IdentityIds (new ids, lost
     // links), so it is protected, and kept in the account even if someone unprotects and
@@ -87,14 +93,17 @@ export class IdentityPool extends pulumi.ComponentResource {
       { parent: this, protect: true, retainOnDelete: true },
     );
     this.identityPoolId = pool.id;
-    this.identityPoolArn = pool.arn;
+    this.identityPoolArn = pulumi
+      .all([target, pool.id])
+      .apply(([t, id]) => arns.identityPool(t, id));
 
     const role = (kind: CognitoIdentityKind, suffix: string, maxSessionDuration?: number) =>
       new aws.iam.Role(
         `${name}-${suffix}`,
         {
+          name: physicalName(args.namePrefix, suffix, NAME_LIMITS.role),
           description: `Assumed by ${kind} identities of Cognito identity pool ${args.identityPoolName}`,
-          assumeRolePolicy: pulumi.all([pool.id, args.partition]).apply(([identityPoolId, p]) =>
+          assumeRolePolicy: pulumi.all([pool.id, target]).apply(([identityPoolId, p]) =>
             toJson(
               cognitoTrustPolicy({
                 identityPoolId,
@@ -116,14 +125,20 @@ export class IdentityPool extends pulumi.ComponentResource {
       Math.max(3600, args.authenticatedRoleMaxSessionSeconds ?? 3600),
     );
     this.guestRole = args.allowGuests ? role("unauthenticated", "guest") : undefined;
+    // ARNs from the role's name output: partition-correct by construction, and still dependent
+    // on the role, so the attachment waits for it.
+    const roleArn = (r: aws.iam.Role) =>
+      pulumi.all([target, r.name]).apply(([t, n]) => arns.role(t, n));
+    this.authenticatedRoleArn = roleArn(this.authenticatedRole);
+    this.guestRoleArn = this.guestRole ? roleArn(this.guestRole) : undefined;
 
     new aws.cognito.IdentityPoolRoleAttachment(
       `${name}-roles`,
       {
         identityPoolId: pool.id,
         roles: {
-          authenticated: this.authenticatedRole.arn,
-          ...(this.guestRole ? { unauthenticated: this.guestRole.arn } : {}),
+          authenticated: this.authenticatedRoleArn,
+          ...(this.guestRoleArn ? { unauthenticated: this.guestRoleArn } : {}),
         },
       },
       { parent: this },
@@ -132,8 +147,8 @@ export class IdentityPool extends pulumi.ComponentResource {
     this.registerOutputs({
       identityPoolId: this.identityPoolId,
       identityPoolArn: this.identityPoolArn,
-      authenticatedRoleArn: this.authenticatedRole.arn,
-      guestRoleArn: this.guestRole?.arn,
+      authenticatedRoleArn: this.authenticatedRoleArn,
+      guestRoleArn: this.guestRoleArn,
     });
   }
 }

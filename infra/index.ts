@@ -9,21 +9,38 @@ import { loadConfig, PROJECT } from "./config";
 import { IdentityPool } from "./identityPool";
 import { LoginApi } from "./loginApi";
 import { MappingTable } from "./mappingTable";
+import { NAME_LIMITS, physicalName } from "./naming";
 import { partitionFacts } from "./partition";
 
 async function main() {
   const cfg = loadConfig();
-  const tags = { project: PROJECT, stack: pulumi.getStack(), ...cfg.tags };
+  const stack = pulumi.getStack();
+  const tags = { project: PROJECT, stack, ...cfg.tags };
+  // Physical names are `<project>-<stack>-...`, so every ARN is known before deployment.
+  const namePrefix = `${PROJECT}-${stack}`;
 
   // Partition facts come from the provider (getPartition) and the region, never from literals.
-  const partition = aws
-    .getPartitionOutput()
-    .apply((p) => partitionFacts(p.partition, cfg.region, cfg.trust));
+  // A provider that reports no partition (some test doubles) falls back to the region's.
+  const target = pulumi
+    .all([aws.getPartitionOutput(), aws.getCallerIdentityOutput()])
+    .apply(([p, caller]) => {
+      if (!caller.accountId) {
+        throw new Error(
+          "aws.getCallerIdentity returned no account id: check the AWS credentials " +
+            "(in tests: mock aws:index/getCallerIdentity:getCallerIdentity).",
+        );
+      }
+      return {
+        ...partitionFacts(p.partition || cfg.partition, cfg.region, cfg.trust),
+        accountId: caller.accountId,
+      };
+    });
 
   const identity = new IdentityPool("identity", {
     identityPoolName: cfg.identityPoolName,
     developerProviderName: cfg.developerProviderName,
-    partition,
+    target,
+    namePrefix,
     allowGuests: cfg.allowGuests,
     allowClassicFlow: cfg.loginFlow === "basic",
     authenticatedRoleMaxSessionSeconds: cfg.credentialsDurationSeconds,
@@ -32,12 +49,15 @@ async function main() {
     tags,
   });
 
-  const users = new MappingTable("user-map", { tags });
+  const users = new MappingTable("user-map", {
+    target,
+    tableName: physicalName(namePrefix, "users", NAME_LIMITS.table),
+    tags,
+  });
 
   const login = new LoginApi("wechat-login", {
-    partition,
-    // Physical name so its log group can be created first; unique per stack (Lambda: 64 chars).
-    functionName: `${PROJECT}-${pulumi.getStack()}-login`.replace(/[^\w-]/g, "-").slice(0, 64),
+    target,
+    namePrefix,
     flow: cfg.loginFlow,
     identityPoolId: identity.identityPoolId,
     identityPoolArn: identity.identityPoolArn,
@@ -50,7 +70,7 @@ async function main() {
     wechatAppSecret: pulumi.secret(cfg.wechat.appSecret.reveal()),
     auth: cfg.login.auth,
     guestRole: identity.guestRole,
-    authenticatedRoleArn: identity.authenticatedRole.arn,
+    authenticatedRoleArn: identity.authenticatedRoleArn,
     credentialsDurationSeconds: cfg.credentialsDurationSeconds,
     icpFilingNumber: cfg.login.icpFilingNumber,
     rateLimit: cfg.login.rateLimit,
@@ -64,11 +84,11 @@ async function main() {
   return {
     identityPoolId: identity.identityPoolId,
     region: cfg.region,
-    partition: partition.partition,
-    loginsKey: partition.cognitoLoginsKey,
+    partition: target.partition,
+    loginsKey: target.cognitoLoginsKey,
     developerProviderName: cfg.developerProviderName,
-    authenticatedRoleArn: identity.authenticatedRole.arn,
-    ...(identity.guestRole ? { guestRoleArn: identity.guestRole.arn } : {}),
+    authenticatedRoleArn: identity.authenticatedRoleArn,
+    ...(identity.guestRoleArn ? { guestRoleArn: identity.guestRoleArn } : {}),
     tableName: users.tableName,
     loginUrl: login.loginUrl,
     loginFlow: cfg.loginFlow,

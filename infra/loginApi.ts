@@ -4,7 +4,8 @@ import { buildLoginBundle, type LoginBundle } from "../functions/build";
 import { toJson } from "../policies/iam";
 import { invokeRoutePolicy, loginFunctionPolicy, serviceTrustPolicy } from "../policies/login";
 import type { LoginAuth, LoginFlow, UserKey } from "./config";
-import { servicePrincipal, type PartitionFacts } from "./partition";
+import { NAME_LIMITS, physicalName } from "./naming";
+import { arns, httpApiEndpoint, servicePrincipal, type DeployTarget } from "./partition";
 
 /** The route the login function serves. */
 export const LOGIN_ROUTE = { method: "POST", path: "/login/wechat" } as const;
@@ -13,10 +14,13 @@ export const LOGIN_ROUTE = { method: "POST", path: "/login/wechat" } as const;
 export const LOGIN_RUNTIME = "nodejs22.x";
 
 export interface LoginApiArgs {
-  /** Partition facts: service principals, logins key. */
-  partition: pulumi.Input<PartitionFacts>;
-  /** Physical name of the function, unique per stack and account (max 64 characters). */
-  functionName: string;
+  /** Partition facts and account: service principals, logins key, ARNs. */
+  target: pulumi.Input<DeployTarget>;
+  /**
+   * Prefix of the physical names (function, role, log groups, secret), unique per account and
+   * region, e.g. `cognito-devauth-dev`.
+   */
+  namePrefix: string;
   /** `enhanced` returns an OpenID token; `basic` also exchanges it for STS credentials. */
   flow: LoginFlow;
   identityPoolId: pulumi.Input<string>;
@@ -107,7 +111,9 @@ export class LoginApi extends pulumi.ComponentResource {
   constructor(name: string, args: LoginApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cognito-devauth:index:LoginApi", name, {}, opts);
     const tags = args.tags ?? {};
-    const partition = pulumi.output(args.partition);
+    const target = pulumi.output(args.target);
+    const functionName = physicalName(args.namePrefix, "login", NAME_LIMITS.lambdaFunction);
+    const secretName = `${args.namePrefix}/wechat-app-secret`;
     const timeoutSeconds = args.timeoutSeconds ?? 10;
     const retentionInDays = args.logRetentionDays ?? 30;
 
@@ -121,7 +127,11 @@ export class LoginApi extends pulumi.ComponentResource {
     // The AppSecret lives only here: the function gets the secret's ARN, never its value.
     const secret = new aws.secretsmanager.Secret(
       `${name}-wechat-secret`,
-      { description: `WeChat AppSecret of mini-program ${args.wechatAppId}`, tags },
+      {
+        name: secretName,
+        description: `WeChat AppSecret of mini-program ${args.wechatAppId}`,
+        tags,
+      },
       { parent: this },
     );
     new aws.secretsmanager.SecretVersion(
@@ -134,15 +144,16 @@ export class LoginApi extends pulumi.ComponentResource {
     // its own log group, kept forever, on first invocation.
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-function-logs`,
-      { name: `/aws/lambda/${args.functionName}`, retentionInDays, tags },
+      { name: `/aws/lambda/${functionName}`, retentionInDays, tags },
       { parent: this },
     );
 
     const role = new aws.iam.Role(
       `${name}-function`,
       {
-        description: `Execution role of the WeChat login function ${args.functionName}`,
-        assumeRolePolicy: partition.apply((p) =>
+        name: physicalName(args.namePrefix, "login-function", NAME_LIMITS.role),
+        description: `Execution role of the WeChat login function ${functionName}`,
+        assumeRolePolicy: target.apply((p) =>
           toJson(serviceTrustPolicy(servicePrincipal(p, "lambda"))),
         ),
         tags,
@@ -152,12 +163,17 @@ export class LoginApi extends pulumi.ComponentResource {
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-function`,
       {
-        role: role.id,
+        role: role.name,
         policy: pulumi
-          .all([logGroup.arn, args.tableArn, args.identityPoolArn, secret.arn])
-          .apply(([logGroupArn, tableArn, identityPoolArn, wechatSecretArn]) =>
+          .all([target, logGroup.name, args.tableArn, args.identityPoolArn, secret.name])
+          .apply(([t, logGroupName, tableArn, identityPoolArn, secretName]) =>
             toJson(
-              loginFunctionPolicy({ logGroupArn, tableArn, identityPoolArn, wechatSecretArn }),
+              loginFunctionPolicy({
+                logGroupArn: arns.logGroup(t, logGroupName),
+                tableArn,
+                identityPoolArn,
+                wechatSecretArn: arns.secretByName(t, secretName),
+              }),
             ),
           ),
       },
@@ -168,10 +184,11 @@ export class LoginApi extends pulumi.ComponentResource {
       IDENTITY_POOL_ID: args.identityPoolId,
       DEVELOPER_PROVIDER_NAME: args.developerProviderName,
       TOKEN_DURATION_SECONDS: String(args.tokenDurationSeconds),
-      LOGINS_KEY: partition.cognitoLoginsKey,
+      LOGINS_KEY: target.cognitoLoginsKey,
       TABLE_NAME: args.tableName,
       WECHAT_APP_ID: args.wechatAppId,
-      WECHAT_SECRET_ARN: secret.arn,
+      // A secret's provider id is its full ARN.
+      WECHAT_SECRET_ARN: secret.id,
       USER_KEY: args.userKey,
       POWERTOOLS_SERVICE_NAME: "wechat-login",
       POWERTOOLS_LOG_LEVEL: "INFO",
@@ -193,12 +210,12 @@ export class LoginApi extends pulumi.ComponentResource {
     const fn = new aws.lambda.Function(
       `${name}-function`,
       {
-        name: args.functionName,
+        name: functionName,
         description: "WeChat login code -> Cognito developer-authenticated identity",
         runtime: LOGIN_RUNTIME,
         handler: pulumi.output(bundle(args.flow)).handler,
         code,
-        role: role.arn,
+        role: pulumi.all([target, role.name]).apply(([t, n]) => arns.role(t, n)),
         memorySize: args.memoryMb ?? 256,
         timeout: timeoutSeconds,
         environment: { variables: environment },
@@ -223,7 +240,9 @@ export class LoginApi extends pulumi.ComponentResource {
       {
         apiId: api.id,
         integrationType: "AWS_PROXY",
-        integrationUri: fn.invokeArn,
+        integrationUri: pulumi
+          .all([target, fn.name])
+          .apply(([t, n]) => arns.lambdaInvocation(t, arns.lambdaFunction(t, n))),
         integrationMethod: "POST",
         payloadFormatVersion: "2.0",
         // A little over the function's timeout, within the HTTP API maximum of 30 s.
@@ -245,7 +264,11 @@ export class LoginApi extends pulumi.ComponentResource {
 
     const accessLogs = new aws.cloudwatch.LogGroup(
       `${name}-access-logs`,
-      { retentionInDays, tags },
+      {
+        name: `/aws/apigateway/${physicalName(args.namePrefix, "login-access", 200)}`,
+        retentionInDays,
+        tags,
+      },
       { parent: this },
     );
 
@@ -276,7 +299,12 @@ export class LoginApi extends pulumi.ComponentResource {
           throttlingRateLimit: args.rateLimit ?? 40,
           throttlingBurstLimit: args.burstLimit ?? 40,
         },
-        accessLogSettings: { destinationArn: accessLogs.arn, format: accessLogFormat },
+        accessLogSettings: {
+          destinationArn: pulumi
+            .all([target, accessLogs.name])
+            .apply(([t, n]) => arns.logGroup(t, n)),
+          format: accessLogFormat,
+        },
         tags,
       },
       { parent: this },
@@ -287,9 +315,13 @@ export class LoginApi extends pulumi.ComponentResource {
       {
         action: "lambda:InvokeFunction",
         function: fn.name,
-        principal: partition.apply((p) => servicePrincipal(p, "apigateway")),
+        principal: target.apply((p) => servicePrincipal(p, "apigateway")),
         // This API and route only, any stage.
-        sourceArn: pulumi.interpolate`${api.executionArn}/*/${LOGIN_ROUTE.method}${LOGIN_ROUTE.path}`,
+        sourceArn: pulumi
+          .all([target, api.id])
+          .apply(([t, apiId]) =>
+            arns.executeApi(t, apiId, "*", LOGIN_ROUTE.method, LOGIN_ROUTE.path),
+          ),
       },
       { parent: this },
     );
@@ -298,19 +330,28 @@ export class LoginApi extends pulumi.ComponentResource {
       new aws.iam.RolePolicy(
         `${name}-guest-invoke`,
         {
-          role: args.guestRole.id,
-          policy: stage.executionArn.apply((stageArn) =>
-            toJson(invokeRoutePolicy(`${stageArn}/${LOGIN_ROUTE.method}${LOGIN_ROUTE.path}`)),
-          ),
+          role: args.guestRole.name,
+          // Exactly this stage, method and path: the guest role can call nothing else.
+          policy: pulumi
+            .all([target, api.id, stage.name])
+            .apply(([t, apiId, stageName]) =>
+              toJson(
+                invokeRoutePolicy(
+                  arns.executeApi(t, apiId, stageName, LOGIN_ROUTE.method, LOGIN_ROUTE.path),
+                ),
+              ),
+            ),
         },
         { parent: this },
       );
     }
 
-    this.loginUrl = pulumi.interpolate`${api.apiEndpoint}${LOGIN_ROUTE.path}`;
+    this.loginUrl = pulumi
+      .all([target, api.id])
+      .apply(([t, apiId]) => `${httpApiEndpoint(t, apiId)}${LOGIN_ROUTE.path}`);
     this.apiId = api.id;
     this.functionName = fn.name;
-    this.functionRoleArn = role.arn;
+    this.functionRoleArn = pulumi.all([target, role.name]).apply(([t, n]) => arns.role(t, n));
 
     this.registerOutputs({
       loginUrl: this.loginUrl,

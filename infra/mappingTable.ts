@@ -1,10 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { arns, type DeployTarget } from "./partition";
 
 /** Name of the global secondary index on `identityId`. */
 export const IDENTITY_INDEX = "byIdentityId";
 
 export interface MappingTableArgs {
+  /** Partition facts and account, for the table's ARN. */
+  target: pulumi.Input<DeployTarget>;
+  /** Physical table name, unique per account and region, e.g. `cognito-devauth-dev-users`. */
+  tableName: string;
   /**
    * Tags for the table.
    * @default {}
@@ -40,6 +45,7 @@ export class MappingTable extends pulumi.ComponentResource {
     const table = new aws.dynamodb.Table(
       `${name}-table`,
       {
+        name: args.tableName,
         billingMode: "PAY_PER_REQUEST",
         hashKey: "pk",
         attributes: [
@@ -63,8 +69,10 @@ export class MappingTable extends pulumi.ComponentResource {
     );
 
     this.tableName = table.name;
-    this.tableArn = table.arn;
-    this.identityIndexArn = pulumi.interpolate`${table.arn}/index/${IDENTITY_INDEX}`;
+    this.tableArn = pulumi
+      .all([args.target, table.name])
+      .apply(([t, tableName]) => arns.table(t, tableName));
+    this.identityIndexArn = pulumi.interpolate`${this.tableArn}/index/${IDENTITY_INDEX}`;
 
     this.registerOutputs({
       tableName: this.tableName,

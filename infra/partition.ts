@@ -165,17 +165,28 @@ export function partitionFacts(
       ? `cognito-identity.${region}.${info.dnsSuffix}`
       : GLOBAL_COGNITO_TRUST_PRINCIPAL;
   const trustPrincipal = trust.principal ?? GLOBAL_COGNITO_TRUST_PRINCIPAL;
+  // The Chinese AWS China page pairs the regional principal with `.com.cn` keys: each family's
+  // first key prefix is its default.
+  const familyPrefix = cognitoTrustFamilyOf(trustPrincipal)?.keyPrefixes[0];
   return {
     ...info,
     region,
     cognitoLoginsKey,
     cognitoTokenIssuer: `https://${cognitoLoginsKey}`,
     trustPrincipal,
-    trustConditionKeyPrefix: trust.conditionKeyPrefix ?? trustPrincipal,
+    trustConditionKeyPrefix: trust.conditionKeyPrefix ?? familyPrefix ?? trustPrincipal,
   };
 }
 
-/** `arn:<partition>:<service>:<region>:<account>:<resource>`, the only place ARNs are spelled. */
+/** Where a stack deploys: the partition facts plus the account. */
+export interface DeployTarget extends PartitionFacts {
+  readonly accountId: string;
+}
+
+/**
+ * `arn:<partition>:<service>:<region>:<account>:<resource>`, the only place ARNs are spelled.
+ * Refuses empty parts, so a missing name never becomes `undefined` inside an IAM document.
+ */
 export function arn(
   facts: Pick<PartitionFacts, "partition">,
   service: string,
@@ -183,7 +194,48 @@ export function arn(
   account: string,
   resource: string,
 ): string {
+  for (const [part, value] of Object.entries({ service, account, resource })) {
+    if (typeof value !== "string" || value === "" || value === "undefined") {
+      throw new Error(`Cannot build a ${service} ARN: its ${part} is missing.`);
+    }
+  }
   return `arn:${facts.partition}:${service}:${region}:${account}:${resource}`;
+}
+
+/** Partition-correct ARNs of the resources this stack names. */
+export const arns = {
+  role: (t: DeployTarget, name: string) => arn(t, "iam", "", t.accountId, `role/${name}`),
+  identityPool: (t: DeployTarget, id: string) =>
+    arn(t, "cognito-identity", t.region, t.accountId, `identitypool/${id}`),
+  table: (t: DeployTarget, name: string) =>
+    arn(t, "dynamodb", t.region, t.accountId, `table/${name}`),
+  logGroup: (t: DeployTarget, name: string) =>
+    arn(t, "logs", t.region, t.accountId, `log-group:${name}`),
+  lambdaFunction: (t: DeployTarget, name: string) =>
+    arn(t, "lambda", t.region, t.accountId, `function:${name}`),
+  /** API Gateway's URI for invoking a Lambda function (integration target). */
+  lambdaInvocation: (t: DeployTarget, functionArn: string) =>
+    arn(
+      t,
+      "apigateway",
+      t.region,
+      "lambda",
+      `path/2015-03-31/functions/${functionArn}/invocations`,
+    ),
+  /** `execute-api` ARN of an API's stage/method/path, e.g. `<api>/$default/POST/login/wechat`. */
+  executeApi: (t: DeployTarget, apiId: string, stage: string, method: string, path: string) =>
+    arn(t, "execute-api", t.region, t.accountId, `${apiId}/${stage}/${method}${path}`),
+  /**
+   * A secret by name. Secrets Manager appends `-` and six random characters to a secret's ARN;
+   * exactly six `?` match them and nothing else (Secrets Manager user guide, "Resources").
+   */
+  secretByName: (t: DeployTarget, name: string) =>
+    arn(t, "secretsmanager", t.region, t.accountId, `secret:${name}-??????`),
+};
+
+/** Default endpoint of an HTTP API (`https://<id>.execute-api.<region>.<dnsSuffix>`). */
+export function httpApiEndpoint(t: PartitionFacts, apiId: string): string {
+  return `https://${apiId}.execute-api.${t.region}.${t.dnsSuffix}`;
 }
 
 /** The service principal of an AWS service in a partition, e.g. `lambda.amazonaws.com`. */

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { SECRET_CONFIG } from "../infra/config";
 import { partitionOfRegion, type PartitionId } from "../infra/partition";
-import { accountIdFor, createMocks } from "./mocks";
+import { accountIdFor, createMocks, type MockTarget, type RecordingMocks } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -229,15 +229,21 @@ async function resolveOutput(value: unknown): Promise<unknown> {
  * Runs the program for `stack` under mocks. `overrides` replace stack-file values (full or
  * project-relative keys; `undefined` removes a key), which is how tests try bad configs.
  */
+export interface SynthOptions {
+  /** Mocks to use instead of the realistic ones (tests: what other people's mocks do). */
+  mocks?: (target: MockTarget) => RecordingMocks;
+}
+
 export async function synthesize(
   stack: string,
   overrides: Record<string, string | undefined> = {},
+  options: SynthOptions = {},
 ): Promise<Synthesis> {
   const files = loadStackConfig(stack, overrides);
   const region = files.config["aws:region"] ?? "";
   const partition = partitionOfRegion(region) ?? "aws";
   const accountId = accountIdFor(partition);
-  const mocks = createMocks({ stack, partition, region, accountId });
+  const mocks = (options.mocks ?? createMocks)({ stack, partition, region, accountId });
 
   // Each synthesis gets a fresh Pulumi runtime store (the SDK keeps it on the global object), so
   // both stacks can be synthesized in one process.

@@ -38,9 +38,21 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
       },
       {
         Action: "secretsmanager:GetSecretValue",
-        Resource: arnOf(synth, "aws:secretsmanager/secret:Secret"),
+        Resource: `arn:${partition}:secretsmanager:${region}:${synth.accountId}:secret:cognito-devauth-${stack}/wechat-app-secret-??????`,
       },
     ]);
+  });
+
+  it("grants the AppSecret by name with exactly the six characters Secrets Manager appends", async () => {
+    const synth = await committed(stack);
+    const policy = doc(one(synth, ROLE_POLICY, "wechat-login-function").inputs.policy);
+    const pattern = String(policy.Statement[3]?.Resource);
+    const asRegex = new RegExp(
+      `^${pattern.replace(/[.*+^${}()|[\]\\/]/g, "\\$&").replace(/\?/g, ".")}$`,
+    );
+    const secretArn = arnOf(synth, "aws:secretsmanager/secret:Secret");
+    expect(secretArn).toMatch(asRegex);
+    expect(`${secretArn}x`).not.toMatch(asRegex);
   });
 
   it("has no wildcard action or resource in any IAM permission", async () => {

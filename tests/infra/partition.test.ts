@@ -48,12 +48,13 @@ describe("partition table", () => {
     expect(PARTITIONS.aws.publicApiNeedsIcp).toBe(false);
   });
 
-  it("takes a per-stack trust principal and derives the key prefix from it", () => {
+  it("takes a per-stack trust principal and pairs it with its family's key prefix", () => {
     const facts = partitionFacts("aws-cn", "cn-north-1", {
       principal: "cognito-identity.cn-north-1.amazonaws.com.cn",
     });
     expect(facts.trustPrincipal).toBe("cognito-identity.cn-north-1.amazonaws.com.cn");
-    expect(facts.trustConditionKeyPrefix).toBe("cognito-identity.cn-north-1.amazonaws.com.cn");
+    // The Chinese AWS China page pairs the regional principal with `.com.cn` condition keys.
+    expect(facts.trustConditionKeyPrefix).toBe("cognito-identity.amazonaws.com.cn");
     const both = partitionFacts("aws-cn", "cn-north-1", {
       principal: "cognito-identity.cn-north-1.amazonaws.com.cn",
       conditionKeyPrefix: "cognito-identity.amazonaws.com.cn",
@@ -69,6 +70,13 @@ describe("partition table", () => {
 
   it("rejects a partition the project does not support", () => {
     expect(() => partitionFacts("aws-us-gov", "us-gov-west-1")).toThrow(/does not support/);
+  });
+
+  it("refuses to build an ARN with a missing part", () => {
+    expect(() => arn({ partition: "aws" }, "iam", "", "", "role/x")).toThrow(/account is missing/);
+    expect(() => arn({ partition: "aws" }, "iam", "", "111122223333", "undefined")).toThrow(
+      /resource is missing/,
+    );
   });
 
   it.each(["aws", "aws-cn"] as const)("spells ARNs with the %s partition", (partition) => {

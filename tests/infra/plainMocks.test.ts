@@ -1,0 +1,86 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { PARTITIONS } from "../../infra/partition";
+import type { MockTarget, RecordingMocks } from "../../scripts/mocks";
+import { synthesize, type Synthesis } from "../../scripts/synth";
+import { STACKS, strings } from "../support/stacks";
+
+/**
+ * Mocks as Pulumi's testing guide writes them: ids `<name>_id`, state = inputs, no computed
+ * ARNs. Only the three invokes the program makes are answered (FIELD-NOTES). The program must
+ * not depend on the mocks for any ARN.
+ */
+function plainMocks(answerPartition: boolean) {
+  return (t: MockTarget): RecordingMocks => ({
+    unknownCalls: [],
+    unknownTypes: [],
+    newResource: (args: pulumi.runtime.MockResourceArgs) => ({
+      id: `${args.name}_id`,
+      state: args.inputs,
+    }),
+    call: (args: pulumi.runtime.MockCallArgs) => {
+      switch (args.token) {
+        case "aws:index/getPartition:getPartition":
+          return answerPartition
+            ? { partition: t.partition, dnsSuffix: PARTITIONS[t.partition].dnsSuffix }
+            : {};
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return { accountId: t.accountId };
+        case "aws:index/getRegion:getRegion":
+          return { region: t.region };
+        default:
+          return args.inputs;
+      }
+    },
+  });
+}
+
+const everything = (s: Synthesis) => strings([s.resources.map((r) => r.inputs), s.outputs]);
+
+describe.each(STACKS)("$stack under plain mocks", ({ stack, partition, region }) => {
+  let synth: Synthesis;
+  beforeAll(async () => {
+    synth = await synthesize(stack, {}, { mocks: plainMocks(true) });
+  });
+
+  it("puts no undefined value into any resource or output", () => {
+    expect(everything(synth).filter((s) => s.includes("undefined"))).toEqual([]);
+  });
+
+  it("builds every ARN itself, in the stack's partition, region and account", () => {
+    const arns = everything(synth).filter((s) => s.startsWith("arn:"));
+    expect(arns.length).toBeGreaterThanOrEqual(8);
+    for (const value of arns) {
+      expect(value).toMatch(
+        new RegExp(`^arn:${partition}:[a-z-]+:(${region})?:(\\d{12}|lambda)?:`),
+      );
+    }
+  });
+
+  it("gives every IAM permission statement a resource", () => {
+    const policies = synth.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of policies) {
+      const doc = JSON.parse(String(p.inputs.policy)) as { Statement: { Resource?: unknown }[] };
+      for (const statement of doc.Statement) expect(statement.Resource).toEqual(expect.any(String));
+    }
+  });
+
+  it("outputs role ARNs and the login URL without help from the mocks", () => {
+    expect(synth.outputs.authenticatedRoleArn).toBe(
+      `arn:${partition}:iam::${synth.accountId}:role/cognito-devauth-${stack}-authenticated`,
+    );
+    expect(synth.outputs.loginUrl).toBe(
+      `https://wechat-login-api_id.execute-api.${region}.${PARTITIONS[partition].dnsSuffix}/login/wechat`,
+    );
+    expect(synth.outputs.tableName).toBe(`cognito-devauth-${stack}-users`);
+  });
+});
+
+it.each(STACKS)(
+  "takes the partition from the region when getPartition answers nothing ($stack)",
+  async ({ stack, partition }) => {
+    const synth = await synthesize(stack, {}, { mocks: plainMocks(false) });
+    expect(synth.outputs.partition).toBe(partition);
+    expect(String(synth.outputs.authenticatedRoleArn)).toMatch(new RegExp(`^arn:${partition}:`));
+  },
+);
