@@ -10,6 +10,7 @@ import { z } from "zod";
 import {
   COGNITO_TRUST_FAMILIES,
   GLOBAL_COGNITO_TRUST_PRINCIPAL,
+  ICP_FILING_NUMBER,
   PARTITIONS,
   cognitoTrustFamilyOf,
   partitionOfRegion,
@@ -142,7 +143,15 @@ const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
  * Validates raw config. Reports every problem at once, each naming the key and the fix, so a
  * `pulumi up` fails before any resource is touched.
  */
-export function parseConfig(raw: RawConfig): StackConfig {
+export interface ParseOptions {
+  /**
+   * Keys Pulumi holds as secrets (`ns:key`). When given, an AppSecret stored in plain text is
+   * refused. `loadConfig` always gives them; pure value checks may leave them out.
+   */
+  secretKeys?: readonly string[];
+}
+
+export function parseConfig(raw: RawConfig, options: ParseOptions = {}): StackConfig {
   const problems: string[] = [];
   const k = (key: string) => `${PROJECT}:${key}`;
 
@@ -211,7 +220,8 @@ export function parseConfig(raw: RawConfig): StackConfig {
   const developerProviderName = required(
     "developerProviderName",
     DEVELOPER_PROVIDER,
-    "1-128 letters, digits, '.', '_' or '-', e.g. login.wechat.myapp; it can never change once deployed",
+    "1-128 letters, digits, '.', '_' or '-', e.g. login.wechat.myapp; it can never change once " +
+      "deployed (on a deployed stack, set it back to the deployed value)",
     "login.wechat.myapp",
   );
   const identityPoolName = required(
@@ -264,7 +274,18 @@ export function parseConfig(raw: RawConfig): StackConfig {
         "Fix: pulumi config set --path wechat.appId wx0123456789abcdef.",
     );
   }
-  if (typeof appSecret !== "string" || !/^\S{16,128}$/.test(appSecret)) {
+  if (
+    typeof appSecret === "string" &&
+    options.secretKeys !== undefined &&
+    !options.secretKeys.includes(k("wechat"))
+  ) {
+    // Never echo the value. A plain-text AppSecret sits in Pulumi.<stack>.yaml, i.e. in git.
+    problems.push(
+      `${k("wechat")}.appSecret is stored in plain text in the stack file. Fix: pulumi config ` +
+        "set --path --secret wechat.appSecret <AppSecret>, and rotate the AppSecret if the file " +
+        "was ever committed.",
+    );
+  } else if (typeof appSecret !== "string" || !/^\S{16,128}$/.test(appSecret)) {
     // Never echo the value: it is (or was meant to be) a secret.
     problems.push(
       `${k("wechat")}.appSecret ${appSecret === undefined ? "is required" : "is not valid"}: ` +
@@ -424,6 +445,12 @@ export function parseConfig(raw: RawConfig): StackConfig {
     ),
   };
 
+  if (login.icpFilingNumber !== undefined && !ICP_FILING_NUMBER.test(login.icpFilingNumber)) {
+    problems.push(
+      `${k("icpFilingNumber")}: '${login.icpFilingNumber}' is not an ICP filing number ` +
+        `(e.g. 京ICP备12345678号 or 京ICP备12345678号-1). Fix: ${setCmd("icpFilingNumber", "<your ICP number>")}.`,
+    );
+  }
   if (login.auth === "iam" && !allowGuests) {
     problems.push(
       `${k("loginAuth")} is 'iam' but ${k("allowGuests")} is false: only this pool's guest ` +
@@ -512,8 +539,12 @@ export function loadConfig(): StackConfig {
   for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
     if (key.startsWith(`${PROJECT}:`) || key === "aws:region") raw[key] = value;
   }
+  // isConfigSecret is internal (absent from the .d.ts); it reads the secret keys the engine
+  // passes to the program (PULUMI_CONFIG_SECRET_KEYS).
+  const runtimeConfig = pulumi.runtime as unknown as { isConfigSecret(key: string): boolean };
+  const secretKeys = Object.keys(raw).filter((key) => runtimeConfig.isConfigSecret(key));
   try {
-    return parseConfig(raw);
+    return parseConfig(raw, { secretKeys });
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;

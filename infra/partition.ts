@@ -47,6 +47,13 @@ export interface PartitionFacts extends PartitionInfo {
   readonly trustConditionKeyPrefix: string;
 }
 
+/**
+ * An ICP filing number (ICP 备案号 / 经营许可证号), e.g. `京ICP备12345678号` or `京ICP备12345678号-1`:
+ * a public API in AWS China is served only for accounts with one (FIELD-NOTES, "The China
+ * partition").
+ */
+export const ICP_FILING_NUMBER = /^[\u4e00-\u9fa5]ICP[备证]\d{6,8}号(-\d+)?$/;
+
 /** Per-stack override of the Cognito trust principal and condition-key prefix. */
 export interface TrustOverride {
   readonly principal?: string | undefined;

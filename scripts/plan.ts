@@ -295,7 +295,11 @@ async function main(argv: string[]): Promise<number> {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const stack = arg("--stack") ?? "dev";
+  const stack = argv.includes("--stack") ? arg("--stack") : "dev";
+  if (!stack || stack.startsWith("--")) {
+    process.stderr.write(`error: --stack needs a stack name. ${usage}\n`);
+    return 2;
+  }
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   const st = style(process.stderr.isTTY === true && !process.env.NO_COLOR);
   let result: PlanResult;

@@ -132,16 +132,23 @@ export function loadStackConfig(
     config[fullKey(key)] = typeof plain === "object" ? JSON.stringify(plain) : String(plain);
   }
 
+  // Overrides stand for values set through the CLI; a secret key among them counts as set with
+  // --secret (tests of a plain-text secret write a stack file instead).
+  const secretOverrides = new Set<string>();
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete config[fullKey(key)];
     else config[fullKey(key)] = value;
+    secretOverrides.add(fullKey(key));
   }
 
   const placeholders: SecretPlaceholder[] = [];
   const secretKeys: string[] = [];
   for (const secret of SECRET_CONFIG) {
     const key = fullKey(secret.key);
-    secretKeys.push(key);
+    // Secret as the CLI would mark it: a `secure:` leaf under the key, or set via the CLI.
+    if ([...encrypted].some((at) => at.startsWith(`${key}.`)) || secretOverrides.has(key)) {
+      secretKeys.push(key);
+    }
     let obj: Record<string, unknown> = {};
     try {
       const parsed = JSON.parse(config[key] ?? "{}") as unknown;
@@ -158,6 +165,7 @@ export function loadStackConfig(
     });
     obj[secret.path] = `PLACEHOLDER-${secret.path}-offline-plan-only`;
     config[key] = JSON.stringify(obj);
+    if (!secretKeys.includes(key)) secretKeys.push(key);
   }
 
   return { project, stack, config, secretKeys, placeholders };

@@ -84,7 +84,7 @@ describe("stack configuration", () => {
     (name) => {
       expect(problems({ ...valid, "cognito-devauth:developerProviderName": name })).toContainEqual(
         expect.stringMatching(
-          /^cognito-devauth:developerProviderName[: ].*can never change once deployed\. Fix: pulumi config set developerProviderName login\.wechat\.myapp\.$/,
+          /^cognito-devauth:developerProviderName[: ].*can never change once deployed \(on a deployed stack, set it back to the deployed value\)\. Fix: pulumi config set developerProviderName login\.wechat\.myapp\.$/,
         ),
       );
     },
@@ -170,6 +170,38 @@ describe("stack configuration", () => {
     expect(found).toContainEqual(
       expect.stringContaining(
         "wechat.appSecret is required: the mini-program AppSecret (16-128 characters, no spaces). Fix: pulumi config set --path --secret wechat.appSecret <AppSecret>.",
+      ),
+    );
+  });
+
+  it("refuses an AppSecret stored in plain text, without echoing it", () => {
+    let err: unknown;
+    try {
+      parseConfig(valid, { secretKeys: [] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      expect.stringMatching(
+        /^cognito-devauth:wechat\.appSecret is stored in plain text in the stack file\. Fix: pulumi config set --path --secret wechat\.appSecret <AppSecret>/,
+      ),
+    ]);
+    expect((err as Error).message).not.toContain(APP_SECRET);
+    expect(parseConfig(valid, { secretKeys: ["cognito-devauth:wechat"] }).wechat.appId).toBe(
+      "wx8f3a61c2d94be705",
+    );
+  });
+
+  it.each(["ICP 0000", "12345678", "京ICP备号"])("refuses the ICP filing number '%s'", (icp) => {
+    const raw = {
+      ...china,
+      "cognito-devauth:loginAuth": "none",
+      "cognito-devauth:icpFilingNumber": icp,
+    };
+    expect(problems(raw)).toContainEqual(
+      expect.stringContaining(
+        `cognito-devauth:icpFilingNumber: '${icp}' is not an ICP filing number`,
       ),
     );
   });

@@ -1,4 +1,8 @@
-import { synthesize } from "../../scripts/synth";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { stringify as stringifyYaml } from "yaml";
+import { ROOT, loadStackConfig, synthesize } from "../../scripts/synth";
 import { STACKS, committed, one, ofType, strings } from "../support/stacks";
 
 const POOL = "aws:cognito/identityPool:IdentityPool";
@@ -224,5 +228,36 @@ describe("config errors fail the program before any resource", () => {
     ],
   ])("%s with %j", async (stack, overrides, message) => {
     await expect(synthesize(stack, overrides)).rejects.toThrow(message);
+  });
+});
+
+describe("secrets in stack files", () => {
+  it("marks the AppSecret secret only when the stack file holds it encrypted", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "stack-"));
+    copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    const stackFile = (appSecret: unknown) =>
+      writeFileSync(
+        path.join(dir, "Pulumi.s.yaml"),
+        stringifyYaml({
+          config: {
+            "aws:region": "us-east-1",
+            "cognito-devauth:wechat": { appId: "wx8f3a61c2d94be705", appSecret },
+          },
+        }),
+      );
+    stackFile("c0ffee00c0ffee00c0ffee00c0ffee00");
+    expect(loadStackConfig("s", {}, dir).secretKeys).toEqual([]);
+    stackFile({ secure: "v1:Zm9vYmFy" });
+    const encrypted = loadStackConfig("s", {}, dir);
+    expect(encrypted.secretKeys).toEqual(["cognito-devauth:wechat"]);
+    expect(encrypted.placeholders).toEqual([
+      expect.objectContaining({ key: "cognito-devauth:wechat.appSecret", reason: "encrypted" }),
+    ]);
+  });
+
+  it("plans the committed stacks with the AppSecret marked secret (placeholder)", () => {
+    const files = loadStackConfig("dev", {}, ROOT);
+    expect(files.secretKeys).toEqual(["cognito-devauth:wechat"]);
+    expect(files.placeholders).toHaveLength(1);
   });
 });
