@@ -118,7 +118,7 @@ const USER = { openid: "oBench_openid_0001", unionid: "uBench_unionid_0001" };
 async function warmCpu(): Promise<void> {
   const N = 3000;
   console.log(
-    `\n== Warm per-login CPU (makeHandler, zero-latency fakes, ${N} returning-user logins)`,
+    `\n== Warm per-login CPU, domain only (fakes, no SDK serialization; makeHandler, zero-latency in-memory ports, ${N} returning-user logins)`,
   );
   for (const flow of ["enhanced", "basic"] as const) {
     const h = harness(flow);
@@ -142,7 +142,7 @@ async function warmCpu(): Promise<void> {
 async function latency(): Promise<void> {
   const N = 15;
   console.log(
-    `\n== Login latency with injected latency: WeChat 50 ms, Cognito 30 ms, DynamoDB 10 ms, STS 30 ms (median of ${N})`,
+    `\n== Login latency, domain only (in-memory fakes with injected latency: WeChat 50 ms, Cognito 30 ms, DynamoDB 10 ms, STS 30 ms; median of ${N})`,
   );
   for (const flow of ["enhanced", "basic"] as const) {
     const h = harness(flow);

@@ -31,10 +31,14 @@ export function makeCognitoIdentity(
         );
       } catch (err) {
         const name = awsErrorName(err);
+        // With an IdentityId: "this login belongs to another identity" (conflict), or the
+        // identity no longer exists (deleted guest, row of another pool). Either way the caller
+        // falls back to the identity Cognito itself maps the login to.
         if (
           input.identityId !== undefined &&
           (name === "ResourceConflictException" ||
-            name === "DeveloperUserAlreadyRegisteredException")
+            name === "DeveloperUserAlreadyRegisteredException" ||
+            name === "ResourceNotFoundException")
         ) {
           throw new IdentityConflictError(name);
         }

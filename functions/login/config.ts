@@ -1,6 +1,14 @@
 /**
  * The environment contract, read once per container through one fail-fast helper. The infra sets
  * exactly these names. Missing or invalid values throw at init (listing names, never values).
+ *
+ * Defaults (so the function also runs under emulators and hand-written environments):
+ *   AWS_REGION            <- AWS_DEFAULT_REGION when unset
+ *   LOGINS_KEY            <- cognito-identity.amazonaws.com, or
+ *                            cognito-identity.<region>.amazonaws.com.cn in cn-* regions
+ *   USER_KEY              <- unionid
+ *   TOKEN_DURATION_SECONDS <- 900 (Cognito's own default)
+ *   WECHAT_API_BASE_URL   <- https://api.weixin.qq.com
  */
 export type LoginFlow = "enhanced" | "basic";
 
@@ -39,7 +47,12 @@ export function readConfig(env: Env, flow: LoginFlow): LoginConfig {
     if (pattern && !pattern.test(v)) problems.push(`${name} is malformed`);
     return v;
   };
-  const int = (name: string, min: number, max: number): number => {
+  const isSet = (name: string): boolean => {
+    const v = env[name];
+    return v !== undefined && v.trim() !== "";
+  };
+  const int = (name: string, min: number, max: number, fallback?: number): number => {
+    if (fallback !== undefined && !isSet(name)) return fallback;
     const raw = str(name);
     if (raw === "") return 0;
     const n = Number(raw);
@@ -49,15 +62,21 @@ export function readConfig(env: Env, flow: LoginFlow): LoginConfig {
     return n;
   };
 
-  const region = str("AWS_REGION", /^[a-z]{2}(-[a-z]+)+-\d+$/);
-  const identityPoolId = str("IDENTITY_POOL_ID", /^[\w-]+:[0-9a-f-]+$/);
+  const region = str(
+    isSet("AWS_REGION") || !isSet("AWS_DEFAULT_REGION") ? "AWS_REGION" : "AWS_DEFAULT_REGION",
+    REGION_PATTERN,
+  ).trim();
+  // `<region>:<id>`: real pools use a GUID; emulators may issue other ids.
+  const identityPoolId = str("IDENTITY_POOL_ID", /^[a-z]{2}(-[a-z]+)+-\d+:[\w-]+$/);
   const developerProviderName = str("DEVELOPER_PROVIDER_NAME", /^[\w.-]{1,128}$/);
-  const tokenDurationSeconds = int("TOKEN_DURATION_SECONDS", 1, 86400);
-  const loginsKey = str("LOGINS_KEY", /^cognito-identity\.[a-z0-9.-]+$/);
+  const tokenDurationSeconds = int("TOKEN_DURATION_SECONDS", 1, 86400, 900);
+  const loginsKey = isSet("LOGINS_KEY")
+    ? str("LOGINS_KEY", /^cognito-identity\.[a-z0-9.-]+$/)
+    : defaultLoginsKey(region);
   const tableName = str("TABLE_NAME", /^[\w.-]{3,255}$/);
   const wechatAppId = str("WECHAT_APP_ID", /^[\w-]{1,64}$/);
   const wechatSecretId = str("WECHAT_SECRET_ARN");
-  const userKeyRaw = str("USER_KEY", /^(unionid|openid)$/);
+  const userKeyRaw = isSet("USER_KEY") ? str("USER_KEY", /^(unionid|openid)$/) : "unionid";
   const userKey = userKeyRaw === "openid" ? "openid" : "unionid";
   const baseRaw = env["WECHAT_API_BASE_URL"];
   const wechatApiBaseUrl = (
@@ -99,4 +118,17 @@ export function readConfig(env: Env, flow: LoginFlow): LoginConfig {
     authenticatedRoleArn,
     credentialsDurationSeconds,
   };
+}
+
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/**
+ * The Logins key for GetCredentialsForIdentity: the token issuer's host. Global partition:
+ * `cognito-identity.amazonaws.com`; China (cn-* regions, identity pools in cn-north-1 only):
+ * `cognito-identity.<region>.amazonaws.com.cn`. LOGINS_KEY overrides it.
+ */
+export function defaultLoginsKey(region: string): string {
+  return region.startsWith("cn-")
+    ? `cognito-identity.${region}.amazonaws.com.cn`
+    : "cognito-identity.amazonaws.com";
 }

@@ -163,3 +163,30 @@ export function awsErrorName(err: unknown): string {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
 }
+
+/**
+ * Settle with `p`, or reject with UpstreamUnavailableError(upstream) as soon as `signal` aborts
+ * (the invocation deadline). For calls that cannot take an AbortSignal themselves (the Powertools
+ * SecretsProvider): the abandoned call keeps running but is bounded by the SDK client's own
+ * timeouts, and its late rejection is swallowed here (never an unhandled rejection).
+ */
+export function abortable<T>(p: Promise<T>, signal: AbortSignal, upstream: string): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.reject(new UpstreamUnavailableError(`${upstream} (deadline)`, 1));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new UpstreamUnavailableError(`${upstream} (deadline)`, 1));
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}

@@ -59,6 +59,10 @@ function tooLarge(): InvalidRequestError {
  * The caller's guest IdentityId, when the request was SigV4-signed with credentials of an
  * UNAUTHENTICATED identity of OUR pool (HTTP API IAM authorizer). Anything else (no authorizer,
  * an authenticated identity, another pool, an IAM user) -> undefined: a plain login.
+ *
+ * A caller that IS an unauthenticated identity of our pool but whose identityId is not
+ * `<pool region>:<id>` (id `[\w-]+`, at most 128 chars) is rejected with 400: silently logging it
+ * in without the guest link would strand the guest's data.
  */
 export function guestIdentityIdOf(event: unknown, identityPoolId: string): string | undefined {
   const ctx = pick(event, "requestContext");
@@ -67,11 +71,14 @@ export function guestIdentityIdOf(event: unknown, identityPoolId: string): strin
   const { identityId, identityPoolId: poolId, amr } = cognito;
   if (poolId !== identityPoolId) return undefined;
   if (!Array.isArray(amr) || !amr.includes("unauthenticated")) return undefined;
+  const region = identityPoolId.slice(0, identityPoolId.indexOf(":"));
   if (
     typeof identityId !== "string" ||
-    !/^[a-z]{2}(-[a-z]+)+-\d+:[0-9a-f-]{36}$/.test(identityId)
+    identityId.length > 128 ||
+    !identityId.startsWith(`${region}:`) ||
+    !/^[\w-]+$/.test(identityId.slice(region.length + 1))
   ) {
-    return undefined;
+    throw new InvalidRequestError("The caller's guest identity is malformed.");
   }
   return identityId;
 }

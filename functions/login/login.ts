@@ -7,6 +7,13 @@
  * conditional PutItem after Cognito answers; the basic flow adds STS after Cognito (in parallel
  * with that PutItem). A guest upgrade reads the mapping before calling Cognito (one extra step,
  * only for guest callers) because whether to pass the guest IdentityId depends on it.
+ *
+ * Row vs Cognito: when the mapping row (read by the parallel update, or written by a concurrent
+ * first login that won the conditional create) names another IdentityId than Cognito answered,
+ * Cognito is asked again WITH the row's IdentityId (see `adoptRow`). Real Cognito never disagrees
+ * unless the row is stale, and then refuses (conflict) and its own answer wins; emulators without
+ * the developer-user mapping (moto: a random IdentityId per call) accept it, so a user keeps one
+ * identity there too.
  */
 import { createHash } from "node:crypto";
 import type { LoginConfig } from "./config";
@@ -75,24 +82,53 @@ export async function login(
   input: LoginInput,
   signal: AbortSignal,
 ): Promise<LoginOutcome> {
-  const { config, mapping, logger } = deps;
+  const { config, mapping, logger, identity } = deps;
   const now = (deps.now ?? (() => new Date()))();
   const nowIso = now.toISOString();
 
   const session = await deps.wechat.exchangeCode(input.code, signal);
   const user = userKeyFor(session, config);
 
+  /**
+   * Our row says `row.identityId`, and Cognito answered otherwise (`answer`) or was not asked
+   * yet. Ask Cognito for a token for the row's identity. Real Cognito links a developer user to
+   * one identity, so this succeeds only when the row is right (then the row wins: it also covers
+   * emulators without Cognito's developer-user mapping, which hand out a new IdentityId on every
+   * call). If Cognito says the login belongs to another identity, the row is stale: Cognito's
+   * answer wins and the row is repaired.
+   */
+  const adoptRow = async (
+    row: MappingRow,
+    answer: OpenIdToken | undefined,
+  ): Promise<OpenIdToken> => {
+    let chosen: OpenIdToken;
+    try {
+      chosen = await identity.getOpenIdToken(
+        { developerUserId: user.pk, identityId: row.identityId },
+        signal,
+      );
+    } catch (err) {
+      if (!(err instanceof IdentityConflictError)) throw err;
+      chosen = answer ?? (await identity.getOpenIdToken({ developerUserId: user.pk }, signal));
+    }
+    if (chosen.identityId !== row.identityId) {
+      logger.warn("mapping_identity_mismatch_repaired", { user: user.logTag });
+      await mapping.replaceIdentity(user.pk, row.identityId, chosen.identityId, nowIso, signal);
+    }
+    return chosen;
+  };
+
   let existing: MappingRow | undefined;
   let issued: OpenIdToken;
   let linkedGuest = false;
   if (input.guestIdentityId !== undefined) {
     // Guest upgrade. A WeChat user who already has an identity (mapping row, or Cognito says the
-    // login belongs to another identity) logs in to THAT identity: we do not pass the guest
-    // IdentityId, and the guest identity is simply left behind (its data is not merged).
+    // login belongs to another identity) logs in to THAT identity: the guest IdentityId is not
+    // linked, and the guest identity is simply left behind (its data is not merged).
     existing = await mapping.touch(user.pk, nowIso, signal);
     if (existing === undefined) {
       try {
-        issued = await deps.identity.getOpenIdToken(
+        issued = await identity.getOpenIdToken(
           { developerUserId: user.pk, identityId: input.guestIdentityId },
           signal,
         );
@@ -100,75 +136,89 @@ export async function login(
       } catch (err) {
         if (!(err instanceof IdentityConflictError)) throw err;
         logger.info("guest_upgrade_conflict_existing_identity", { user: user.logTag });
-        issued = await deps.identity.getOpenIdToken({ developerUserId: user.pk }, signal);
+        issued = await identity.getOpenIdToken({ developerUserId: user.pk }, signal);
       }
     } else {
-      issued = await deps.identity.getOpenIdToken({ developerUserId: user.pk }, signal);
+      issued = await adoptRow(existing, undefined);
     }
   } else {
+    // Returning user: exactly two remote steps (WeChat, then Cognito || DynamoDB) when the row
+    // and Cognito agree; one more Cognito call only when they disagree.
     const [touched, token] = await Promise.allSettled([
       mapping.touch(user.pk, nowIso, signal),
-      deps.identity.getOpenIdToken({ developerUserId: user.pk }, signal),
+      identity.getOpenIdToken({ developerUserId: user.pk }, signal),
     ]);
     if (token.status === "rejected") throw token.reason;
     if (touched.status === "rejected") throw touched.reason;
     existing = touched.value;
     issued = token.value;
+    if (existing !== undefined && existing.identityId !== issued.identityId) {
+      issued = await adoptRow(existing, issued);
+    }
   }
 
-  const { identityId } = issued;
-  const newUser = existing === undefined;
+  const credentialsFor = (t: OpenIdToken): Promise<TemporaryCredentials | undefined> =>
+    deps.credentials
+      ? deps.credentials.assumeRole(
+          { token: t.token, roleSessionName: roleSessionNameFor(t.identityId) },
+          signal,
+        )
+      : Promise.resolve(undefined);
 
-  const credentialsPromise: Promise<TemporaryCredentials | undefined> = deps.credentials
-    ? deps.credentials.assumeRole(
-        { token: issued.token, roleSessionName: roleSessionNameFor(identityId) },
-        signal,
-      )
-    : Promise.resolve(undefined);
-
-  const mappingPromise = (async (): Promise<void> => {
-    let current = existing;
-    if (current === undefined) {
-      const created = await mapping.create(
-        {
-          pk: user.pk,
-          identityId,
-          createdAt: nowIso,
-          lastLoginAt: nowIso,
-          appId: config.wechatAppId,
-          openid: session.openid,
-          unionid: session.unionid,
-        },
-        signal,
-      );
-      if (created === "created") return;
-      current = created; // a concurrent first login created it
+  // STS (basic flow) runs in parallel with the first-login PutItem, on the token we hold; it is
+  // redone only if losing the conditional create switches us to another identity.
+  let created = false;
+  const credentialsPromise = credentialsFor(issued);
+  const mappingPromise = (async (): Promise<OpenIdToken> => {
+    if (existing !== undefined) return issued;
+    const result = await mapping.create(
+      {
+        pk: user.pk,
+        identityId: issued.identityId,
+        createdAt: nowIso,
+        lastLoginAt: nowIso,
+        appId: config.wechatAppId,
+        openid: session.openid,
+        unionid: session.unionid,
+      },
+      signal,
+    );
+    if (result === "created") {
+      created = true;
+      return issued;
     }
-    if (current.identityId !== identityId) {
-      // Cognito's own mapping is authoritative: the row is repaired to what Cognito answered and
-      // the client gets Cognito's IdentityId. (Only reachable if the row was written for another
-      // pool or edited by hand; concurrent logins of one user always get one IdentityId.)
-      logger.warn("mapping_identity_mismatch_repaired", { user: user.logTag });
-      await mapping.replaceIdentity(user.pk, current.identityId, identityId, nowIso, signal);
-    }
+    // A concurrent first login created the row first.
+    if (result.identityId === issued.identityId) return issued;
+    return adoptRow(result, issued);
   })();
 
   const [mapped, creds] = await Promise.allSettled([mappingPromise, credentialsPromise]);
-  if (creds.status === "rejected") throw creds.reason;
-  if (mapped.status === "rejected") throw mapped.reason;
+  if (mapped.status === "rejected") {
+    if (creds.status === "rejected") throw creds.reason;
+    throw mapped.reason;
+  }
+  const final = mapped.value;
+  let credentials: TemporaryCredentials | undefined;
+  if (final.token === issued.token) {
+    if (creds.status === "rejected") throw creds.reason;
+    credentials = creds.value;
+  } else {
+    credentials = await credentialsFor(final);
+  }
+  if (linkedGuest && final.identityId !== input.guestIdentityId) linkedGuest = false;
 
   logger.info("login_succeeded", {
     user: user.logTag,
-    newUser,
+    newUser: created,
     linkedGuest,
     flow: config.flow,
   });
   return {
-    identityId,
-    token: issued.token,
+    identityId: final.identityId,
+    token: final.token,
     expiresAt: new Date(now.getTime() + config.tokenDurationSeconds * 1000),
-    credentials: creds.value,
-    newUser,
+    credentials,
+    newUser: created,
     linkedGuest,
   };
 }

@@ -1,23 +1,22 @@
 /** The WeChat AppSecret from Secrets Manager, fetched once per container and cached. */
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import { ConfigError, classifyAwsError, isRecord } from "./errors";
+import { ConfigError, abortable, classifyAwsError, isRecord } from "./errors";
+import type { SecretGetter } from "./wechat";
 
 /** Re-read every 5 minutes so a rotated secret is picked up without a redeploy. */
 export const SECRET_MAX_AGE_SECONDS = 300;
 
-export function makeSecretGetter(
-  client: SecretsManagerClient,
-  secretId: string,
-): (opts?: { forceFetch?: boolean }) => Promise<string> {
+/**
+ * The Powertools SecretsProvider caches, but takes no AbortSignal: the read is raced against the
+ * invocation's signal (503 at the deadline), and the SDK client's own timeouts
+ * (throwOnRequestTimeout, runtime.ts) bound the abandoned request.
+ */
+export function makeSecretGetter(client: SecretsManagerClient, secretId: string): SecretGetter {
   const provider = new SecretsProvider({ awsSdkV3Client: client });
-  return async (opts) => {
-    let value: unknown;
+  const read = async (forceFetch: boolean): Promise<unknown> => {
     try {
-      value = await provider.get(secretId, {
-        maxAge: SECRET_MAX_AGE_SECONDS,
-        forceFetch: opts?.forceFetch ?? false,
-      });
+      return await provider.get(secretId, { maxAge: SECRET_MAX_AGE_SECONDS, forceFetch });
     } catch (err) {
       // Powertools wraps SDK errors in GetParameterError with the SDK error as `cause`.
       const cause = isRecord(err) && "cause" in err ? err.cause : err;
@@ -27,6 +26,12 @@ export function makeSecretGetter(
       }
       throw classifyAwsError("secretsmanager", cause);
     }
+  };
+  return async (opts) => {
+    const pending = read(opts?.forceFetch ?? false);
+    const value = opts?.signal
+      ? await abortable(pending, opts.signal, "secretsmanager")
+      : await pending;
     if (typeof value !== "string" || value.trim() === "") {
       throw new ConfigError("WeChat secret has no SecretString");
     }

@@ -8,26 +8,51 @@ import {
   RateLimitedError,
   UpstreamUnavailableError,
   UserBlockedError,
+  abortable,
 } from "./errors";
 import type { WechatPort, WechatSession } from "./ports";
 
 /** WeChat answers in well under a second; 3 s covers a slow cross-border path. */
 export const WECHAT_TIMEOUT_MS = 3000;
+/** A real jscode2session reply is ~150 bytes; anything above this is not WeChat talking. */
+export const WECHAT_MAX_BODY_BYTES = 64 * 1024;
+/** After WeChat rejects the AppSecret, force a Secrets Manager re-read at most this often. */
+export const SECRET_REFETCH_MIN_INTERVAL_MS = 60_000;
+
+export interface SecretGetterOptions {
+  /** Bypass the cache (after WeChat rejected the cached AppSecret). */
+  readonly forceFetch?: boolean;
+  /** The invocation deadline: the read is abandoned (503) when it aborts. */
+  readonly signal?: AbortSignal;
+}
+
+export type SecretGetter = (opts?: SecretGetterOptions) => Promise<string>;
 
 export interface WechatClientOptions {
   readonly appId: string;
   readonly baseUrl: string;
   /** Returns the AppSecret (cached). `forceFetch` after WeChat rejected the cached one. */
-  readonly getSecret: (opts?: { forceFetch?: boolean }) => Promise<string>;
+  readonly getSecret: SecretGetter;
   readonly timeoutMs?: number;
+  readonly maxBodyBytes?: number;
   readonly fetch?: typeof fetch;
+  /** Clock (ms) for the forced-re-read rate limit; tests inject one. */
+  readonly nowMs?: () => number;
 }
 
-const idSchema = z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[\w-]+$/));
+/** 1..128 printable characters: no whitespace, no control/format characters. */
+const ID_PATTERN = /^[^\s\p{C}]{1,128}$/u;
+const idSchema = z.string().check(z.regex(ID_PATTERN));
+/** unionid: absent, null or "" all mean "no unionid" (openid fallback). */
+const optionalIdSchema = z.optional(z.nullable(z.union([z.literal(""), idSchema])));
+/** errcode: a number, a numeric string ("40029"), or null (= 0). */
+const errcodeSchema = z.optional(
+  z.nullable(z.union([z.number().check(z.int()), z.string().check(z.regex(/^\s*-?\d{1,10}\s*$/))])),
+);
 const responseSchema = z.object({
-  errcode: z.optional(z.number()),
-  openid: z.optional(idSchema),
-  unionid: z.optional(idSchema),
+  errcode: errcodeSchema,
+  openid: z.optional(z.nullable(idSchema)),
+  unionid: optionalIdSchema,
 });
 
 /** errcodes that mean OUR configuration is wrong (appid, secret, IP allow-list, app type). */
@@ -37,11 +62,25 @@ const SECRET_REJECTED = new Set([40125, 40001]);
 export function makeWechatClient(opts: WechatClientOptions): WechatPort {
   const fetchImpl = opts.fetch ?? fetch;
   const timeoutMs = opts.timeoutMs ?? WECHAT_TIMEOUT_MS;
+  const maxBodyBytes = opts.maxBodyBytes ?? WECHAT_MAX_BODY_BYTES;
+  const nowMs = opts.nowMs ?? Date.now;
   let secretRejected = false;
+  let lastForcedAt = Number.NEGATIVE_INFINITY;
   return {
     async exchangeCode(code: string, signal: AbortSignal): Promise<WechatSession> {
-      const secret = await opts.getSecret({ forceFetch: secretRejected });
-      secretRejected = false;
+      // Rotation without redeploy, but a wrong secret must not turn every login into a
+      // Secrets Manager call: at most one forced re-read per SECRET_REFETCH_MIN_INTERVAL_MS.
+      let forceFetch = false;
+      if (secretRejected && nowMs() - lastForcedAt >= SECRET_REFETCH_MIN_INTERVAL_MS) {
+        forceFetch = true;
+        lastForcedAt = nowMs();
+        secretRejected = false;
+      }
+      const secret = await abortable(
+        opts.getSecret({ forceFetch, signal }),
+        signal,
+        "secretsmanager",
+      );
       const url =
         `${opts.baseUrl}/sns/jscode2session?` +
         new URLSearchParams({
@@ -60,7 +99,7 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
         });
         if (res.status === 429) throw new RateLimitedError(60);
         if (!res.ok) throw new UpstreamUnavailableError(`wechat http ${res.status}`, 1);
-        text = await res.text();
+        text = await readCapped(res, maxBodyBytes);
       } catch (err) {
         if (err instanceof LoginError) throw err;
         // Network error, DNS, TLS, timeout or our deadline. Never echo err.message: it may
@@ -75,14 +114,37 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
       }
       const parsed = responseSchema.safeParse(json);
       if (!parsed.success) throw new UpstreamUnavailableError("wechat malformed response", 1);
-      const { errcode, openid, unionid } = parsed.data;
-      if (errcode !== undefined && errcode !== 0)
-        throw errorFor(errcode, () => (secretRejected = true));
-      if (openid === undefined)
-        throw new UpstreamUnavailableError("wechat response without openid", 1);
-      return { openid, unionid };
+      const { openid, unionid } = parsed.data;
+      const errcode = parsed.data.errcode == null ? 0 : Number(parsed.data.errcode);
+      if (errcode !== 0) throw errorFor(errcode, () => (secretRejected = true));
+      if (openid == null) throw new UpstreamUnavailableError("wechat response without openid", 1);
+      return { openid, unionid: unionid ? unionid : undefined };
     },
   };
+}
+
+/** Read at most `max` bytes of the body (content-length first, then while streaming). */
+async function readCapped(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new UpstreamUnavailableError("wechat oversized response", 1);
+  }
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new UpstreamUnavailableError("wechat oversized response", 1);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function errorFor(errcode: number, onSecretRejected: () => void): LoginError {
@@ -98,7 +160,7 @@ function errorFor(errcode: number, onSecretRejected: () => void): LoginError {
       return new UpstreamUnavailableError("wechat busy (-1)", 1);
   }
   if (CONFIG_ERRCODES.has(errcode)) {
-    // The AppSecret may just have been rotated: fetch it fresh on the next login.
+    // The AppSecret may just have been rotated: fetch it fresh on a following login.
     if (SECRET_REJECTED.has(errcode)) onSecretRejected();
     return new ConfigError(`wechat rejected our configuration (errcode ${errcode})`);
   }

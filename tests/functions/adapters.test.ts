@@ -3,7 +3,10 @@ import {
   CognitoIdentityServiceException,
   GetOpenIdTokenForDeveloperIdentityCommand,
 } from "@aws-sdk/client-cognito-identity";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
+  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   DynamoDBServiceException,
@@ -22,7 +25,7 @@ import {
 } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { makeCognitoIdentity } from "../../functions/login/cognito";
-import { readConfig } from "../../functions/login/config";
+import { defaultLoginsKey, readConfig } from "../../functions/login/config";
 import { errorResponse } from "../../functions/login/http";
 import { makeMappingTable } from "../../functions/login/mapping";
 import { IdentityConflictError } from "../../functions/login/ports";
@@ -109,6 +112,15 @@ describe("Cognito adapter", () => {
     ).rejects.toBeInstanceOf(IdentityConflictError);
   });
 
+  it("treats ResourceNotFoundException WITH an IdentityId (deleted identity) as a conflict", async () => {
+    mock
+      .on(GetOpenIdTokenForDeveloperIdentityCommand)
+      .rejects(svcError(CognitoIdentityServiceException, "ResourceNotFoundException", 400));
+    await expect(
+      port.getOpenIdToken({ developerUserId: "u", identityId: "us-east-1:g" }, signal),
+    ).rejects.toBeInstanceOf(IdentityConflictError);
+  });
+
   it("maps a network error (no HTTP response) to 503", async () => {
     const err = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), {
       code: "ECONNREFUSED",
@@ -124,6 +136,7 @@ describe("DynamoDB adapter", () => {
   const mock = mockClient(DynamoDBClient);
   const port = makeMappingTable(new DynamoDBClient({ region: "us-east-1" }), "t");
   afterEach(() => mock.reset());
+  afterAll(() => mock.restore()); // the dynalite tests below use the real client
 
   it("touches with attribute_exists and ALL_NEW, and reports a missing row as undefined", async () => {
     mock
@@ -189,7 +202,11 @@ describe("STS adapter", () => {
   it.each([
     ["Throttling", 400, 429],
     ["AccessDenied", 403, 500],
+    ["InvalidIdentityToken", 400, 500],
+    ["ValidationError", 400, 500],
+    ["ExpiredTokenException", 400, 500],
     ["IDPCommunicationError", 400, 503],
+    ["ServiceUnavailable", 503, 503],
   ])("maps %s to %d", async (name, http, status) => {
     mock.on(AssumeRoleWithWebIdentityCommand).rejects(svcError(STSServiceException, name, http));
     expect(
@@ -256,9 +273,147 @@ describe("environment contract", () => {
     expect(() => readConfig({ ...env, [name]: value }, "basic")).toThrow(new RegExp(name));
   });
 
+  it.each([
+    ["us-east-1", "cognito-identity.amazonaws.com"],
+    ["eu-central-1", "cognito-identity.amazonaws.com"],
+    ["cn-north-1", "cognito-identity.cn-north-1.amazonaws.com.cn"],
+    ["cn-northwest-1", "cognito-identity.cn-northwest-1.amazonaws.com.cn"],
+  ])("derives LOGINS_KEY from %s when unset", (region, key) => {
+    const c = readConfig(
+      { ...env, AWS_REGION: region, IDENTITY_POOL_ID: `${region}:p`, LOGINS_KEY: undefined },
+      "enhanced",
+    );
+    expect(c.loginsKey).toBe(key);
+    expect(defaultLoginsKey(region)).toBe(key);
+  });
+
+  it("keeps an explicit LOGINS_KEY", () => {
+    expect(
+      readConfig({ ...env, LOGINS_KEY: "cognito-identity.example.test" }, "basic").loginsKey,
+    ).toBe("cognito-identity.example.test");
+  });
+
+  it("falls back to AWS_DEFAULT_REGION, USER_KEY=unionid and TOKEN_DURATION_SECONDS=900", () => {
+    const c = readConfig(
+      {
+        ...env,
+        AWS_REGION: undefined,
+        AWS_DEFAULT_REGION: "cn-north-1",
+        USER_KEY: undefined,
+        TOKEN_DURATION_SECONDS: "",
+        LOGINS_KEY: undefined,
+      },
+      "enhanced",
+    );
+    expect(c.region).toBe("cn-north-1");
+    expect(c.userKey).toBe("unionid");
+    expect(c.tokenDurationSeconds).toBe(900);
+    expect(c.loginsKey).toBe("cognito-identity.cn-north-1.amazonaws.com.cn");
+  });
+
+  it("prefers AWS_REGION over AWS_DEFAULT_REGION", () => {
+    expect(readConfig({ ...env, AWS_DEFAULT_REGION: "us-west-2" }, "basic").region).toBe(
+      "cn-north-1",
+    );
+  });
+
+  it("fails fast when neither region variable is set", () => {
+    expect(() => readConfig({ ...env, AWS_REGION: undefined }, "basic")).toThrow(/AWS_REGION/);
+  });
+
+  it.each(["cn-north-1:abc_DEF-123", "cn-north-1:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"])(
+    "accepts the identity pool id %s (emulators issue non-GUID ids)",
+    (id) => {
+      expect(readConfig({ ...env, IDENTITY_POOL_ID: id }, "basic").identityPoolId).toBe(id);
+    },
+  );
+
+  it.each(["cn-north-1:", "cn-north-1:a b", "nope", "cn-north-1:a:b"])(
+    "rejects the identity pool id %j",
+    (id) => {
+      expect(() => readConfig({ ...env, IDENTITY_POOL_ID: id }, "basic")).toThrow(
+        /IDENTITY_POOL_ID/,
+      );
+    },
+  );
+
+  it("never puts a value in the error message", () => {
+    try {
+      readConfig({ ...env, TOKEN_DURATION_SECONDS: "secret-looking-99" }, "basic");
+      throw new Error("expected a failure");
+    } catch (err) {
+      expect(String(err)).toContain("TOKEN_DURATION_SECONDS");
+      expect(String(err)).not.toContain("secret-looking-99");
+    }
+  });
+
   it("does not require the STS settings for the enhanced flow", () => {
     expect(
       readConfig({ ...env, AUTHENTICATED_ROLE_ARN: undefined }, "enhanced").authenticatedRoleArn,
     ).toBeUndefined();
+  });
+});
+
+describe("DynamoDB adapter against dynalite", () => {
+  // dynalite ships no type declarations.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynalite = require("dynalite") as (opts: { createTableMs: number }) => Server;
+  let server: Server;
+  let client: DynamoDBClient;
+  const table = "mapping-replace";
+  const row = (identityId: string) => ({
+    pk: "wechat-union#uReplace",
+    identityId,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    lastLoginAt: "2026-01-01T00:00:00.000Z",
+    appId: "wx1",
+    openid: "oReplace",
+    unionid: "uReplace",
+  });
+
+  beforeAll(async () => {
+    server = dynalite({ createTableMs: 0 });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    client = new DynamoDBClient({
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: "AKIDUMMY", secretAccessKey: "dummy" },
+    });
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("touch/create/replaceIdentity: conditional writes behave as the domain expects", async () => {
+    const port = makeMappingTable(client, table);
+    const pk = "wechat-union#uReplace";
+    await expect(port.touch(pk, "t1", signal)).resolves.toBeUndefined();
+    await expect(port.create(row("us-east-1:old"), signal)).resolves.toBe("created");
+    await expect(port.create(row("us-east-1:other"), signal)).resolves.toMatchObject({
+      identityId: "us-east-1:old",
+    });
+    // A replace that expects another old id is a no-op (someone already repaired it).
+    await port.replaceIdentity(pk, "us-east-1:not-this", "us-east-1:x", "t2", signal);
+    await expect(port.touch(pk, "t3", signal)).resolves.toMatchObject({
+      identityId: "us-east-1:old",
+      lastLoginAt: "t3",
+    });
+    await port.replaceIdentity(pk, "us-east-1:old", "us-east-1:new", "t4", signal);
+    const item = await client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: pk } }, ConsistentRead: true }),
+    );
+    expect(item.Item?.["identityId"]?.S).toBe("us-east-1:new");
+    expect(item.Item?.["lastLoginAt"]?.S).toBe("t4");
+    expect(item.Item?.["createdAt"]?.S).toBe("2026-01-01T00:00:00.000Z");
   });
 });

@@ -3,7 +3,13 @@
  * WeChat jscode2session, Cognito Identity and Secrets Manager (awsJson1_1), STS (query/XML).
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { fakeJwt } from "./support";
 
@@ -104,6 +110,11 @@ function amzJsonError(res: ServerResponse, status: number, type: string, message
   send(res, status, "application/x-amz-json-1.1", JSON.stringify({ __type: type, message }));
 }
 
+/**
+ * GetOpenIdTokenForDeveloperIdentity. mode "cognito": one IdentityId per developer user id,
+ * ResourceConflictException when linking a user that belongs to another identity. mode "moto":
+ * like moto, no developer-user mapping at all: the IdentityId passed, else a random one per call.
+ */
 export class FakeCognitoServer {
   readonly identities = new Map<string, string>();
   readonly tokens: string[] = [];
@@ -113,6 +124,7 @@ export class FakeCognitoServer {
     readonly region: string,
     readonly poolId: string,
     readonly providerName: string,
+    public mode: "cognito" | "moto" = "cognito",
   ) {}
   async start() {
     this.server = await start((req, body, res) => {
@@ -136,14 +148,14 @@ export class FakeCognitoServer {
       const user = input.Logins?.[this.providerName];
       if (!user || Object.keys(input.Logins ?? {}).length !== 1)
         return amzJsonError(res, 400, "InvalidParameterException", "logins");
-      let id = this.identities.get(user);
-      if (input.IdentityId !== undefined) {
+      let id = this.mode === "moto" ? undefined : this.identities.get(user);
+      if (input.IdentityId !== undefined && this.mode === "cognito") {
         if (id !== undefined && id !== input.IdentityId)
           return amzJsonError(res, 400, "ResourceConflictException", "linked elsewhere");
         id = input.IdentityId;
       }
-      id ??= `${this.region}:${randomUUID()}`;
-      this.identities.set(user, id);
+      id ??= input.IdentityId ?? `${this.region}:${randomUUID()}`;
+      if (this.mode === "cognito") this.identities.set(user, id);
       const now = Math.floor(Date.now() / 1000);
       const token = fakeJwt({
         iss: `https://cognito-identity.${this.region.startsWith("cn-") ? `${this.region}.amazonaws.com.cn` : "amazonaws.com"}`,
@@ -255,4 +267,75 @@ export class FakeStsServer {
     });
     return this;
   }
+}
+
+/** Accepts connections and reads requests, but never answers (a hung upstream). */
+export async function startHanging(): Promise<Started & { requests: () => number }> {
+  let count = 0;
+  const started = await start(() => {
+    count++; // never respond
+  });
+  return { ...started, requests: () => count };
+}
+
+/**
+ * One endpoint for every AWS service (for the generic AWS_ENDPOINT_URL): routes by X-Amz-Target
+ * (Cognito Identity, DynamoDB, Secrets Manager; awsJson) or by `Action=` in a form body (STS).
+ */
+export async function startRouter(routes: {
+  cognito: string;
+  dynamodb: string;
+  secrets: string;
+  sts: string;
+}): Promise<Started & { routed: string[] }> {
+  const routed: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const target = String(req.headers["x-amz-target"] ?? "");
+      const service = target.startsWith("AWSCognitoIdentityService.")
+        ? "cognito"
+        : target.startsWith("DynamoDB_")
+          ? "dynamodb"
+          : target.startsWith("secretsmanager.")
+            ? "secrets"
+            : /(^|&)Action=/.test(body.toString("utf8"))
+              ? "sts"
+              : undefined;
+      if (service === undefined) {
+        res.writeHead(400).end();
+        return;
+      }
+      routed.push(service);
+      const upstream = new URL(routes[service]);
+      const fwd = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      fwd.on("error", () => res.writeHead(502).end());
+      fwd.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    routed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,4 +1,17 @@
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  SecretsManagerServiceException,
+} from "@aws-sdk/client-secrets-manager";
+import {
+  AssumeRoleWithWebIdentityCommand,
+  STSClient,
+  STSServiceException,
+} from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
 import { errorResponse } from "../../functions/login/http";
+import { makeSecretGetter } from "../../functions/login/secrets";
+import { makeStsCredentials } from "../../functions/login/sts";
 import { IdentityConflictError } from "../../functions/login/ports";
 import {
   ConfigError,
@@ -22,6 +35,7 @@ import {
   parse,
   testConfig,
   type Harness,
+  type RawReply,
 } from "./support";
 
 const UNION = { openid: "oOpenId_abcdefghijklmnopqrstu", unionid: "oUnion_ABCDEFGHIJKLMNOPQRSTUV" };
@@ -110,14 +124,16 @@ describe("POST /login/wechat, enhanced flow", () => {
     h.wechat.codes.set("a", UNION);
     h.wechat.codes.set("b", UNION);
     await call(h, loginEvent({ code: "a" }));
-    h.wechat.latencyMs = 60;
-    h.cognito.latencyMs = 60;
-    h.mapping.latencyMs = 60;
-    const t0 = performance.now();
+    h.wechat.latencyMs = 20;
+    h.cognito.latencyMs = 20;
+    h.mapping.latencyMs = 20;
+    h.events.length = 0;
     expect((await call(h, loginEvent({ code: "b" }))).statusCode).toBe(200);
-    const elapsed = performance.now() - t0;
-    expect(elapsed).toBeGreaterThanOrEqual(115);
-    expect(elapsed).toBeLessThan(175); // three sequential steps would take >= 180 ms
+    // Structure, not wall-clock time (robust on a loaded machine): WeChat alone, then both
+    // Cognito and the DynamoDB update start before either ends; nothing else is called.
+    expect(h.events.slice(0, 2)).toEqual(["wechat:start", "wechat:end"]);
+    expect(h.events.slice(2, 4).sort()).toEqual(["cognito:start", "touch:start"]);
+    expect(h.events.slice(4).sort()).toEqual(["cognito:end", "touch:end"]);
   });
 
   it("accepts a base64-encoded body", async () => {
@@ -216,7 +232,10 @@ describe("guest upgrade (SigV4 from an unauthenticated identity of this pool)", 
     const first = await call(h, loginEvent({ code: "first" }));
     const res = await call(h, guestEvent("again", GUEST));
     expect(res.body["identityId"]).toBe(first.body["identityId"]);
-    expect(h.cognito.calls[1]).toEqual({ developerUserId: `wechat-union#${UNION.unionid}` });
+    // Asked for the row's identity directly: one Cognito call, the guest id never sent.
+    expect(h.cognito.calls.slice(1)).toEqual([
+      { developerUserId: `wechat-union#${UNION.unionid}`, identityId: first.body["identityId"] },
+    ]);
   });
 
   it("falls back to the existing identity when Cognito says the login is linked elsewhere", async () => {
@@ -321,16 +340,18 @@ describe("WeChat failures", () => {
   });
 
   it("logs a config error (without the secret) when WeChat rejects the AppSecret", async () => {
-    const h = harness("enhanced", {}, {});
-    const wrong = harness("enhanced").wechat; // fresh fake
-    const h2 = harness("enhanced", {}, { wechat: wrong.client(async () => "wrong-secret") });
-    wrong.codes.set("c", UNION);
+    const h = harness("enhanced");
+    const h2 = harness("enhanced", {}, { wechat: h.wechat.client(async () => "wrong-secret") });
+    h.wechat.codes.set("c", UNION);
     const res = await call(h2, loginEvent({ code: "c" }));
     expect(res.statusCode).toBe(500);
+    expect(h.wechat.calls).toHaveLength(1); // WeChat really saw (and rejected) the wrong secret
+    expect(h.wechat.calls[0]?.searchParams.get("secret")).toBe("wrong-secret");
     expect(h2.logger.text()).toContain("config_error");
     expect(h2.logger.text()).toContain("40125");
     expect(h2.logger.text()).not.toContain("wrong-secret");
-    expect(h.logger.lines).toHaveLength(0);
+    expect(h2.cognito.calls).toHaveLength(0);
+    expect(JSON.stringify(res)).not.toContain("wrong-secret");
   });
 
   it.each([
@@ -374,9 +395,9 @@ describe("WeChat failures", () => {
     ["a response without openid", JSON.stringify({ errcode: 0 })],
     ["an openid of the wrong type", JSON.stringify({ openid: 42 })],
   ])("returns 503 on %s", async (_l, body) => {
-    const h = harness("enhanced", {}, {});
     const { makeWechatClient } = await import("../../functions/login/wechat");
-    const h2 = harness(
+    const fetched: string[] = [];
+    const h = harness(
       "enhanced",
       {},
       {
@@ -384,11 +405,17 @@ describe("WeChat failures", () => {
           appId: "wx",
           baseUrl: "https://wechat.invalid",
           getSecret: async () => APP_SECRET,
-          fetch: async () => new Response(body, { status: 200 }),
+          fetch: async (url) => {
+            fetched.push(String(url));
+            return new Response(body, { status: 200 });
+          },
         }),
       },
     );
-    expect((await call(h2, loginEvent({ code: "c" }))).statusCode).toBe(503);
+    const res = await call(h, loginEvent({ code: "c" }));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers["retry-after"]).toBe("1");
+    expect(fetched).toHaveLength(1);
     expect(h.cognito.calls).toHaveLength(0);
   });
 });
@@ -522,5 +549,388 @@ describe("AppSecret rotation", () => {
     expect((await call(h2, loginEvent({ code: "c1" }))).statusCode).toBe(500);
     expect((await call(h2, loginEvent({ code: "c2" }))).statusCode).toBe(200);
     expect(getSecret.mock.calls.map((c) => c[0]?.forceFetch)).toEqual([false, true]);
+  });
+});
+
+describe("Secrets Manager (the AppSecret read, through the real adapter)", () => {
+  const sm = mockClient(SecretsManagerClient);
+  afterEach(() => sm.reset());
+  const withSecrets = (deps: Parameters<typeof harness>[2] = {}) => {
+    const h = harness("enhanced", {}, deps);
+    const getSecret = makeSecretGetter(new SecretsManagerClient({ region: "us-east-1" }), "id");
+    const h2 = harness("enhanced", {}, { ...deps, wechat: h.wechat.client(getSecret) });
+    h.wechat.codes.set("c", UNION);
+    return { h, h2 };
+  };
+
+  it("answers 503 UPSTREAM_UNAVAILABLE with Retry-After within the budget when the read never completes", async () => {
+    sm.on(GetSecretValueCommand).callsFake(() => new Promise(() => undefined));
+    const { h, h2 } = withSecrets({ maxLoginMs: 150 });
+    const t0 = performance.now();
+    const res = await call(h2, loginEvent({ code: "c" }));
+    const elapsed = performance.now() - t0;
+    expect(res.statusCode).toBe(503);
+    expect(errorOf(res).code).toBe("UPSTREAM_UNAVAILABLE");
+    expect(res.headers["retry-after"]).toBe("1");
+    expect(elapsed).toBeGreaterThanOrEqual(140);
+    expect(elapsed).toBeLessThan(2000); // the budget is 150 ms; never the SDK's own timeouts
+    expect(h.wechat.calls).toHaveLength(0);
+    expect(h2.logger.text()).toContain("secretsmanager");
+  });
+
+  it("also honours the Lambda remaining time, not only maxLoginMs", async () => {
+    sm.on(GetSecretValueCommand).callsFake(() => new Promise(() => undefined));
+    const { h2 } = withSecrets({ deadlineMarginMs: 500 });
+    const t0 = performance.now();
+    const raw = await h2.handler(loginEvent({ code: "c" }), {
+      awsRequestId: "r",
+      getRemainingTimeInMillis: () => 700,
+    });
+    expect(raw.statusCode).toBe(503);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it.each([
+    ["ThrottlingException", 400, 429, "RATE_LIMITED"],
+    ["InternalServiceError", 500, 503, "UPSTREAM_UNAVAILABLE"],
+    ["ResourceNotFoundException", 400, 500, "INTERNAL"],
+    ["AccessDeniedException", 400, 500, "INTERNAL"],
+  ])("maps a %s from Secrets Manager to %d %s", async (name, http, status, code) => {
+    sm.on(GetSecretValueCommand).rejects(
+      new SecretsManagerServiceException({
+        name,
+        $fault: http >= 500 ? "server" : "client",
+        message: `leaky ${APP_SECRET}`,
+        $metadata: { httpStatusCode: http },
+      }),
+    );
+    const { h, h2 } = withSecrets();
+    const res = await call(h2, loginEvent({ code: "c" }));
+    expect([res.statusCode, errorOf(res).code]).toEqual([status, code]);
+    if (status === 500) expect(h2.logger.text()).toContain("config_error");
+    expect(h.wechat.calls).toHaveLength(0);
+    expectNoSecrets([JSON.stringify(res), h2.logger.text()]);
+  });
+
+  it("maps a socket error (no HTTP response) to 503", async () => {
+    sm.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+    );
+    const { h2 } = withSecrets();
+    expect((await call(h2, loginEvent({ code: "c" }))).statusCode).toBe(503);
+  });
+});
+
+describe("WeChat reply parsing", () => {
+  const reply = (body: unknown, over: Partial<RawReply> = {}): RawReply => ({
+    raw: typeof body === "string" ? body : JSON.stringify(body),
+    ...over,
+  });
+  const run = async (r: RawReply) => {
+    const h = harness("enhanced");
+    h.wechat.codes.set("c", r);
+    const res = await call(h, loginEvent({ code: "c" }));
+    return { h, res };
+  };
+  const OPEN_PK = (openid: string) => `wechat-open#wx0123456789abcdef#${openid}`;
+
+  it.each([
+    ["unionid: empty string", { openid: "oA_1", unionid: "" }, OPEN_PK("oA_1")],
+    ["unionid: null", { openid: "oA_2", unionid: null }, OPEN_PK("oA_2")],
+    ["errcode: null", { errcode: null, openid: "oA_3" }, OPEN_PK("oA_3")],
+    ["errcode: 0", { errcode: 0, openid: "oA_4", unionid: "uA_4" }, "wechat-union#uA_4"],
+    ['errcode: "0"', { errcode: "0", openid: "oA_5" }, OPEN_PK("oA_5")],
+    ["an openid with . @ + = /", { openid: "o.A@b+c=d/e" }, OPEN_PK("o.A@b+c=d/e")],
+    ["a non-ASCII printable openid", { openid: "o开放ID" }, OPEN_PK("o开放ID")],
+    ["a 128-char openid", { openid: "o".repeat(128) }, OPEN_PK("o".repeat(128))],
+    ["extra fields", { openid: "oA_6", session_key: "k", extra: [1] }, OPEN_PK("oA_6")],
+  ])("accepts %s", async (_l, body, pk) => {
+    const { h, res } = await run(reply(body));
+    expect(res.statusCode).toBe(200);
+    expect([...h.mapping.rows.keys()]).toEqual([pk]);
+  });
+
+  it.each([
+    ['"40029"', 401, "INVALID_CODE"],
+    ['"40163"', 401, "INVALID_CODE"],
+    ['"-1"', 503, "UPSTREAM_UNAVAILABLE"],
+    ['"45011"', 429, "RATE_LIMITED"],
+  ])("reads errcode %s (a numeric string) as a number", async (errcode, status, code) => {
+    const { h, res } = await run(reply(`{"errcode":${errcode},"errmsg":"x"}`));
+    expect([res.statusCode, errorOf(res).code]).toEqual([status, code]);
+    expect(h.cognito.calls).toHaveLength(0);
+  });
+
+  it.each([
+    ["a non-JSON body", reply("<html>busy</html>")],
+    ["HTTP 502", reply({ openid: "oX" }, { status: 502 })],
+    ["HTTP 503 with an error page", reply("Service Unavailable", { status: 503 })],
+    ["no openid", reply({ unionid: "uX" })],
+    ["openid: null", reply({ openid: null })],
+    ["an empty openid", reply({ openid: "" })],
+    ["an openid with a space", reply({ openid: "o X" })],
+    ["an openid with a control char", reply({ openid: "o\u0007X" })],
+    ["a 129-char openid", reply({ openid: "o".repeat(129) })],
+    ["a unionid with whitespace", reply({ openid: "oX", unionid: "u X" })],
+    ["a non-numeric errcode", reply({ errcode: "busy", openid: "oX" })],
+    ["a JSON array", reply([{ openid: "oX" }])],
+    [
+      "a declared content-length over 64 KB",
+      reply(JSON.stringify({ openid: "oX" }), {
+        headers: { "content-length": String(64 * 1024 + 1) },
+      }),
+    ],
+    [
+      "a streamed body over 64 KB",
+      reply(
+        new ReadableStream<Uint8Array>({
+          pull(c) {
+            c.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+          },
+        }),
+      ),
+    ],
+  ])("returns 503 UPSTREAM_UNAVAILABLE on %s", async (_l, r) => {
+    const { h, res } = await run(r);
+    expect([res.statusCode, errorOf(res).code]).toEqual([503, "UPSTREAM_UNAVAILABLE"]);
+    expect(res.headers["retry-after"]).toBe("1");
+    expect(h.cognito.calls).toHaveLength(0);
+  });
+
+  it("accepts a body just under the cap", async () => {
+    const body = JSON.stringify({ openid: "oBig", pad: "p".repeat(60 * 1024) });
+    const { res } = await run(reply(body));
+    expect(res.statusCode).toBe(200);
+  });
+});
+
+describe("AppSecret re-read rate limit", () => {
+  it("forces at most one Secrets Manager re-read per 60 s while WeChat keeps rejecting the secret", async () => {
+    const h = harness("enhanced");
+    let now = 1_000_000;
+    const forced: boolean[] = [];
+    const client = h.wechat.client(
+      async (opts) => {
+        forced.push(opts?.forceFetch ?? false);
+        return "still-wrong";
+      },
+      { nowMs: () => now },
+    );
+    const h2 = harness("enhanced", {}, { wechat: client });
+    for (let i = 0; i < 5; i++) h.wechat.codes.set(`c${i}`, UNION);
+    for (let i = 0; i < 4; i++) {
+      expect((await call(h2, loginEvent({ code: `c${i}` }))).statusCode).toBe(500);
+      now += 10_000;
+    }
+    expect(forced).toEqual([false, true, false, false]);
+    now += 30_000; // 60 s after the first forced read
+    await call(h2, loginEvent({ code: "c4" }));
+    expect(forced).toEqual([false, true, false, false, true]);
+  });
+
+  it("passes the invocation's signal to the secret getter", async () => {
+    const h = harness("enhanced");
+    const seen: (AbortSignal | undefined)[] = [];
+    const h2 = harness(
+      "enhanced",
+      {},
+      {
+        wechat: h.wechat.client(async (opts) => {
+          seen.push(opts?.signal);
+          return APP_SECRET;
+        }),
+      },
+    );
+    h.wechat.codes.set("c", UNION);
+    await call(h2, loginEvent({ code: "c" }));
+    expect(seen[0]).toBeInstanceOf(AbortSignal);
+  });
+});
+
+describe("STS failures (basic flow, through the real adapter)", () => {
+  const stsMock = mockClient(STSClient);
+  afterEach(() => stsMock.reset());
+
+  it.each([
+    ["AccessDenied", 403],
+    ["InvalidIdentityToken", 400],
+    ["ValidationError", 400],
+  ])("maps %s to 500 INTERNAL, logged as config_error", async (name, http) => {
+    stsMock.on(AssumeRoleWithWebIdentityCommand).rejects(
+      new STSServiceException({
+        name,
+        $fault: "client",
+        message: `leaky ${APP_SECRET}`,
+        $metadata: { httpStatusCode: http },
+      }),
+    );
+    const credentials = makeStsCredentials(new STSClient({ region: "us-east-1" }), {
+      roleArn: testConfig("basic").authenticatedRoleArn ?? "",
+      durationSeconds: 900,
+    });
+    const h = harness("basic", {}, { credentials });
+    h.wechat.codes.set("c", UNION);
+    const res = await call(h, loginEvent({ code: "c" }));
+    expect([res.statusCode, errorOf(res).code]).toEqual([500, "INTERNAL"]);
+    expect(res.headers["retry-after"]).toBeUndefined();
+    expect(h.logger.text()).toContain("config_error");
+    expect(h.logger.text()).toContain(name);
+    expect(stsMock.commandCalls(AssumeRoleWithWebIdentityCommand)).toHaveLength(1);
+    expectNoSecrets([JSON.stringify(res), h.logger.text()], h.cognito.tokens);
+  });
+});
+
+describe("guest upgrade, basic flow", () => {
+  const GUEST = "us-east-1:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+
+  it("links the guest and returns credentials for the guest identity", async () => {
+    const h = harness("basic");
+    h.wechat.codes.set("g", UNION);
+    const res = await call(h, guestEvent("g", GUEST));
+    expect(res.statusCode).toBe(200);
+    expect(res.body["identityId"]).toBe(GUEST);
+    expect(res.body["credentials"]).toMatchObject({ accessKeyId: "ASIAFAKEACCESSKEY123" });
+    expect(h.sts.calls).toEqual([
+      { token: h.cognito.tokens[0], roleSessionName: roleSessionNameFor(GUEST) },
+    ]);
+    expect(h.mapping.rows.get(`wechat-union#${UNION.unionid}`)?.identityId).toBe(GUEST);
+  });
+
+  it("gives a user with an identity credentials for THAT identity, not the guest's", async () => {
+    const h = harness("basic");
+    h.wechat.codes.set("first", UNION);
+    h.wechat.codes.set("g", UNION);
+    const first = await call(h, loginEvent({ code: "first" }));
+    const res = await call(h, guestEvent("g", GUEST));
+    expect(res.body["identityId"]).toBe(first.body["identityId"]);
+    expect(h.sts.calls.at(-1)).toEqual({
+      token: h.cognito.tokens.at(-1),
+      roleSessionName: roleSessionNameFor(String(first.body["identityId"])),
+    });
+  });
+});
+
+describe("guest identity ids", () => {
+  it.each([
+    ["an emulator-style id", "us-east-1:guest_01-abc"],
+    ["a GUID", "us-east-1:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],
+  ])("links %s", async (_l, id) => {
+    const h = harness("enhanced");
+    h.wechat.codes.set("g", UNION);
+    const res = await call(h, guestEvent("g", id));
+    expect(res.body["identityId"]).toBe(id);
+  });
+
+  it.each([
+    ["another region", "eu-west-1:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],
+    ["no region", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],
+    ["bad characters", "us-east-1:abc def"],
+    ["an empty id", "us-east-1:"],
+    ["an overlong id", `us-east-1:${"a".repeat(200)}`],
+  ])("rejects an unauthenticated caller of this pool whose id has %s with 400", async (_l, id) => {
+    const h = harness("enhanced");
+    h.wechat.codes.set("g", UNION);
+    const res = await call(h, guestEvent("g", id));
+    expect([res.statusCode, errorOf(res).code]).toEqual([400, "INVALID_REQUEST"]);
+    expect(h.wechat.calls).toHaveLength(0);
+  });
+});
+
+describe("Cognito without a developer-user mapping (moto-like: a random IdentityId per call)", () => {
+  it("gives a returning user the same IdentityId, with a token for it", async () => {
+    const h = harness("enhanced", {}, {}, "moto");
+    h.wechat.codes.set("a", UNION);
+    h.wechat.codes.set("b", UNION);
+    h.wechat.codes.set("c", UNION);
+    const first = await call(h, loginEvent({ code: "a" }));
+    const second = await call(h, loginEvent({ code: "b" }));
+    const third = await call(h, loginEvent({ code: "c" }));
+    expect(second.body["identityId"]).toBe(first.body["identityId"]);
+    expect(third.body["identityId"]).toBe(first.body["identityId"]);
+    // The token returned is the one Cognito issued for the row's identity.
+    expect(h.cognito.calls.at(-1)).toEqual({
+      developerUserId: `wechat-union#${UNION.unionid}`,
+      identityId: first.body["identityId"],
+    });
+    expect(third.body["token"]).toBe(h.cognito.tokens.at(-1));
+    expect(h.mapping.rows.size).toBe(1);
+    expect(h.mapping.ops).not.toContain("replaceIdentity");
+    expect(h.logger.text()).not.toContain("mapping_identity_mismatch_repaired");
+  });
+
+  it("basic flow: assumes the role with the token of the row's identity", async () => {
+    const h = harness("basic", {}, {}, "moto");
+    h.wechat.codes.set("a", UNION);
+    h.wechat.codes.set("b", UNION);
+    const first = await call(h, loginEvent({ code: "a" }));
+    const second = await call(h, loginEvent({ code: "b" }));
+    expect(second.body["identityId"]).toBe(first.body["identityId"]);
+    expect(h.sts.calls.at(-1)).toEqual({
+      token: h.cognito.tokens.at(-1),
+      roleSessionName: roleSessionNameFor(String(first.body["identityId"])),
+    });
+  });
+
+  it("50 concurrent first logins -> one row, and ONE IdentityId returned to all 50", async () => {
+    for (const flow of ["enhanced", "basic"] as const) {
+      const h = harness(flow, {}, {}, "moto");
+      for (let i = 0; i < 50; i++) h.wechat.codes.set(`c${i}`, UNION);
+      h.cognito.latencyMs = 5;
+      h.mapping.latencyMs = 2;
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => call(h, loginEvent({ code: `c${i}` }))),
+      );
+      expect(results.map((r) => r.statusCode)).toEqual(Array(50).fill(200));
+      const ids = new Set(results.map((r) => r.body["identityId"]));
+      expect(ids.size).toBe(1);
+      expect(h.mapping.rows.size).toBe(1);
+      expect(h.mapping.rows.get(`wechat-union#${UNION.unionid}`)?.identityId).toBe([...ids][0]);
+      if (flow === "basic") {
+        // Each of the 50 ends with exactly one AssumeRole for the winning identity (losers of
+        // the create redo their speculative one with the winner's token).
+        const winner = roleSessionNameFor(String([...ids][0]));
+        expect(h.sts.calls.filter((c) => c.roleSessionName === winner)).toHaveLength(50);
+      }
+    }
+  });
+
+  it("logs a guest with an existing row in to the row's identity", async () => {
+    const h = harness("enhanced", {}, {}, "moto");
+    h.wechat.codes.set("a", UNION);
+    h.wechat.codes.set("g", UNION);
+    const first = await call(h, loginEvent({ code: "a" }));
+    const res = await call(h, guestEvent("g", "us-east-1:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"));
+    expect(res.body["identityId"]).toBe(first.body["identityId"]);
+  });
+
+  it("still takes only WeChat, then Cognito || DynamoDB, when the row and Cognito agree", async () => {
+    const h = harness("enhanced");
+    h.wechat.codes.set("a", UNION);
+    h.wechat.codes.set("b", UNION);
+    await call(h, loginEvent({ code: "a" }));
+    const before = h.cognito.calls.length;
+    await call(h, loginEvent({ code: "b" }));
+    expect(h.cognito.calls.length - before).toBe(1);
+  });
+});
+
+describe("stale mapping rows (real Cognito semantics)", () => {
+  it("on losing the conditional create to a row of another identity, Cognito's answer wins and the row is repaired", async () => {
+    const h = harness("basic");
+    h.wechat.codes.set("c", UNION);
+    const pk = `wechat-union#${UNION.unionid}`;
+    // The row appears between our touch and our create (a concurrent writer with a stale id).
+    const create = h.mapping.create.bind(h.mapping);
+    h.mapping.create = async (row, signal) => {
+      h.mapping.rows.set(pk, { ...row, identityId: "us-east-1:stale-row" });
+      return create(row, signal);
+    };
+    const res = await call(h, loginEvent({ code: "c" }));
+    expect(res.statusCode).toBe(200);
+    expect(res.body["identityId"]).toBe(h.cognito.byUser.get(pk));
+    expect(h.mapping.rows.get(pk)?.identityId).toBe(h.cognito.byUser.get(pk));
+    expect(h.cognito.calls.map((c) => c.identityId)).toEqual([undefined, "us-east-1:stale-row"]);
+    expect(h.logger.text()).toContain("mapping_identity_mismatch_repaired");
+    expect(h.sts.calls.at(-1)?.token).toBe(h.cognito.tokens[0]);
   });
 });

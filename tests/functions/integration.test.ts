@@ -1,7 +1,9 @@
 /**
  * Runs the BUNDLED function (buildLoginBundle, written to a temp dir and required) against
  * dynalite, a fake WeChat server and wire-protocol fakes of Cognito Identity, STS and Secrets
- * Manager, reached through the standard AWS_ENDPOINT_URL_* variables.
+ * Manager, reached through the standard AWS_ENDPOINT_URL_* variables (and, in one case, only the
+ * generic AWS_ENDPOINT_URL through a routing proxy). Everything the bundle logs is captured (not
+ * printed) and scanned for secrets at the end.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +15,7 @@ import {
   DynamoDBClient,
   QueryCommand,
   ScanCommand,
+  UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { buildLoginBundle, type LoginBundle, type LoginFlow } from "../../functions/build";
 import {
@@ -20,6 +23,8 @@ import {
   FakeSecretsServer,
   FakeStsServer,
   FakeWechatServer,
+  startHanging,
+  startRouter,
 } from "./fake-upstreams";
 
 // dynalite ships no type declarations.
@@ -89,11 +94,18 @@ beforeAll(async () => {
   dynamo = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynamo.listen(0, "127.0.0.1", () => resolve()));
   dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-  // Capture everything the bundle logs (Powertools writes to stdout/stderr).
+  // Capture everything the bundle logs (Powertools writes JSON lines to stdout/stderr): kept for
+  // the secret scan, not printed. Anything else (jest's own output) passes through.
   for (const stream of [process.stdout, process.stderr]) {
     const orig = stream.write.bind(stream);
     jest.spyOn(stream, "write").mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
-      captured.push(String(chunk));
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString();
+      if (text.trimStart().startsWith("{")) {
+        captured.push(text);
+        const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+        cb?.();
+        return true;
+      }
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- forwarding the overloaded write() as-is
       return (orig as any)(chunk, ...rest);
     }) as typeof stream.write);
@@ -112,6 +124,159 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Every fake's issued tokens, for the final log scan. */
+const allTokens: (() => string[])[] = [];
+
+/** Write the bundle to a fresh dir and load it under the CURRENT process.env (read at init). */
+function loadHandler(flow: LoginFlow, label: string): Handler {
+  const bundle = bundles.get(flow);
+  if (!bundle) throw new Error("bundle missing");
+  const dir = mkdtempSync(path.join(tmp, `${label}-`));
+  const file = path.join(dir, bundle.fileName);
+  writeFileSync(file, bundle.code);
+  let handler: Handler | undefined;
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    handler = (require(file) as { handler: Handler }).handler;
+  });
+  if (!handler) throw new Error("bundle exports no handler");
+  return handler;
+}
+
+function dynamoClient(region: string): DynamoDBClient {
+  return new DynamoDBClient({
+    region,
+    endpoint: dynamoUrl,
+    credentials: { accessKeyId: "AKIDUMMY", secretAccessKey: DUMMY_SECRET_KEY },
+  });
+}
+
+async function createTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "identityId", AttributeType: "S" },
+      ],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: "byIdentityId",
+          KeySchema: [{ AttributeName: "identityId", KeyType: "HASH" }],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
+    }),
+  );
+}
+
+function loginEventFor(code: string, requestContext: Record<string, unknown> = { requestId: "r" }) {
+  return {
+    version: "2.0",
+    rawPath: "/login/wechat",
+    headers: { "content-type": "application/json" },
+    isBase64Encoded: false,
+    body: JSON.stringify({ code }),
+    requestContext,
+  };
+}
+
+interface Stack {
+  c: Case;
+  poolId: string;
+  provider: string;
+  appId: string;
+  secretArn: string;
+  tableName: string;
+  wechat: FakeWechatServer;
+  cognito: FakeCognitoServer;
+  secrets: FakeSecretsServer;
+  sts: FakeStsServer;
+  ddb: DynamoDBClient;
+}
+
+/** Fakes + table for one case; endpoints are wired by the caller (per-service or generic). */
+async function startStack(c: Case, label: string, mode: "cognito" | "moto"): Promise<Stack> {
+  const poolId = `${c.region}:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d`;
+  const provider = "login.wechat.example";
+  const appId = "wxintegration0001";
+  const secretArn = `arn:${c.partition}:secretsmanager:${c.region}:${accountId}:secret:wechat-AbCdEf`;
+  const tableName = `mapping-${label}-${c.flow}-${c.region}`;
+  const wechat = new FakeWechatServer(appId, APP_SECRET, SESSION_KEY);
+  const cognito = new FakeCognitoServer(c.region, poolId, provider, mode);
+  const secrets = new FakeSecretsServer(c.region, secretArn, APP_SECRET);
+  const sts = new FakeStsServer(CREDS, () => cognito.tokens);
+  allTokens.push(() => cognito.tokens);
+  await Promise.all([wechat.start(), cognito.start(), secrets.start(), sts.start()]);
+  const ddb = dynamoClient(c.region);
+  await createTable(ddb, tableName);
+  return { c, poolId, provider, appId, secretArn, tableName, wechat, cognito, secrets, sts, ddb };
+}
+
+async function stopStack(st: Stack): Promise<void> {
+  st.ddb.destroy();
+  await Promise.all([
+    st.wechat.server.close(),
+    st.cognito.server.close(),
+    st.secrets.server.close(),
+    st.sts.server.close(),
+  ]);
+}
+
+/** Exactly what the infra sets (minus `omit`), plus dummy credentials; endpoints from `endpoints`. */
+function functionEnv(
+  st: Stack,
+  endpoints: Record<string, string>,
+  omit: string[] = [],
+): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = {
+    PATH: savedEnv["PATH"],
+    AWS_REGION: st.c.region,
+    AWS_ACCESS_KEY_ID: "AKIDUMMYINTEGRATION",
+    AWS_SECRET_ACCESS_KEY: DUMMY_SECRET_KEY,
+    AWS_SESSION_TOKEN: "dummy-session-token",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...endpoints,
+    IDENTITY_POOL_ID: st.poolId,
+    DEVELOPER_PROVIDER_NAME: st.provider,
+    TOKEN_DURATION_SECONDS: "3600",
+    LOGINS_KEY: st.c.loginsKey,
+    TABLE_NAME: st.tableName,
+    WECHAT_APP_ID: st.appId,
+    WECHAT_SECRET_ARN: st.secretArn,
+    USER_KEY: "unionid",
+    WECHAT_API_BASE_URL: st.wechat.server.url,
+    POWERTOOLS_SERVICE_NAME: "login-wechat",
+    POWERTOOLS_LOG_LEVEL: "DEBUG",
+    ...(st.c.flow === "basic"
+      ? {
+          AUTHENTICATED_ROLE_ARN: `arn:${st.c.partition}:iam::${accountId}:role/pool-authenticated`,
+          CREDENTIALS_DURATION_SECONDS: "900",
+        }
+      : {}),
+  };
+  for (const k of omit) delete env[k];
+  return env;
+}
+
+function perServiceEndpoints(st: Stack): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY: st.cognito.server.url,
+    AWS_ENDPOINT_URL_STS: st.sts.server.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: st.secrets.server.url,
+  };
+}
+
+async function scan(st: Stack) {
+  return (
+    (await st.ddb.send(new ScanCommand({ TableName: st.tableName, ConsistentRead: true }))).Items ??
+    []
+  );
+}
+
 describe.each(CASES)("bundled $flow function in $region", (c) => {
   const poolId = `${c.region}:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d`;
   const provider = "login.wechat.example";
@@ -122,6 +287,7 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
   const cognito = new FakeCognitoServer(c.region, poolId, provider);
   const secrets = new FakeSecretsServer(c.region, secretArn, APP_SECRET);
   const sts = new FakeStsServer(CREDS, () => cognito.tokens);
+  allTokens.push(() => cognito.tokens);
   let handler: Handler;
   let ddb: DynamoDBClient;
   const ctx = (id: string) => ({ awsRequestId: id, getRemainingTimeInMillis: () => 10_000 });
@@ -335,8 +501,34 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
     expect(raceRows[0]?.["identityId"]?.S).toBe(results[0]?.json["identityId"]);
   }, 30_000);
 
+  it("repairs a stale mapping row to the identity Cognito maps the user to", async () => {
+    wechat.users.set("stale-1", { openid: "oStale_0004", unionid: "uStale_0004" });
+    wechat.users.set("stale-2", { openid: "oStale_0004", unionid: "uStale_0004" });
+    const first = await invoke(event("stale-1"));
+    const pk = "wechat-union#uStale_0004";
+    const stale = `${c.region}:00000000-0000-4000-8000-00000000dead`;
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: pk } },
+        UpdateExpression: "SET identityId = :s",
+        ExpressionAttributeValues: { ":s": { S: stale } },
+      }),
+    );
+    const res = await invoke(event("stale-2"));
+    expect(res.statusCode).toBe(200);
+    expect(res.json["identityId"]).toBe(first.json["identityId"]);
+    // Cognito was asked for the row's identity, refused (conflict), and its own answer won.
+    expect(cognito.requests.at(-1)?.["IdentityId"]).toBe(stale);
+    const row = (await rows()).find((r) => r["pk"]?.S === pk);
+    expect(row?.["identityId"]?.S).toBe(first.json["identityId"]);
+  });
+
   it("never logs the AppSecret, session_key, tokens or credentials", () => {
     const logs = captured.join("\n");
+    expect(logs).not.toBe("");
+    expect(logs).toContain("login_succeeded");
+    expect(logs).toContain(`"flow":"${c.flow}"`);
     expect(wechat.secretsSeen).toEqual(new Set([APP_SECRET])); // the fake really saw the secret
     for (const s of [
       APP_SECRET,
@@ -354,6 +546,220 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
     }
     if (c.flow === "basic")
       for (const t of cognito.tokens) for (const b of responses) expect(b).not.toContain(t);
+  });
+});
+
+describe.each(CASES)(
+  "bundled $flow function in $region, moto-like Cognito (no developer-user mapping)",
+  (c) => {
+    let st: Stack;
+    let handler: Handler;
+    beforeAll(async () => {
+      st = await startStack(c, "moto", "moto");
+      process.env = functionEnv(st, perServiceEndpoints(st));
+      handler = loadHandler(c.flow, `moto-${c.flow}-${c.region}`);
+    }, 30_000);
+    afterAll(() => stopStack(st));
+    const invoke = async (code: string) => {
+      const res = await handler(loginEventFor(code), { awsRequestId: `moto-${code}` });
+      responses.push(res.body);
+      return { ...res, json: JSON.parse(res.body) as Record<string, unknown> };
+    };
+
+    it("gives a returning user the same IdentityId on every login", async () => {
+      for (const code of ["m1", "m2", "m3"])
+        st.wechat.users.set(code, { openid: "oMoto_0001", unionid: "uMoto_0001" });
+      const ids = [];
+      for (const code of ["m1", "m2", "m3"]) {
+        const res = await invoke(code);
+        expect(res.statusCode).toBe(200);
+        ids.push(res.json["identityId"]);
+      }
+      expect(new Set(ids).size).toBe(1);
+      expect(ids[0]).toMatch(new RegExp(`^${c.region}:`));
+      const row = (await scan(st)).find((r) => r["pk"]?.S === "wechat-union#uMoto_0001");
+      expect(row?.["identityId"]?.S).toBe(ids[0]);
+      // The returned token / credentials come from a call for THAT identity.
+      expect(st.cognito.requests.at(-1)?.["IdentityId"]).toBe(ids[0]);
+      if (c.flow === "basic") {
+        expect(st.sts.calls.at(-1)?.get("WebIdentityToken")).toBe(st.cognito.tokens.at(-1));
+      }
+    });
+
+    it("ends 50 concurrent first logins with one row and ONE IdentityId returned to all 50", async () => {
+      for (let i = 0; i < 50; i++)
+        st.wechat.users.set(`mr-${i}`, { openid: `oMotoRace_${i}`, unionid: "uMotoRace_0002" });
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => invoke(`mr-${i}`)));
+      expect(results.map((r) => r.statusCode)).toEqual(Array(50).fill(200));
+      const ids = new Set(results.map((r) => r.json["identityId"]));
+      expect(ids.size).toBe(1);
+      const raceRows = (await scan(st)).filter((r) => r["pk"]?.S === "wechat-union#uMotoRace_0002");
+      expect(raceRows).toHaveLength(1);
+      expect(raceRows[0]?.["identityId"]?.S).toBe([...ids][0]);
+    }, 30_000);
+  },
+);
+
+describe("bundled function against an upstream that accepts the connection but never answers", () => {
+  const c = CASES[1] as Case; // basic, us-east-1: every upstream is on the path
+  let st: Stack;
+  let hung: Awaited<ReturnType<typeof startHanging>>;
+  beforeAll(async () => {
+    st = await startStack(c, "hung", "cognito");
+    hung = await startHanging();
+  }, 30_000);
+  afterAll(async () => {
+    await hung.close();
+    await stopStack(st);
+  });
+
+  it.each([
+    ["Cognito Identity", "AWS_ENDPOINT_URL_COGNITO_IDENTITY"],
+    ["Secrets Manager", "AWS_ENDPOINT_URL_SECRETS_MANAGER"],
+    ["STS", "AWS_ENDPOINT_URL_STS"],
+  ])(
+    "%s hangs: 503 UPSTREAM_UNAVAILABLE with Retry-After at the invocation deadline",
+    async (_l, variable) => {
+      process.env = functionEnv(st, { ...perServiceEndpoints(st), [variable]: hung.url });
+      const handler = loadHandler(c.flow, `hung-${variable}`);
+      const code = `hung-${variable}`;
+      st.wechat.users.set(code, { openid: `oHung_${variable}`, unionid: `uHung_${variable}` });
+      const before = hung.requests();
+      const t0 = performance.now();
+      // 1.5 s left in the Lambda: the deadline is remaining - 0.5 s = 1 s.
+      const res = await handler(loginEventFor(code), {
+        awsRequestId: `hung-${variable}`,
+        getRemainingTimeInMillis: () => 1500,
+      });
+      const elapsed = performance.now() - t0;
+      responses.push(res.body);
+      expect(res.statusCode).toBe(503);
+      expect(JSON.parse(res.body)).toEqual({
+        error: {
+          code: "UPSTREAM_UNAVAILABLE",
+          message: expect.any(String),
+          requestId: `hung-${variable}`,
+        },
+      });
+      expect(res.headers["retry-after"]).toBe("1");
+      expect(hung.requests()).toBeGreaterThan(before); // the hung fake really was called
+      expect(elapsed).toBeGreaterThanOrEqual(900);
+      expect(elapsed).toBeLessThan(1500);
+    },
+    15_000,
+  );
+
+  it("DynamoDB hangs with 10 s left: the SDK's own timeouts (throwOnRequestTimeout) give 503 long before the deadline", async () => {
+    process.env = functionEnv(st, {
+      ...perServiceEndpoints(st),
+      AWS_ENDPOINT_URL_DYNAMODB: hung.url,
+    });
+    const handler = loadHandler(c.flow, "hung-dynamodb");
+    st.wechat.users.set("hung-ddb", { openid: "oHungDdb", unionid: "uHungDdb" });
+    const before = hung.requests();
+    const t0 = performance.now();
+    const res = await handler(loginEventFor("hung-ddb"), {
+      awsRequestId: "hung-ddb",
+      getRemainingTimeInMillis: () => 10_000,
+    });
+    const elapsed = performance.now() - t0;
+    responses.push(res.body);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers["retry-after"]).toBe("1");
+    // 3 attempts x 1 s response timeout (+ backoff): without throwOnRequestTimeout this would
+    // only end at the 9 s deadline.
+    expect(hung.requests() - before).toBe(3);
+    expect(elapsed).toBeGreaterThanOrEqual(2900);
+    expect(elapsed).toBeLessThan(6000);
+  }, 15_000);
+});
+
+describe.each([CASES[2] as Case, CASES[1] as Case])(
+  "bundled $flow function in $region with only the generic AWS_ENDPOINT_URL and the defaults",
+  (c) => {
+    let st: Stack;
+    let router: Awaited<ReturnType<typeof startRouter>>;
+    let handler: Handler;
+    beforeAll(async () => {
+      st = await startStack(c, "generic", "cognito");
+      router = await startRouter({
+        cognito: st.cognito.server.url,
+        dynamodb: dynamoUrl,
+        secrets: st.secrets.server.url,
+        sts: st.sts.server.url,
+      });
+      const env = functionEnv(st, { AWS_ENDPOINT_URL: router.url }, [
+        "AWS_REGION",
+        "LOGINS_KEY",
+        "USER_KEY",
+        "TOKEN_DURATION_SECONDS",
+        "POWERTOOLS_SERVICE_NAME",
+      ]);
+      env["AWS_DEFAULT_REGION"] = c.region;
+      process.env = env;
+      handler = loadHandler(c.flow, `generic-${c.flow}-${c.region}`);
+    }, 30_000);
+    afterAll(async () => {
+      await router.close();
+      await stopStack(st);
+    });
+
+    it("logs in through the one endpoint, with LOGINS_KEY derived from the region", async () => {
+      st.wechat.users.set("g1", { openid: "oGeneric_1", unionid: "uGeneric_1" });
+      const res = await handler(loginEventFor("g1"), { awsRequestId: "generic-1" });
+      responses.push(res.body);
+      expect(res.statusCode).toBe(200);
+      const json = JSON.parse(res.body) as Record<string, unknown>;
+      expect(json["identityId"]).toBe(st.cognito.identities.get("wechat-union#uGeneric_1"));
+      expect(json["region"]).toBe(c.region);
+      if (c.flow === "enhanced") {
+        expect(json["loginsKey"]).toBe(c.loginsKey);
+        expect(st.cognito.requests.at(-1)?.["TokenDuration"]).toBe(900);
+      }
+      expect(new Set(router.routed)).toEqual(
+        new Set(["secrets", "cognito", "dynamodb", ...(c.flow === "basic" ? ["sts"] : [])]),
+      );
+      expect(await scan(st)).toHaveLength(1);
+    });
+
+    it("logs with service wechat-login and never a previous invocation's awsRequestId", async () => {
+      st.wechat.users.set("g2", { openid: "oGeneric_2", unionid: "uGeneric_2" });
+      st.wechat.users.set("g3", { openid: "oGeneric_2", unionid: "uGeneric_2" });
+      const from = captured.length;
+      await handler(loginEventFor("g2"), { awsRequestId: "first-request-id" });
+      const mid = captured.length;
+      await handler(loginEventFor("g3", { requestId: "apigw-2" }), {});
+      const firstLines = captured.slice(from, mid).join("\n");
+      const secondLines = captured.slice(mid).join("\n");
+      expect(firstLines).toContain('"service":"wechat-login"');
+      expect(firstLines).toContain('"awsRequestId":"first-request-id"');
+      expect(secondLines).toContain("login_succeeded");
+      expect(secondLines).not.toContain("first-request-id");
+    });
+  },
+);
+
+describe("everything the bundled functions logged", () => {
+  it("was captured (not printed), has the success lines, and holds no secret", () => {
+    const logs = captured.join("\n");
+    expect(captured.length).toBeGreaterThan(100);
+    expect(logs).toContain("login_succeeded");
+    expect(logs).toContain("upstream_unavailable");
+    for (const s of [
+      APP_SECRET,
+      SESSION_KEY,
+      CREDS.secretAccessKey,
+      CREDS.sessionToken,
+      DUMMY_SECRET_KEY,
+      "dummy-session-token",
+      ...allTokens.flatMap((t) => t()),
+    ]) {
+      expect(logs).not.toContain(s);
+    }
+    for (const body of responses) {
+      expect(body).not.toContain(APP_SECRET);
+      expect(body).not.toContain(SESSION_KEY);
+    }
   });
 });
 

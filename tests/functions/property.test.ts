@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { CONTEXT, expectNoSecrets, harness } from "./support";
+import { APP_SECRET, CONTEXT, SESSION_KEY, expectNoSecrets, harness } from "./support";
 
 const jsonish = fc.oneof(
   fc.string(),
@@ -62,9 +62,14 @@ const event = fc.oneof(
   ),
 );
 
-describe("the handler under arbitrary input", () => {
+describe.each([
+  ["enhanced", "cognito"],
+  ["basic", "cognito"],
+  ["enhanced", "moto"],
+  ["basic", "moto"],
+] as const)("the %s handler (%s-like identity service) under arbitrary input", (flow, mode) => {
   it("never throws, never answers 5xx, and always answers JSON with an error code on failure", async () => {
-    const h = harness("enhanced");
+    const h = harness(flow, {}, {}, mode);
     // Every well-formed code logs in (WeChat answers for any code in this fake).
     const get = h.wechat.codes.get.bind(h.wechat.codes);
     h.wechat.codes.get = (k: string) =>
@@ -83,11 +88,21 @@ describe("the handler under arbitrary input", () => {
           expect(err["requestId"]).toBe("aws-req-1");
         } else {
           expect(typeof parsed["identityId"]).toBe("string");
+          if (flow === "basic") {
+            expect(parsed["credentials"]).toMatchObject({ accessKeyId: expect.any(String) });
+            expect(parsed["token"]).toBeUndefined();
+          } else {
+            expect(typeof parsed["token"]).toBe("string");
+          }
         }
-        expectNoSecrets([res.body]);
+        if (flow === "enhanced") expectNoSecrets([res.body]);
+        else for (const s of [APP_SECRET, SESSION_KEY]) expect(res.body).not.toContain(s);
       }),
-      { numRuns: 400 },
+      { numRuns: 300 },
     );
     expectNoSecrets([h.logger.text()], h.cognito.tokens);
+    // Whatever happened, one user key still maps to exactly one identity in our table.
+    const byPk = new Map([...h.mapping.rows].map(([pk, row]) => [pk, row.identityId]));
+    expect(byPk.size).toBe(h.mapping.rows.size);
   });
 });

@@ -10,7 +10,11 @@ import {
   type MappingPort,
   type MappingRow,
 } from "../../functions/login/ports";
-import { makeWechatClient } from "../../functions/login/wechat";
+import {
+  makeWechatClient,
+  type SecretGetter,
+  type WechatClientOptions,
+} from "../../functions/login/wechat";
 
 export const partition = "aws";
 export const APP_SECRET = "fake-app-secret-7f3c9a1e5b";
@@ -43,14 +47,35 @@ export interface WechatUser {
   unionid?: string;
 }
 
+/** A verbatim reply (status, body, headers): for parser tests. */
+export interface RawReply {
+  raw: string | Uint8Array | ReadableStream<Uint8Array>;
+  status?: number;
+  headers?: Record<string, string>;
+}
+
 /** A fake jscode2session: codes map to users or to WeChat error payloads. */
 export class FakeWechat {
-  readonly codes = new Map<string, WechatUser | { errcode: number } | "http500" | "network">();
+  readonly codes = new Map<
+    string,
+    WechatUser | { errcode: number } | "http500" | "network" | RawReply
+  >();
   readonly calls: URL[] = [];
   latencyMs = 0;
   secretReads = 0;
+  /** Shared start/end event log (harness), to check which remote steps overlap. */
+  events: string[] | undefined;
 
   readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    this.events?.push("wechat:start");
+    try {
+      return await this.answer(input, init);
+    } finally {
+      this.events?.push("wechat:end");
+    }
+  };
+
+  private async answer(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
     this.calls.push(url);
     if (this.latencyMs > 0) await sleep(this.latencyMs, init?.signal ?? undefined);
@@ -62,21 +87,30 @@ export class FakeWechat {
     if (entry === undefined) return json({ errcode: 40029, errmsg: "invalid code, rid: 1" });
     if (entry === "http500") return new Response("oops", { status: 500 });
     if (entry === "network") throw new TypeError("fetch failed: connect ECONNREFUSED " + url.href);
+    if ("raw" in entry)
+      return new Response(entry.raw, {
+        status: entry.status ?? 200,
+        headers: entry.headers ?? { "content-type": "text/plain" },
+      });
     if ("errcode" in entry)
       return json({ ...entry, errmsg: `error ${entry.errcode} ${APP_SECRET}` });
     return json({ ...entry, session_key: SESSION_KEY });
-  };
+  }
 
-  client(getSecret: () => Promise<string> = async () => APP_SECRET) {
+  client(
+    getSecret: SecretGetter = async () => APP_SECRET,
+    over: Partial<WechatClientOptions> = {},
+  ) {
     return makeWechatClient({
       appId: "wx0123456789abcdef",
       baseUrl: "https://wechat.invalid",
-      getSecret: async () => {
+      getSecret: async (opts) => {
         this.secretReads++;
-        return getSecret();
+        return getSecret(opts);
       },
       fetch: this.fetch,
       timeoutMs: 3000,
+      ...over,
     });
   }
 }
@@ -99,23 +133,51 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Behaves like Cognito: one IdentityId per developer user id; links to a given IdentityId. */
+/**
+ * "cognito": behaves like Cognito (one IdentityId per developer user id; links to a given
+ * IdentityId, conflict if the user is linked elsewhere). "moto": like moto, which keeps no
+ * developer-user mapping: the given IdentityId, else a random one on every call.
+ */
+export type CognitoMode = "cognito" | "moto";
+
 export class FakeCognito implements IdentityPort {
   readonly byUser = new Map<string, string>();
   readonly calls: { developerUserId: string; identityId?: string | undefined }[] = [];
   latencyMs = 0;
   failWith: unknown = undefined;
   tokens: string[] = [];
+  events: string[] | undefined;
 
-  constructor(readonly region = "us-east-1") {}
+  constructor(
+    readonly region = "us-east-1",
+    public mode: CognitoMode = "cognito",
+  ) {}
 
   async getOpenIdToken(
+    input: { developerUserId: string; identityId?: string | undefined },
+    signal: AbortSignal,
+  ) {
+    this.events?.push("cognito:start");
+    try {
+      return await this.answer(input, signal);
+    } finally {
+      this.events?.push("cognito:end");
+    }
+  }
+
+  private async answer(
     input: { developerUserId: string; identityId?: string | undefined },
     signal: AbortSignal,
   ) {
     this.calls.push({ ...input });
     if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
     if (this.failWith !== undefined) throw this.failWith;
+    if (this.mode === "moto") {
+      const id = input.identityId ?? `${this.region}:${randomUUID()}`;
+      const token = fakeJwt({ sub: id, aud: POOL_ID, n: this.tokens.length });
+      this.tokens.push(token);
+      return { identityId: id, token };
+    }
     let id = this.byUser.get(input.developerUserId);
     if (input.identityId !== undefined) {
       if (id !== undefined && id !== input.identityId) throw new IdentityConflictError("conflict");
@@ -139,11 +201,17 @@ export class FakeMapping implements MappingPort {
   readonly ops: string[] = [];
   latencyMs = 0;
   failWith: unknown = undefined;
+  events: string[] | undefined;
 
   private async step(op: string, signal: AbortSignal) {
     this.ops.push(op);
-    if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
-    if (this.failWith !== undefined) throw this.failWith;
+    this.events?.push(`${op}:start`);
+    try {
+      if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
+      if (this.failWith !== undefined) throw this.failWith;
+    } finally {
+      this.events?.push(`${op}:end`);
+    }
   }
 
   async touch(pk: string, nowIso: string, signal: AbortSignal) {
@@ -181,9 +249,15 @@ export class FakeSts implements CredentialsPort {
   readonly calls: { token: string; roleSessionName: string }[] = [];
   latencyMs = 0;
   failWith: unknown = undefined;
+  events: string[] | undefined;
   async assumeRole(input: { token: string; roleSessionName: string }, signal: AbortSignal) {
     this.calls.push(input);
-    if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
+    this.events?.push("sts:start");
+    try {
+      if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
+    } finally {
+      this.events?.push("sts:end");
+    }
     if (this.failWith !== undefined) throw this.failWith;
     return {
       accessKeyId: "ASIAFAKEACCESSKEY123",
@@ -217,17 +291,25 @@ export interface Harness {
   sts: FakeSts;
   logger: CapturingLogger;
   config: LoginConfig;
+  /** Start/end of every remote call, in order: `wechat:start`, `touch:end`, ... */
+  events: string[];
 }
 
 export function harness(
   flow: LoginFlow,
   over: Partial<LoginConfig> = {},
   deps: Partial<HandlerDeps> = {},
+  cognitoMode: CognitoMode = "cognito",
 ): Harness {
+  const events: string[] = [];
   const wechat = new FakeWechat();
-  const cognito = new FakeCognito();
+  const cognito = new FakeCognito("us-east-1", cognitoMode);
   const mapping = new FakeMapping();
   const sts = new FakeSts();
+  wechat.events = events;
+  cognito.events = events;
+  mapping.events = events;
+  sts.events = events;
   const logger = new CapturingLogger();
   const config = testConfig(flow, over);
   const handler = makeHandler({
@@ -240,7 +322,7 @@ export function harness(
     now: () => new Date("2026-01-02T03:04:05.000Z"),
     ...deps,
   });
-  return { handler, wechat, cognito, mapping, sts, logger, config };
+  return { handler, wechat, cognito, mapping, sts, logger, config, events };
 }
 
 export function loginEvent(
