@@ -5,11 +5,15 @@
  * Why: without `StringEquals <prefix>:aud = <pool id>` identities of ANY identity pool in any
  * account can assume the role; without `ForAnyValue:StringLike <prefix>:amr` guests can assume an
  * authenticated role (AWS Cognito developer guide, "Role trust and permissions"; field notes,
- * "Role trust policies").
+ * "Role trust policies"). A role Cognito hands out must trust nothing else: another Allow statement
+ * (`Principal: "*"`, `{ AWS: "*" }`, another identity provider) lets others assume the same
+ * permissions without the aud/amr conditions (IAM User Guide, "Policy evaluation logic": Allow
+ * statements are OR-ed).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { cognitoFamilyOf, COGNITO_FAMILIES, type CognitoFamily } from "./partition";
 import {
+  asList,
   asStrings,
   isAllow,
   isRecord,
@@ -24,20 +28,41 @@ export const ROLE_TYPE = "aws:iam/role:Role";
 export const IDENTITY_POOL_ID_RE =
   /^[a-z]{2}(-gov)?-[a-z]+-\d+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const AMR_VALUES = ["authenticated", "unauthenticated"] as const;
-type Amr = (typeof AMR_VALUES)[number];
+export const AMR_VALUES = ["authenticated", "unauthenticated"] as const;
+export type Amr = (typeof AMR_VALUES)[number];
+
+/** True for a Cognito federated principal spelling (any string starting with `cognito-identity.`). */
+function isCognitoPrincipal(value: unknown): boolean {
+  return typeof value === "string" && value.toLowerCase().startsWith("cognito-identity.");
+}
 
 /** Cognito federated principals (any string starting with `cognito-identity.`). */
-function cognitoPrincipals(statement: JsonObject): string[] {
+export function cognitoPrincipals(statement: JsonObject): string[] {
   const principal = statement["Principal"];
   if (!isRecord(principal)) return [];
-  return asStrings(principal["Federated"]).filter((p) =>
-    p.toLowerCase().startsWith("cognito-identity."),
-  );
+  return asStrings(principal["Federated"]).filter(isCognitoPrincipal);
+}
+
+/** Every principal a statement trusts besides Cognito, described for messages. */
+function otherPrincipals(statement: JsonObject): string[] {
+  const out: string[] = [];
+  if (statement["NotPrincipal"] !== undefined) {
+    out.push(`NotPrincipal ${JSON.stringify(statement["NotPrincipal"])} (everyone else)`);
+  }
+  const principal = statement["Principal"];
+  if (principal === undefined) return out;
+  if (!isRecord(principal)) return [...out, `Principal ${JSON.stringify(principal)}`];
+  for (const [kind, values] of Object.entries(principal)) {
+    for (const value of asList(values)) {
+      if (kind === "Federated" && isCognitoPrincipal(value)) continue;
+      out.push(`${kind} ${JSON.stringify(value)}`);
+    }
+  }
+  return out;
 }
 
 /** Condition entries `[operator, key, values]` whose key is `cognito-identity.*:<suffix>`. */
-function cognitoConditionKeys(
+export function cognitoConditionKeys(
   statement: JsonObject,
   suffix: "aud" | "amr",
 ): { operator: string; key: string; prefix: string; values: string[] }[] {
@@ -61,6 +86,36 @@ function cognitoConditionKeys(
   return out;
 }
 
+/** What one Allow statement trusting Cognito pins: its `aud` and `amr` values. */
+export interface CognitoPins {
+  aud: string[];
+  amr: string[];
+}
+
+/**
+ * The aud (StringEquals) and amr (ForAnyValue:StringLike) values of every Allow statement of a
+ * trust policy that trusts a Cognito principal, with keys of that principal's family. Empty when
+ * the role is not trusted by Cognito or the document cannot be read.
+ */
+export function cognitoPinsOf(assumeRolePolicy: unknown): CognitoPins[] {
+  const doc = parsePolicyDocument(assumeRolePolicy);
+  if (doc.kind !== "document") return [];
+  return doc.statements.flatMap((statement) => {
+    if (!isAllow(statement)) return [];
+    const families = cognitoPrincipals(statement)
+      .map(cognitoFamilyOf)
+      .filter((f): f is CognitoFamily => f !== undefined);
+    if (families.length === 0) return [];
+    const inFamily = (e: { prefix: string }) =>
+      families.some((f) => f.keyPrefixes.includes(e.prefix));
+    const values = (suffix: "aud" | "amr", operator: string) =>
+      cognitoConditionKeys(statement, suffix)
+        .filter((e) => inFamily(e) && e.operator === operator)
+        .flatMap((e) => e.values);
+    return [{ aud: values("aud", "StringEquals"), amr: values("amr", "ForAnyValue:StringLike") }];
+  });
+}
+
 function expected(family: CognitoFamily, suffix: string): string {
   return `${family.keyPrefixes[0]}:${suffix}`;
 }
@@ -75,6 +130,24 @@ export const cognitoTrustPolicy: ResourceValidationPolicy = {
     const role = `IAM role '${args.name}'`;
     const doc = parsePolicyDocument(args.props["assumeRolePolicy"]);
     if (doc.kind !== "document") return; // absent/invalid JSON: no-wildcard-iam reports invalid JSON.
+
+    // A role Cognito can assume trusts nothing else, in any Allow statement (including the
+    // Cognito statement itself: extra principals there are not bound by the aud/amr keys).
+    const trustedByCognito = doc.statements.some(
+      (s) => isAllow(s) && cognitoPrincipals(s).length > 0,
+    );
+    if (trustedByCognito) {
+      doc.statements.forEach((statement, index) => {
+        if (!isAllow(statement)) return;
+        const others = otherPrincipals(statement);
+        if (others.length === 0) return;
+        reportViolation(
+          `${role} ${statementLabel(statement, index)} trusts ${others.join(", ")} in a role that ` +
+            `Cognito identities assume, so they get its permissions without the pool's aud/amr ` +
+            `conditions; trust only the Cognito principal here and use a separate role for them.`,
+        );
+      });
+    }
 
     const kinds = new Set<Amr>();
     doc.statements.forEach((statement, index) => {

@@ -5,16 +5,21 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { arnPartition } from "./arnPartition";
 import { chinaPublicRoute } from "./chinaPublicRoute";
+import { cognitoRoleAttachment } from "./cognitoRoleAttachment";
 import { cognitoTrustPolicy } from "./cognitoTrust";
+import { httpApiAccessLogs } from "./httpApiAccessLogs";
 import { httpApiThrottling } from "./httpApiThrottling";
 import { identityResourcesProtected } from "./identityResourcesProtected";
 import { lambdaRuntimeSupported } from "./lambdaRuntime";
+import { lambdaPermissionSourceArn } from "./lambdaPermissionSourceArn";
 import { logRetention } from "./logRetention";
+import { noManagedPolicyAttachments } from "./noManagedPolicyAttachments";
 import { noSecretInLambdaEnv } from "./noSecretInLambdaEnv";
 import { noWildcardIam } from "./noWildcardIam";
 
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 
+// The first nine keep their order (plans print rules in this order); new rules are appended.
 export const allRules: readonly Rule[] = [
   cognitoTrustPolicy,
   noWildcardIam,
@@ -25,17 +30,26 @@ export const allRules: readonly Rule[] = [
   lambdaRuntimeSupported,
   httpApiThrottling,
   chinaPublicRoute,
+  cognitoRoleAttachment,
+  noManagedPolicyAttachments,
+  lambdaPermissionSourceArn,
+  httpApiAccessLogs,
 ];
 
 export {
   arnPartition,
   chinaPublicRoute,
+  cognitoRoleAttachment,
   cognitoTrustPolicy,
+  httpApiAccessLogs,
   httpApiThrottling,
   identityResourcesProtected,
+  lambdaPermissionSourceArn,
   lambdaRuntimeSupported,
   logRetention,
+  noManagedPolicyAttachments,
   noSecretInLambdaEnv,
   noWildcardIam,
 };
+export { ICP_FILING_RE, isIcpFilingNumber } from "./icp";
 export { partitionOfRegion, type Partition } from "./partition";

@@ -111,3 +111,35 @@ export function statementLabel(statement: JsonObject, index: number): string {
 export function isAllow(statement: JsonObject): boolean {
   return statement["Effect"] === "Allow";
 }
+
+/** The six fields of an ARN: `arn:<partition>:<service>:<region>:<account>:<resource>`. */
+export interface ArnParts {
+  partition: string;
+  service: string;
+  region: string;
+  account: string;
+  resource: string;
+}
+
+/**
+ * Splits an ARN into its fields (the resource part keeps its own `:` and `/`). Undefined when the
+ * value does not start with `arn:` or has fewer than six fields. Fields are not validated here.
+ */
+export function splitArn(value: string): ArnParts | undefined {
+  const m = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):([\s\S]*)$/.exec(value);
+  if (!m) return undefined;
+  const [, partition = "", service = "", region = "", account = ""] = m;
+  return { partition, service, region, account, resource: m[5] ?? "" };
+}
+
+/** `*` or `?`: IAM's wildcards (in ARNs and action names). */
+export const WILDCARD_RE = /[*?]/;
+
+/** Region field of an ARN: empty (global services) or a region name. */
+export const ARN_REGION_RE = /^([a-z]{2}(-[a-z]+)+-\d+)?$/;
+
+/** Account field of an ARN: empty (S3, ...), a 12-digit account id, or `aws` (AWS managed). */
+export const ARN_ACCOUNT_RE = /^(\d{12}|aws)?$/;
+
+/** Partition field of an ARN: `aws`, `aws-cn`, `aws-us-gov`, ... */
+export const ARN_PARTITION_RE = /^aws(-[a-z]+)*$/;

@@ -31,6 +31,10 @@ describe.each(STACKS)("plan of $stack", ({ stack, partition }) => {
       "lambda-runtime-supported",
       "http-api-throttling",
       "china-public-route",
+      "cognito-role-attachment",
+      "no-managed-policy-attachments",
+      "lambda-permission-source-arn",
+      "http-api-access-logs",
     ]);
   });
 
