@@ -15,7 +15,14 @@ import {
   type Violation,
 } from "../policies/rules/run";
 import { toAppConfig, type AppConfig } from "./appConfig";
-import { ROOT, StackError, synthesize, type PlanResource, type Synthesis } from "./synth";
+import {
+  ROOT,
+  StackError,
+  synthesize,
+  withSecretMarkers,
+  type PlanResource,
+  type Synthesis,
+} from "./synth";
 
 export interface IamDocument {
   urn: string;
@@ -41,7 +48,7 @@ export function policyInputs(synth: Synthesis): PolicyInput[] {
       type: r.type,
       name: r.name,
       urn: r.urn,
-      props: r.state,
+      props: withSecretMarkers(r.state) as Record<string, unknown>,
       opts: { protect: r.protect, retainOnDelete: r.retainOnDelete, parent: r.parent },
       provider: { type: "pulumi:providers:aws", name: "default", props: { region: synth.region } },
     }));

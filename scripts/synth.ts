@@ -67,6 +67,8 @@ export interface StackConfigFiles {
   config: Record<string, string>;
   secretKeys: string[];
   placeholders: SecretPlaceholder[];
+  /** Plain values of the secret settings (never printed; used to hide them in records). */
+  secretValues: string[];
 }
 
 export function knownStacks(root = ROOT): string[] {
@@ -168,7 +170,19 @@ export function loadStackConfig(
     if (!secretKeys.includes(key)) secretKeys.push(key);
   }
 
-  return { project, stack, config, secretKeys, placeholders };
+  // The secret values themselves, so records can hide them wherever they end up.
+  const secretValues: string[] = [];
+  for (const secret of SECRET_CONFIG) {
+    try {
+      const obj = JSON.parse(config[fullKey(secret.key)] ?? "{}") as Record<string, unknown>;
+      const value = obj[secret.path];
+      if (typeof value === "string" && value !== "") secretValues.push(value);
+    } catch {
+      // Not an object: nothing secret to hide; config validation reports it.
+    }
+  }
+
+  return { project, stack, config, secretKeys, placeholders, secretValues };
 }
 
 // Signatures of Pulumi's serialized secrets and assets (@pulumi/pulumi/runtime/rpc).
@@ -183,24 +197,52 @@ export interface AssetSummary {
   sha256: string;
 }
 
-/** Replaces serialized secrets with `[secret]` and text assets with a summary, recursively. */
-function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
+/** Every string leaf of a value. */
+function leaves(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(leaves);
+  if (isRecord(value)) return Object.values(value).flatMap(leaves);
+  return [];
+}
+
+/**
+ * Replaces secrets with `[secret]` and text assets with a summary, recursively. Pulumi marks a
+ * whole property secret when any value inside it is (e.g. all of a function's `environment`), so
+ * a secret wrapper is opened and only the leaves that are known secret values are hidden; a
+ * wrapper holding no known secret is hidden whole.
+ */
+function redact(value: unknown, secrets: ReadonlySet<string>): unknown {
+  if (typeof value === "string") return secrets.has(value) ? REDACTED : value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, secrets));
+  if (!isRecord(value)) return value;
+  if (value[SIG] === SECRET_SIG) {
+    const inner = redact(value.value, secrets);
+    return leaves(inner).includes(REDACTED) ? inner : REDACTED;
+  }
+  if (value[SIG] === ASSET_SIG && typeof value.text === "string") {
+    const summary: AssetSummary = {
+      asset: "text",
+      bytes: Buffer.byteLength(value.text),
+      sha256: createHash("sha256").update(value.text).digest("hex"),
+    };
+    return summary;
+  }
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== SIG && k !== "__pulumiArchive" && k !== "__pulumiAsset")
+      .map(([k, v]) => [k, redact(v, secrets)]),
+  );
+}
+
+/**
+ * The value as a policy sees a secret: Pulumi's serialized-secret marker at each `[secret]` leaf
+ * (the policies flag a secret wherever it must not be, e.g. in a Lambda environment).
+ */
+export function withSecretMarkers(value: unknown): unknown {
+  if (value === REDACTED) return { [SIG]: SECRET_SIG, value: REDACTED };
+  if (Array.isArray(value)) return value.map(withSecretMarkers);
   if (isRecord(value)) {
-    if (value[SIG] === SECRET_SIG) return REDACTED;
-    if (value[SIG] === ASSET_SIG && typeof value.text === "string") {
-      const summary: AssetSummary = {
-        asset: "text",
-        bytes: Buffer.byteLength(value.text),
-        sha256: createHash("sha256").update(value.text).digest("hex"),
-      };
-      return summary;
-    }
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([k]) => k !== SIG && k !== "__pulumiArchive" && k !== "__pulumiAsset")
-        .map(([k, v]) => [k, redact(v)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSecretMarkers(v)]));
   }
   return value;
 }
@@ -260,13 +302,20 @@ export async function synthesize(
   pulumi.runtime.setAllConfig(files.config, files.secretKeys);
 
   const resources: PlanResource[] = [];
+  const secrets = new Set(files.secretValues);
   const monitor = settings.getMonitor() as unknown as MonitorLike;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) =>
     register(req, (err, resp) => {
       if (!err && resp) {
-        const inputs = redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
-        const state = redact(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        const inputs = redact(req.getObject()?.toJavaScript() ?? {}, secrets) as Record<
+          string,
+          unknown
+        >;
+        const state = redact(resp.getObject()?.toJavaScript() ?? {}, secrets) as Record<
+          string,
+          unknown
+        >;
         resources.push({
           urn: resp.getUrn(),
           type: req.getType(),

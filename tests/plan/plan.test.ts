@@ -170,6 +170,20 @@ describe("the plan catches a broken stack", () => {
     ]);
   });
 
+  it("rejects a secret passed to the function through its environment", async () => {
+    const found = await broken("dev", (resources) => {
+      const fn = find(resources, "aws:lambda/function:Function");
+      const env = (fn.state.environment as { variables: Record<string, string> }).variables;
+      env.WECHAT_KEY = "[secret]";
+    });
+    expect(found).toEqual([
+      expect.objectContaining({
+        policy: "no-secret-in-lambda-env",
+        message: expect.stringContaining("WECHAT_KEY is a Pulumi secret"),
+      }),
+    ]);
+  });
+
   it("marks the violating resource in the printed plan", async () => {
     const result = await plan("dev", {}, (resources) => {
       find(resources, "aws:cloudwatch/logGroup:LogGroup").state.retentionInDays = 0;
