@@ -143,6 +143,17 @@ export function partitionOfRegion(region: string): PartitionId | undefined {
 }
 
 /**
+ * Key of the Cognito OpenID token in GetCredentialsForIdentity's `Logins` map: one key for every
+ * global region; in China the regional endpoint name (AWS China docs; the AWS Android SDK
+ * hard-codes the same rule). Shared by the stack and the login function.
+ */
+export function cognitoLoginsKeyOf(region: string): string {
+  return partitionOfRegion(region) === "aws-cn"
+    ? `cognito-identity.${region}.${PARTITIONS["aws-cn"].dnsSuffix}`
+    : GLOBAL_COGNITO_TRUST_PRINCIPAL;
+}
+
+/**
  * Builds the facts for a partition (as `aws.getPartition()` reports it) and region.
  * Throws when the provider's partition and the region disagree, which means the provider is
  * configured for another region than the stack's `aws:region`.
@@ -166,11 +177,7 @@ export function partitionFacts(
     );
   }
   const info = PARTITIONS[partition];
-  // Global partition: one logins key for every region. China: the regional endpoint name.
-  const cognitoLoginsKey =
-    partition === "aws-cn"
-      ? `cognito-identity.${region}.${info.dnsSuffix}`
-      : GLOBAL_COGNITO_TRUST_PRINCIPAL;
+  const cognitoLoginsKey = cognitoLoginsKeyOf(region);
   const trustPrincipal = trust.principal ?? GLOBAL_COGNITO_TRUST_PRINCIPAL;
   // The Chinese AWS China page pairs the regional principal with `.com.cn` keys: each family's
   // first key prefix is its default.

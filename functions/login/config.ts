@@ -10,6 +10,8 @@
  *   TOKEN_DURATION_SECONDS <- 900 (Cognito's own default)
  *   WECHAT_API_BASE_URL   <- https://api.weixin.qq.com
  */
+import { cognitoLoginsKeyOf } from "../../infra/partition";
+
 export type LoginFlow = "enhanced" | "basic";
 
 export interface LoginConfig {
@@ -123,12 +125,7 @@ export function readConfig(env: Env, flow: LoginFlow): LoginConfig {
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /**
- * The Logins key for GetCredentialsForIdentity: the token issuer's host. Global partition:
- * `cognito-identity.amazonaws.com`; China (cn-* regions, identity pools in cn-north-1 only):
- * `cognito-identity.<region>.amazonaws.com.cn`. LOGINS_KEY overrides it.
+ * The Logins key for GetCredentialsForIdentity when LOGINS_KEY is unset, from the partition table
+ * (global: `cognito-identity.amazonaws.com`; China: `cognito-identity.<region>.amazonaws.com.cn`).
  */
-export function defaultLoginsKey(region: string): string {
-  return region.startsWith("cn-")
-    ? `cognito-identity.${region}.amazonaws.com.cn`
-    : "cognito-identity.amazonaws.com";
-}
+export const defaultLoginsKey = cognitoLoginsKeyOf;
