@@ -20,13 +20,11 @@ export default tseslint.config(
         // The global partition's ARN prefix, hard-coded, is the classic aws-cn bug.
         {
           selector: "Literal[value=/arn:aws[:]/]",
-          message:
-            "Build ARNs from the partition table (infra/partition.ts), not a global literal.",
+          message: "Build ARNs from the partition table (core/partition.ts), not a global literal.",
         },
         {
           selector: "TemplateElement[value.raw=/arn:aws[:]/]",
-          message:
-            "Build ARNs from the partition table (infra/partition.ts), not a global literal.",
+          message: "Build ARNs from the partition table (core/partition.ts), not a global literal.",
         },
         {
           selector: "MemberExpression[object.property.name='iam'][property.name='ManagedPolicy']",

@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { buildLoginBundle, type LoginFlow } from "../functions/build";
+import type { LoginFlow } from "../core/vocabulary";
+import { buildLoginBundle } from "../infra/bundle";
 import { makeHandler } from "../functions/login/handler";
 import {
   CapturingLogger,

@@ -8,21 +8,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
+  DEVELOPER_PROVIDER_NAME as DEVELOPER_PROVIDER,
+  ICP_FILING_NUMBER,
+  IDENTITY_POOL_NAME as POOL_NAME,
+  WECHAT_APP_ID,
+} from "../core/ids";
+import {
   COGNITO_TRUST_FAMILIES,
   GLOBAL_COGNITO_TRUST_PRINCIPAL,
-  ICP_FILING_NUMBER,
   PARTITIONS,
   cognitoTrustFamilyOf,
   partitionOfRegion,
   type PartitionId,
   type TrustOverride,
-} from "./partition";
+} from "../core/partition";
 
 export const PROJECT = "cognito-devauth";
 
-export type LoginFlow = "enhanced" | "basic";
-export type UserKey = "unionid" | "openid";
-export type LoginAuth = "none" | "iam";
+import type { LoginAuth, LoginFlow, UserKey } from "../core/vocabulary";
 
 /** A value that must never be printed: `String()` and `JSON.stringify` show `[secret]`. */
 export class Secret {
@@ -130,12 +133,6 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min).max(max));
 
-/** Cognito DeveloperProviderName: 1..128 of [\w._-] (CreateIdentityPool API reference). */
-const DEVELOPER_PROVIDER = /^[\w.-]{1,128}$/;
-/** Cognito IdentityPoolName: 1..128 of [\w\s+=,.@-]. */
-const POOL_NAME = /^[\w\s+=,.@-]{1,128}$/;
-/** WeChat AppIDs are `wx` followed by 16 hex characters. */
-const WECHAT_APP_ID = /^wx[0-9a-f]{16}$/;
 /** AWS tag keys: 1..128 characters, not starting with the reserved `aws:` prefix. */
 const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 

@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { toJson } from "../policies/iam";
-import { cognitoTrustPolicy, type CognitoIdentityKind } from "../policies/trust";
+import { toJson } from "./iam/document";
+import { cognitoTrustPolicy, type CognitoIdentityKind } from "./iam/trust";
 import { NAME_LIMITS, physicalName } from "./naming";
-import { arns, type DeployTarget } from "./partition";
+import { arns, type DeployTarget } from "../core/partition";
 
 export interface IdentityPoolArgs {
   /** Pool name. Changing it replaces the pool, which the pool's protection refuses. */

@@ -10,7 +10,7 @@ import { IdentityPool } from "./identityPool";
 import { LoginApi } from "./loginApi";
 import { MappingTable } from "./mappingTable";
 import { NAME_LIMITS, physicalName } from "./naming";
-import { partitionFacts } from "./partition";
+import { partitionFacts } from "../core/partition";
 
 async function main() {
   const cfg = loadConfig();

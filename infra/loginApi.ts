@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { buildLoginBundle, type LoginBundle } from "../functions/build";
-import { toJson } from "../policies/iam";
-import { invokeRoutePolicy, loginFunctionPolicy, serviceTrustPolicy } from "../policies/login";
-import type { LoginAuth, LoginFlow, UserKey } from "./config";
+import { buildLoginBundle, type LoginBundle } from "./bundle";
+import { toJson } from "./iam/document";
+import { invokeRoutePolicy, loginFunctionPolicy, serviceTrustPolicy } from "./iam/login";
+import type { LoginAuth, LoginFlow, UserKey } from "../core/vocabulary";
 import { NAME_LIMITS, physicalName } from "./naming";
-import { arns, httpApiEndpoint, servicePrincipal, type DeployTarget } from "./partition";
+import { arns, httpApiEndpoint, servicePrincipal, type DeployTarget } from "../core/partition";
 
 /** The route the login function serves. */
 export const LOGIN_ROUTE = { method: "POST", path: "/login/wechat" } as const;

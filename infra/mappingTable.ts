@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { arns, type DeployTarget } from "./partition";
+import { arns, type DeployTarget } from "../core/partition";
 
 /** Name of the global secondary index on `identityId`. */
 export const IDENTITY_INDEX = "byIdentityId";

@@ -8,24 +8,25 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
+import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, REGION } from "../core/ids";
+import type { PartitionId } from "../core/partition";
+import { LOGIN_AUTHS, LOGIN_FLOWS, type LoginAuth, type LoginFlow } from "../core/vocabulary";
 
 const outputsSchema = z.object({
-  identityPoolId: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d+:[0-9a-f-]{36}$/, "not an identity pool id"),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "not an AWS region"),
+  identityPoolId: z.string().regex(IDENTITY_POOL_ID, "not an identity pool id"),
+  region: z.string().regex(REGION, "not an AWS region"),
   partition: z.enum(["aws", "aws-cn"]),
-  loginsKey: z.string().regex(/^cognito-identity\.[a-z0-9.-]+$/, "not a Cognito logins key"),
+  loginsKey: z.string().regex(COGNITO_LOGINS_KEY, "not a Cognito logins key"),
   loginUrl: z.url({ protocol: /^https$/ }),
-  loginFlow: z.enum(["enhanced", "basic"]),
-  loginAuth: z.enum(["none", "iam"]),
+  loginFlow: z.enum(LOGIN_FLOWS),
+  loginAuth: z.enum(LOGIN_AUTHS),
   guestRoleArn: z.string().optional(),
 });
 
 export interface AppConfig {
   stack: string;
   region: string;
-  partition: "aws" | "aws-cn";
+  partition: PartitionId;
   identityPoolId: string;
   /** Key of the Cognito token in GetCredentialsForIdentity's Logins map (enhanced flow). */
   loginsKey: string;
@@ -35,9 +36,9 @@ export interface AppConfig {
     url: string;
     method: "POST";
     /** `enhanced`: the response has identityId + token; `basic`: temporary credentials. */
-    flow: "enhanced" | "basic";
+    flow: LoginFlow;
     /** `iam`: sign the request with the guest identity's credentials (SigV4, execute-api). */
-    auth: "none" | "iam";
+    auth: LoginAuth;
   };
 }
 

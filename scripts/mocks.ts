@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { PARTITIONS, type PartitionId } from "../infra/partition";
+import { PARTITIONS, type PartitionId } from "../core/partition";
 
 export interface MockTarget {
   stack: string;

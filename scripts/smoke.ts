@@ -43,7 +43,7 @@ import {
   GLOBAL_COGNITO_TRUST_PRINCIPAL,
   partitionOfRegion,
   type PartitionId,
-} from "../infra/partition";
+} from "../core/partition";
 import { AppConfigError, toAppConfig } from "./appConfig";
 
 export const CHECKS = [
@@ -273,7 +273,7 @@ export function trustFix(t: SmokeTarget, kind: "authenticated" | "unauthenticate
     return (
       "in aws-cn, try the other trust spelling (which one IAM accepts there is unverified). " +
       `If the stack uses the default global one (${GLOBAL_COGNITO_TRUST_PRINCIPAL}): ${set} ` +
-      "(other spellings: COGNITO_TRUST_FAMILIES in infra/partition.ts); if it already uses a " +
+      "(other spellings: COGNITO_TRUST_FAMILIES in core/partition.ts); if it already uses a " +
       `China one: pulumi config rm cognitoTrustPrincipal --stack ${t.stack} && ` +
       `pulumi config rm cognitoTrustConditionKeyPrefix --stack ${t.stack}; ${rerun(t)}. ` +
       `If neither works, check the role attachment: ${attachment}`
@@ -512,7 +512,7 @@ export async function runSmoke(
     return fail(
       "the authenticated role admits guests: its trust policy lacks the amr condition (STS " +
         `gave a guest token credentials of ${t.authenticatedRoleArn}). Fix: the trust policy ` +
-        "needs ForAnyValue:StringLike <key prefix>:amr = authenticated (policies/trust.ts); " +
+        "needs ForAnyValue:StringLike <key prefix>:amr = authenticated (infra/iam/trust.ts); " +
         rerun(t),
     );
   }

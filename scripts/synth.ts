@@ -11,7 +11,7 @@ import { readFileSync, existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { SECRET_CONFIG } from "../infra/config";
-import { partitionOfRegion, type PartitionId } from "../infra/partition";
+import { partitionOfRegion, type PartitionId } from "../core/partition";
 import { accountIdFor, createMocks, type MockTarget, type RecordingMocks } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "..");

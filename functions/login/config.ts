@@ -10,9 +10,18 @@
  *   TOKEN_DURATION_SECONDS <- 900 (Cognito's own default)
  *   WECHAT_API_BASE_URL   <- https://api.weixin.qq.com
  */
-import { cognitoLoginsKeyOf } from "../../infra/partition";
+import {
+  COGNITO_LOGINS_KEY,
+  DEVELOPER_PROVIDER_NAME,
+  IDENTITY_POOL_ID,
+  REGION,
+  WECHAT_APP_ID,
+} from "../../core/ids";
+import { cognitoLoginsKeyOf } from "../../core/partition";
 
-export type LoginFlow = "enhanced" | "basic";
+import type { LoginFlow } from "../../core/vocabulary";
+
+export type { LoginFlow };
 
 export interface LoginConfig {
   readonly flow: LoginFlow;
@@ -66,17 +75,16 @@ export function readConfig(env: Env, flow: LoginFlow): LoginConfig {
 
   const region = str(
     isSet("AWS_REGION") || !isSet("AWS_DEFAULT_REGION") ? "AWS_REGION" : "AWS_DEFAULT_REGION",
-    REGION_PATTERN,
+    REGION,
   ).trim();
-  // `<region>:<id>`: real pools use a GUID; emulators may issue other ids.
-  const identityPoolId = str("IDENTITY_POOL_ID", /^[a-z]{2}(-[a-z]+)+-\d+:[\w-]+$/);
-  const developerProviderName = str("DEVELOPER_PROVIDER_NAME", /^[\w.-]{1,128}$/);
+  const identityPoolId = str("IDENTITY_POOL_ID", IDENTITY_POOL_ID);
+  const developerProviderName = str("DEVELOPER_PROVIDER_NAME", DEVELOPER_PROVIDER_NAME);
   const tokenDurationSeconds = int("TOKEN_DURATION_SECONDS", 1, 86400, 900);
   const loginsKey = isSet("LOGINS_KEY")
-    ? str("LOGINS_KEY", /^cognito-identity\.[a-z0-9.-]+$/)
+    ? str("LOGINS_KEY", COGNITO_LOGINS_KEY)
     : defaultLoginsKey(region);
   const tableName = str("TABLE_NAME", /^[\w.-]{3,255}$/);
-  const wechatAppId = str("WECHAT_APP_ID", /^[\w-]{1,64}$/);
+  const wechatAppId = str("WECHAT_APP_ID", WECHAT_APP_ID);
   const wechatSecretId = str("WECHAT_SECRET_ARN");
   const userKeyRaw = isSet("USER_KEY") ? str("USER_KEY", /^(unionid|openid)$/) : "unionid";
   const userKey = userKeyRaw === "openid" ? "openid" : "unionid";
@@ -121,8 +129,6 @@ export function readConfig(env: Env, flow: LoginFlow): LoginConfig {
     credentialsDurationSeconds,
   };
 }
-
-const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /**
  * The Logins key for GetCredentialsForIdentity when LOGINS_KEY is unset, from the partition table

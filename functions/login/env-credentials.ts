@@ -1,5 +1,5 @@
 /**
- * Build-time stand-in for `@aws-sdk/credential-provider-node` (see functions/build.ts).
+ * Build-time stand-in for `@aws-sdk/credential-provider-node` (see infra/bundle.ts).
  *
  * Lambda always provides the execution role's credentials in AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, so the full default chain (SSO, INI files, process,

@@ -21,12 +21,12 @@ import {
   statementLabel,
   type JsonObject,
 } from "./util";
+import { IDENTITY_POOL_ID as IDENTITY_POOL_ID_RE } from "../../core/ids";
 
 export const ROLE_TYPE = "aws:iam/role:Role";
 
 /** `<region>:<uuid>`, e.g. `cn-north-1:0f1e2d3c-...`. No wildcard, one pool. */
-export const IDENTITY_POOL_ID_RE =
-  /^[a-z]{2}(-gov)?-[a-z]+-\d+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export { IDENTITY_POOL_ID_RE };
 
 export const AMR_VALUES = ["authenticated", "unauthenticated"] as const;
 export type Amr = (typeof AMR_VALUES)[number];

@@ -13,13 +13,13 @@ import {
   partitionOfRegion as tablePartitionOf,
   type CognitoTrustFamily,
   type PartitionId,
-} from "../../infra/partition";
+} from "../../core/partition";
 import { isRecord, isUnknown, raw } from "./util";
 
 export type Partition = PartitionId | "unsupported";
 
 /**
- * The partition of a region, from the one partition table (infra/partition.ts); `unsupported`
+ * The partition of a region, from the one partition table (core/partition.ts); `unsupported`
  * for regions of partitions this project does not deploy to (GovCloud, ISO), whose ARNs the rules
  * then report rather than guess about.
  */

@@ -17,7 +17,8 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { buildLoginBundle, type LoginBundle, type LoginFlow } from "../../functions/build";
+import type { LoginFlow } from "../../core/vocabulary";
+import { buildLoginBundle, type LoginBundle } from "../../infra/bundle";
 import {
   FakeCognitoServer,
   FakeSecretsServer,
@@ -201,7 +202,7 @@ interface Stack {
 async function startStack(c: Case, label: string, mode: "cognito" | "moto"): Promise<Stack> {
   const poolId = `${c.region}:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d`;
   const provider = "login.wechat.example";
-  const appId = "wxintegration0001";
+  const appId = "wx5e0c7a9d3b1f2468";
   const secretArn = `arn:${c.partition}:secretsmanager:${c.region}:${accountId}:secret:wechat-AbCdEf`;
   const tableName = `mapping-${label}-${c.flow}-${c.region}`;
   const wechat = new FakeWechatServer(appId, APP_SECRET, SESSION_KEY);
@@ -280,7 +281,7 @@ async function scan(st: Stack) {
 describe.each(CASES)("bundled $flow function in $region", (c) => {
   const poolId = `${c.region}:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d`;
   const provider = "login.wechat.example";
-  const appId = "wxintegration0001";
+  const appId = "wx5e0c7a9d3b1f2468";
   const secretArn = `arn:${c.partition}:secretsmanager:${c.region}:${accountId}:secret:wechat-AbCdEf`;
   const tableName = `mapping-${c.flow}-${c.region}`;
   const wechat = new FakeWechatServer(appId, APP_SECRET, SESSION_KEY);

@@ -1,4 +1,4 @@
-import { PARTITIONS, arn, partitionFacts, partitionOfRegion } from "../../infra/partition";
+import { PARTITIONS, arn, partitionFacts, partitionOfRegion } from "../../core/partition";
 
 describe("partition table", () => {
   it.each([

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { PARTITIONS } from "../../infra/partition";
+import { PARTITIONS } from "../../core/partition";
 import type { MockTarget, RecordingMocks } from "../../scripts/mocks";
 import { synthesize, type Synthesis } from "../../scripts/synth";
 import { STACKS, strings } from "../support/stacks";

@@ -1,4 +1,4 @@
-import { cognitoTrustPolicy } from "../../policies/trust";
+import { cognitoTrustPolicy } from "../../infra/iam/trust";
 
 const POOL = "cn-north-1:0d3c5e7a-91b2-4c3d-8e4f-5a6b7c8d9e0f";
 

@@ -1,4 +1,4 @@
-import type { PartitionId } from "../../infra/partition";
+import type { PartitionId } from "../../core/partition";
 import { synthesize, type PlanResource, type Synthesis } from "../../scripts/synth";
 
 /** The committed stacks and what each must deploy to. Every infra test runs over both. */

@@ -3,8 +3,10 @@
  * every ARN, principal and Cognito key the stack builds comes from it. Pure data and functions (no
  * Pulumi), so the table is tested on its own and shared by the program, the plan and the tests.
  *
- * Sources: ../shared/FIELD-NOTES.md ("The China partition", "Role trust policies").
+ * Sources: docs/aws-china.md (what differs, with AWS's own pages).
  */
+
+import { REGION } from "./ids";
 
 export type PartitionId = "aws" | "aws-cn";
 
@@ -47,13 +49,6 @@ export interface PartitionFacts extends PartitionInfo {
   readonly trustConditionKeyPrefix: string;
 }
 
-/**
- * An ICP filing number (ICP 备案号 / 经营许可证号), e.g. `京ICP备12345678号` or `京ICP备12345678号-1`:
- * a public API in AWS China is served only for accounts with one (FIELD-NOTES, "The China
- * partition").
- */
-export const ICP_FILING_NUMBER = /^[\u4e00-\u9fa5]ICP[备证]\d{6,8}号(-\d+)?$/;
-
 /** Per-stack override of the Cognito trust principal and condition-key prefix. */
 export interface TrustOverride {
   readonly principal?: string | undefined;
@@ -84,7 +79,7 @@ export const PARTITIONS: Readonly<Record<PartitionId, PartitionInfo>> = {
 
 /**
  * The global-form trust principal. AWS China's English docs use it too; a Chinese-language page
- * shows a regional form, and which one IAM accepts in cn-north-1 is unverified (FIELD-NOTES), so
+ * shows a regional form, and which one IAM accepts in cn-north-1 is unverified (docs/aws-china.md), so
  * it is the default everywhere and each stack may override it (`cognitoTrustPrincipal`).
  */
 export const GLOBAL_COGNITO_TRUST_PRINCIPAL = "cognito-identity.amazonaws.com";
@@ -93,7 +88,7 @@ export const GLOBAL_COGNITO_TRUST_PRINCIPAL = "cognito-identity.amazonaws.com";
  * Spellings of the Cognito federated principal and of the `aud`/`amr` condition-key prefix.
  * Global: `cognito-identity.amazonaws.com` for both. China: a Chinese AWS China page shows
  * principal `cognito-identity.cn-north-1.amazonaws.com.cn` with `cognito-identity.amazonaws.com.cn`
- * keys; which one IAM accepts there is unverified (FIELD-NOTES), so either China spelling is
+ * keys; which one IAM accepts there is unverified (docs/aws-china.md), so either China spelling is
  * allowed as an override, but the families are never mixed in one policy.
  */
 export interface CognitoTrustFamily {
@@ -138,7 +133,7 @@ export function isPartitionId(value: string): value is PartitionId {
 export function partitionOfRegion(region: string): PartitionId | undefined {
   if (/^cn-[a-z]+-\d+$/.test(region)) return "aws-cn";
   if (/^(us-gov|us-iso[a-z]*|eu-isoe)-/.test(region)) return undefined;
-  if (/^[a-z]{2}-[a-z]+-\d+$/.test(region)) return "aws";
+  if (REGION.test(region)) return "aws";
   return undefined;
 }
 

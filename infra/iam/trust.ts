@@ -1,4 +1,4 @@
-import type { PolicyDocument } from "./iam";
+import type { PolicyDocument } from "./document";
 
 /** Which identities of the pool a role admits. */
 export type CognitoIdentityKind = "authenticated" | "unauthenticated";

@@ -5,7 +5,7 @@
  * GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
  * token and the role's trust policy, so it needs no permission here.
  */
-import type { PolicyDocument } from "./iam";
+import type { PolicyDocument } from "./document";
 
 export interface LoginFunctionPolicyArgs {
   /** ARN of the function's log group, as the provider reports it (no `:*`). */

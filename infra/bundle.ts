@@ -12,8 +12,7 @@
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { build, type Plugin } from "esbuild";
-
-export type LoginFlow = "enhanced" | "basic";
+import type { LoginFlow } from "../core/vocabulary";
 
 export interface LoginBundle {
   code: string;
@@ -23,16 +22,19 @@ export interface LoginBundle {
   handler: string;
 }
 
+/** The functions live in their own folder; they are bundled by path, never imported here. */
+const FUNCTIONS = path.join(__dirname, "..", "functions");
+
 const ENTRIES: Record<LoginFlow, string> = {
-  enhanced: path.join(__dirname, "login", "enhanced.ts"),
-  basic: path.join(__dirname, "login", "basic.ts"),
+  enhanced: path.join(FUNCTIONS, "login", "enhanced.ts"),
+  basic: path.join(FUNCTIONS, "login", "basic.ts"),
 };
 
 const envOnlyCredentials: Plugin = {
   name: "env-only-credentials",
   setup(b) {
     b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
-      path: path.join(__dirname, "login", "env-credentials.ts"),
+      path: path.join(FUNCTIONS, "login", "env-credentials.ts"),
     }));
   },
 };

@@ -1,0 +1,56 @@
+/**
+ * Identifier formats, each defined once and shared by the stack's config, the login function,
+ * the policy pack and the tools. Real AWS and WeChat formats only: tests and emulators use
+ * realistic ids rather than loosening these.
+ *
+ * Sources: docs/sources.md ("Identifier formats").
+ */
+
+/** A commercial or China AWS region name: `us-east-1`, `cn-north-1`, `ap-southeast-2`. */
+export const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
+/** Cognito IdentityPoolId: `<region>:<uuid>` (CreateIdentityPool API reference). */
+export const IDENTITY_POOL_ID = new RegExp(`^[a-z]{2}(-[a-z]+)+-\\d+:${UUID}$`);
+
+/** Cognito IdentityId: `<region>:<uuid>`, the same shape as a pool id (GetId API reference). */
+export const IDENTITY_ID = IDENTITY_POOL_ID;
+
+/** The region part of a pool or identity id (`cn-north-1` of `cn-north-1:<uuid>`). */
+export function regionOfId(id: string): string {
+  return id.slice(0, Math.max(0, id.indexOf(":")));
+}
+
+/** True for an IdentityId of the pool `identityPoolId` (same region, real format). */
+export function isIdentityIdOfPoolRegion(identityId: unknown, identityPoolId: string): boolean {
+  return (
+    typeof identityId === "string" &&
+    IDENTITY_ID.test(identityId) &&
+    regionOfId(identityId) === regionOfId(identityPoolId)
+  );
+}
+
+/** Cognito DeveloperProviderName: 1..128 of `[\w._-]` (CreateIdentityPool API reference). */
+export const DEVELOPER_PROVIDER_NAME = /^[\w.-]{1,128}$/;
+
+/** Cognito IdentityPoolName: 1..128 of `[\w\s+=,.@-]` (CreateIdentityPool API reference). */
+export const IDENTITY_POOL_NAME = /^[\w\s+=,.@-]{1,128}$/;
+
+/** WeChat AppID: `wx` followed by 16 lowercase hex characters. */
+export const WECHAT_APP_ID = /^wx[0-9a-f]{16}$/;
+
+/** Key of the Cognito token in a `Logins` map: `cognito-identity.<...>`. */
+export const COGNITO_LOGINS_KEY = /^cognito-identity\.[a-z0-9.-]+$/;
+
+/**
+ * An ICP filing (ICP备) or licence (ICP证) number: `<province>ICP备<digits>号`, optionally
+ * `-<site number>`, e.g. `京ICP备12345678号`, `京ICP备12345678号-1`, `沪ICP证123456号` (MIIT filing
+ * system). A public API in AWS China is served only for accounts with one.
+ */
+export const ICP_FILING_NUMBER = /^[\u4e00-\u9fa5]ICP[备证]\d{6,8}号(-\d+)?$/;
+
+/** True for a string in the ICP filing number format. */
+export function isIcpFilingNumber(value: unknown): value is string {
+  return typeof value === "string" && ICP_FILING_NUMBER.test(value);
+}

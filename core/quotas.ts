@@ -1,0 +1,26 @@
+/**
+ * Service quotas the stack is sized against: AWS defaults per account and region, adjustable on
+ * request (docs/sources.md, "Quotas"). Two stacks in one account and region share them.
+ */
+
+/** Amazon Cognito identity pool API rates, requests per second. */
+export const COGNITO_RATE_QUOTAS = {
+  /** Quota code L-0BF99E8D. Every login calls it once. */
+  GetOpenIdTokenForDeveloperIdentity: 50,
+  /** Every guest identity (and every re-login signed as a fresh guest) calls it once. */
+  GetId: 25,
+  GetCredentialsForIdentity: 200,
+} as const;
+
+/**
+ * Highest login stage rate (requests/s) the config and the policy pack accept by default: the
+ * developer-identity quota, since every login calls it once. Raise both (config and the pack's
+ * `maxRateLimit`) only after AWS raises the quota.
+ */
+export const MAX_LOGIN_RATE_LIMIT = COGNITO_RATE_QUOTAS.GetOpenIdTokenForDeveloperIdentity;
+
+/** Valid CloudWatch Logs retention values, days (PutRetentionPolicy API reference). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;

@@ -1,0 +1,21 @@
+/** The words the stack, the login function, the tools and the client kit share. */
+
+/** `enhanced`: the login API returns IdentityId + token; `basic`: it returns STS credentials. */
+export const LOGIN_FLOWS = ["enhanced", "basic"] as const;
+export type LoginFlow = (typeof LOGIN_FLOWS)[number];
+
+/** Login route authorization: public (`none`) or SigV4 by this pool's guests (`iam`). */
+export const LOGIN_AUTHS = ["none", "iam"] as const;
+export type LoginAuth = (typeof LOGIN_AUTHS)[number];
+
+/** Which WeChat id keys a user: `unionid` (falls back to openid when absent) or `openid`. */
+export const USER_KEYS = ["unionid", "openid"] as const;
+export type UserKey = (typeof USER_KEYS)[number];
+
+/** The two kinds of Cognito identity, as they appear in the `amr` claim. */
+export const IDENTITY_KINDS = ["authenticated", "unauthenticated"] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+
+export function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
+  return typeof value === "string" && (values as readonly string[]).includes(value);
+}
