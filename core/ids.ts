@@ -3,7 +3,7 @@
  * the policy pack and the tools. Real AWS and WeChat formats only: tests and emulators use
  * realistic ids rather than loosening these.
  *
- * Sources: docs/sources.md ("Identifier formats").
+ * Sources: docs/cognito.md ("Identifier formats") and docs/wechat.md.
  */
 
 /** A commercial or China AWS region name: `us-east-1`, `cn-north-1`, `ap-southeast-2`. */

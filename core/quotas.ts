@@ -1,6 +1,6 @@
 /**
  * Service quotas the stack is sized against: AWS defaults per account and region, adjustable on
- * request (docs/sources.md, "Quotas"). Two stacks in one account and region share them.
+ * request (docs/cognito.md, "Quotas"). Two stacks in one account and region share them.
  */
 
 /** Amazon Cognito identity pool API rates, requests per second. */
@@ -24,3 +24,9 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ] as const;
+
+/**
+ * Highest login stage burst the config and the pack accept: a burst is served within a second,
+ * so it meets the same per-second developer-identity quota as the rate.
+ */
+export const MAX_LOGIN_BURST_LIMIT = COGNITO_RATE_QUOTAS.GetOpenIdTokenForDeveloperIdentity;

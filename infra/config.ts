@@ -98,7 +98,7 @@ const LOG_RETENTION_DAYS = [
 /**
  * Defaults of the optional scalar keys; Pulumi.yaml declares the same defaults (a test keeps them
  * equal). The login rate sits below Cognito's developer-identity quota of 50 requests/s
- * (FIELD-NOTES "Quotas").
+ * (docs/cognito.md, "Quotas").
  */
 export const DEFAULTS = {
   allowGuests: false,
@@ -291,7 +291,7 @@ export function parseConfig(raw: RawConfig, options: ParseOptions = {}): StackCo
     );
   }
 
-  // Trust principal / condition-key prefix: unverified in aws-cn (FIELD-NOTES), so overridable,
+  // Trust principal / condition-key prefix: unverified in aws-cn (docs/aws-china.md), so overridable,
   // but only with spellings an AWS document uses, and never mixing the global and China families.
   const trust: { -readonly [P in keyof TrustOverride]: TrustOverride[P] } = {};
   const principal = raw[k("cognitoTrustPrincipal")];

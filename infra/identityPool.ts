@@ -24,7 +24,7 @@ export interface IdentityPoolArgs {
   allowGuests?: boolean;
   /**
    * Allow the basic (classic) flow: `AssumeRoleWithWebIdentity` with the Cognito token. Whether it
-   * gates the developer path is unverified (FIELD-NOTES), so it is set explicitly either way.
+   * gates the developer path is unverified (docs/aws-china.md), so it is set explicitly either way.
    * @default false
    */
   allowClassicFlow?: boolean;

@@ -194,7 +194,7 @@ export function createMocks(target: MockTarget): RecordingMocks {
       case "aws:index/getRegion:getRegion":
         return { id: region, region, name: region, endpoint: `ec2.${region}.${dnsSuffix}` };
       default:
-        // Don't throw here: the message would be lost and the jest worker can die (FIELD-NOTES).
+        // Don't throw here: the message would be lost and the jest worker can die (docs/testing.md).
         unknownCalls.push(args.token);
         return {};
     }

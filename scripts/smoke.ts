@@ -1,7 +1,7 @@
 /**
  * Post-deploy smoke check: proves, in the live account, what the offline tests cannot. Above all
  * that IAM in this partition accepts the roles' Cognito trust policies (principal and `aud`/`amr`
- * key prefix), which is unverified for aws-cn (FIELD-NOTES "Role trust policies").
+ * key prefix), which is unverified for aws-cn (docs/aws-china.md, "Trust principal").
  *
  * Usage: pulumi stack output --json --stack dev | npm run smoke -- --stack dev
  *        npm run smoke -- --stack dev --file outputs.json [--out smoke-report.json]

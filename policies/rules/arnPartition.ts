@@ -1,7 +1,7 @@
 /**
  * arn-partition: every ARN in the stack uses the stack's partition.
  *
- * Why: a hard-coded global-partition (`arn:aws`) ARN is the classic China-region bug (field notes, "The China
+ * Why: a hard-coded global-partition (`arn:aws`) ARN is the classic China-region bug (docs/aws-china.md, "The China
  * partition"): IAM rejects or silently never matches it in aws-cn. ARNs are `arn:<partition>:...`
  * (AWS General Reference, "Amazon Resource Names"). Build them from `aws.getPartitionOutput()`.
  */

@@ -4,7 +4,7 @@
  *
  * Why: in AWS China, API Gateway serves requests from the public internet only for accounts with
  * an ICP filing (ICP备案); an IAM-authorized (SigV4) route works without it (AWS China docs, "API
- * Gateway" feature availability; field notes, "The China partition"). A JWT or Lambda (CUSTOM)
+ * Gateway" feature availability; docs/aws-china.md, "API Gateway"). A JWT or Lambda (CUSTOM)
  * authorizer does not change that: anyone can still reach the route, the authorizer only decides
  * the response, so only AWS_IAM counts; NONE, unset, JWT and CUSTOM all need the filing.
  *

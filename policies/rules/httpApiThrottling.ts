@@ -5,7 +5,7 @@
  * (10,000 rps), far above Cognito's GetOpenIdTokenForDeveloperIdentity quota (50 rps by default,
  * adjustable on request: Cognito Developer Guide, "Quotas in Amazon Cognito"); above it, logins
  * fail with throttling errors and the function keeps retrying. The stage throttle must sit at or
- * below that quota (field notes, "Quotas"; API Gateway Developer Guide, "Throttle requests to
+ * below that quota (docs/cognito.md, "Quotas"; API Gateway Developer Guide, "Throttle requests to
  * your HTTP APIs"). Per-route `routeSettings` override the stage default, so they are capped too.
  * Raise the cap with the policy config `maxRateLimit` after AWS raises the Cognito quota.
  */

@@ -2,7 +2,7 @@
  * identity-resources-protected: the identity pool and the user-mapping table cannot be lost by
  * accident.
  *
- * Why: a replaced or deleted identity pool orphans every IdentityId (field notes, "Cognito
+ * Why: a replaced or deleted identity pool orphans every IdentityId (docs/cognito.md, "Cognito
  * identity pools: the flows"), and the DynamoDB mapping table is the only copy of our user ->
  * IdentityId mapping. Pulumi `protect` blocks `pulumi destroy`/replacement; DynamoDB deletion
  * protection blocks deletes from any tool; point-in-time recovery restores from bad writes

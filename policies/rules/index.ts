@@ -1,6 +1,6 @@
 /**
  * All rules of the cognito-devauth policy pack. Rule modules never construct a PolicyPack (that
- * starts a gRPC server, field notes "Pulumi without the CLI"), so they are unit-testable.
+ * starts a gRPC server, docs/testing.md, "Pulumi without the CLI"), so they are unit-testable.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { arnPartition } from "./arnPartition";

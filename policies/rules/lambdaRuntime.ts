@@ -3,7 +3,7 @@
  *
  * Why: deprecated runtimes get no security patches, and after the block dates Lambda refuses to
  * create (then update) functions on them (AWS Lambda Developer Guide, "Lambda runtimes" ->
- * "Runtime deprecation policy"; field notes: nodejs20.x creation blocked since 2026-08-31).
+ * "Runtime deprecation policy"; docs/aws-china.md, "Lambda": nodejs20.x creation blocked since 2026-08-31).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 

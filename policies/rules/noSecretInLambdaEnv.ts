@@ -3,7 +3,7 @@
  *
  * Why: environment variables are readable by anyone with lambda:GetFunctionConfiguration and are
  * stored in the function configuration and the Pulumi state; the WeChat AppSecret and session_key
- * must live in Secrets Manager / SSM SecureString and be read at run time (field notes, "WeChat
+ * must live in Secrets Manager / SSM SecureString and be read at run time (docs/wechat.md, "WeChat
  * login"; AWS Lambda Developer Guide, "Securing environment variables"). A Pulumi secret output
  * put into `environment.variables` is encrypted in Pulumi state but still plaintext in the
  * function configuration, so it is flagged too (policies receive it decrypted, and the value

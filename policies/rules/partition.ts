@@ -3,7 +3,7 @@
  * resource is deployed to, and the Cognito trust principal/condition-key families.
  *
  * Sources: AWS General Reference "ARN format" (partitions aws, aws-cn, aws-us-gov); AWS China
- * docs and /work/shared/FIELD-NOTES.md "Role trust policies" (the China principal and key prefix
+ * docs and docs/aws-china.md "Trust principal" (the China principal and key prefix
  * are unverified, so both China spellings are accepted).
  */
 import type { PolicyProviderResource } from "@pulumi/policy";

@@ -6,7 +6,7 @@ import { STACKS, strings } from "../support/stacks";
 
 /**
  * Mocks as Pulumi's testing guide writes them: ids `<name>_id`, state = inputs, no computed
- * ARNs. Only the three invokes the program makes are answered (FIELD-NOTES). The program must
+ * ARNs. Only the three invokes the program makes are answered (docs/testing.md). The program must
  * not depend on the mocks for any ARN.
  */
 function plainMocks(answerPartition: boolean) {
