@@ -254,3 +254,23 @@ export function servicePrincipal(
 ): string {
   return `${service}.${facts.servicePrincipalSuffix}`;
 }
+
+/**
+ * S3 ARNs carry no region and no account: `arn:<partition>:s3:::<bucket>[/<key pattern>]`
+ * (S3 User Guide, "Policy resources for Amazon S3").
+ */
+export function s3Arn(facts: Pick<PartitionFacts, "partition">, bucket: string, key?: string) {
+  if (bucket === "" || bucket.includes("/") || /[*?]/.test(bucket)) {
+    throw new Error(`Cannot build an S3 ARN: '${bucket}' is not one bucket name.`);
+  }
+  return `arn:${facts.partition}:s3:::${bucket}${key === undefined ? "" : `/${key}`}`;
+}
+
+/**
+ * The IAM policy variable that holds the caller's Cognito IdentityId, e.g.
+ * `${cognito-identity.amazonaws.com:sub}`. Its prefix is the stack's trust condition-key prefix,
+ * so the per-stack China override (docs/aws-china.md, "Trust principal") moves both together.
+ */
+export function identityVariable(facts: Pick<PartitionFacts, "trustConditionKeyPrefix">): string {
+  return "${" + `${facts.trustConditionKeyPrefix}:sub` + "}";
+}
