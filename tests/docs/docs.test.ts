@@ -55,7 +55,7 @@ function anchorsOf(md: string): Set<string> {
   for (const line of md.replace(/^```[^\n]*\n[\s\S]*?^```[ \t]*$/gm, "").split("\n")) {
     const m = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (!m) continue;
-    const base = m[1]
+    const base = (m[1] ?? "")
       .toLowerCase()
       .replace(/[^\p{L}\p{N}\s_-]/gu, "")
       .replace(/\s/g, "-");
@@ -70,7 +70,7 @@ function anchorsOf(md: string): Set<string> {
 function relativeLinks(md: string): string[] {
   const out: string[] = [];
   for (const m of prose(md).matchAll(/\]\(([^)\s]+)\)/g)) {
-    const target = m[1];
+    const target = m[1] ?? "";
     if (!/^[a-z][a-z0-9+.-]*:/i.test(target)) out.push(target);
   }
   return out;
@@ -115,8 +115,8 @@ function ruleCounts(text: string): number[] {
     `\\b(\\d+|${NUMBER_WORDS.join("|")})\\s+(?:(?:mandatory|policy|crossguard|pack)\\s+)?rules\\b`,
     "gi",
   );
-  return [...text.matchAll(re)].map((m) =>
-    /^\d+$/.test(m[1]) ? Number(m[1]) : NUMBER_WORDS.indexOf(m[1].toLowerCase()),
+  return [...text.matchAll(re)].map(([, n = ""]) =>
+    /^\d+$/.test(n) ? Number(n) : NUMBER_WORDS.indexOf(n.toLowerCase()),
   );
 }
 
@@ -169,7 +169,7 @@ describe("docs", () => {
 
   describe("README architecture", () => {
     const arch = section(read("README.md"), "Architecture");
-    const listed = [...arch.matchAll(/^\|\s*`([^`]+)`\s*\|/gm)].map((m) => m[1]);
+    const listed = [...arch.matchAll(/^\|\s*`([^`]+)`\s*\|/gm)].map((m) => m[1] ?? "");
 
     it("maps every top-level folder", () => {
       const folders = readdirSync(ROOT, { withFileTypes: true })
@@ -199,7 +199,7 @@ describe("docs", () => {
   it("README's quick start is exactly the two commands", () => {
     const quick = section(read("README.md"), "Quick start");
     const commands = [...quick.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)]
-      .flatMap((m) => m[1].split("\n"))
+      .flatMap((m) => (m[1] ?? "").split("\n"))
       .map((l) => l.trim())
       .filter((l) => l !== "" && !l.startsWith("#"));
     expect(commands).toEqual(["npm install && npm run plan", "npm test"]);
@@ -246,7 +246,7 @@ describe("docs", () => {
     expect(rows.length).toBeGreaterThanOrEqual(3);
     const int = (n: number) => n.toLocaleString("en-US");
     const pct = (rate: number, quota: number) => `${((rate / quota) * 100).toFixed(1)} %`;
-    for (const [perDay, ...cells] of rows) {
+    for (const [perDay = "", ...cells] of rows) {
       const n = Number(perDay.replace(/,/g, ""));
       const peak = (n * share) / 3600;
       expect(cells).toEqual([
