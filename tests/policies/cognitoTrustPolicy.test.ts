@@ -150,16 +150,17 @@ describe("cognito-trust-policy", () => {
     expectViolation(v, policy, 'need exactly "sts:AssumeRoleWithWebIdentity"');
   });
 
-  it("rejects China condition keys on the global principal", () => {
-    const v = runPolicies(
-      mutate("aws", "auth-role", (props) => ({
+  /** The stack whose authenticated role trusts the pool through `env`'s principal and keys. */
+  const withAuthTrust = (partition: Stack, env: Partial<Env>) =>
+    runPolicies(
+      mutate(partition, "auth-role", (props) => ({
         ...props,
-        assumeRolePolicy: trust(
-          { ...ENVS.aws, keyPrefix: "cognito-identity.amazonaws.com.cn" },
-          "authenticated",
-        ),
+        assumeRolePolicy: trust({ ...ENVS[partition], ...env }, "authenticated"),
       })),
     );
+
+  it("rejects China condition keys on the global principal", () => {
+    const v = withAuthTrust("aws", { keyPrefix: "cognito-identity.amazonaws.com.cn" });
     expectViolation(
       v,
       policy,
@@ -168,32 +169,15 @@ describe("cognito-trust-policy", () => {
   });
 
   it("accepts the global principal and keys in an aws-cn stack (English AWS China docs)", () => {
-    const v = runPolicies(
-      mutate("aws-cn", "auth-role", (props) => ({
-        ...props,
-        assumeRolePolicy: trust(
-          {
-            ...ENVS["aws-cn"],
-            principal: "cognito-identity.amazonaws.com",
-            keyPrefix: "cognito-identity.amazonaws.com",
-          },
-          "authenticated",
-        ),
-      })),
-    );
+    const v = withAuthTrust("aws-cn", {
+      principal: "cognito-identity.amazonaws.com",
+      keyPrefix: "cognito-identity.amazonaws.com",
+    });
     expect(v).toEqual([]);
   });
 
   it("rejects an unrecognised cognito-identity principal", () => {
-    const v = runPolicies(
-      mutate("aws", "auth-role", (props) => ({
-        ...props,
-        assumeRolePolicy: trust(
-          { ...ENVS.aws, principal: "cognito-identity.example.com" },
-          "authenticated",
-        ),
-      })),
-    );
+    const v = withAuthTrust("aws", { principal: "cognito-identity.example.com" });
     expectViolation(
       v,
       policy,

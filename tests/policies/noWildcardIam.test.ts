@@ -13,20 +13,26 @@ import {
 
 describe("no-wildcard-iam", () => {
   const policy = "no-wildcard-iam";
-  const setStatement =
-    (statement: Record<string, unknown>) => (props: Record<string, unknown>) => ({
-      ...props,
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }),
-    });
+  /** The stack with the role policy 'auth-role-data' holding only `statement`. */
+  const withStatement = (partition: Stack, statement: Record<string, unknown>) =>
+    runPolicies(
+      mutate(partition, "auth-role-data", (props) => ({ ...props, policy: policyOf([statement]) })),
+    );
+  /** The stack with the function role's inline policies replaced. */
+  const withInlinePolicy = (partition: Stack, name: string, policy: unknown) =>
+    runPolicies(
+      mutate(partition, "login-fn-role", (props) => ({
+        ...props,
+        inlinePolicies: [{ name, policy }],
+      })),
+    );
 
   it.each(both)("rejects Resource '*' (%s)", (partition) => {
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role-data",
-        setStatement({ Effect: "Allow", Action: "dynamodb:GetItem", Resource: "*" }),
-      ),
-    );
+    const v = withStatement(partition, {
+      Effect: "Allow",
+      Action: "dynamodb:GetItem",
+      Resource: "*",
+    });
     expectViolation(
       v,
       policy,
@@ -36,31 +42,19 @@ describe("no-wildcard-iam", () => {
 
   it.each(both)("rejects Action 'dynamodb:*' (%s)", (partition) => {
     const tableArn = `arn:${partition}:dynamodb:${ENVS[partition].region}:${ENVS[partition].account}:table/t`;
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role-data",
-        setStatement({ Effect: "Allow", Action: "dynamodb:*", Resource: tableArn }),
-      ),
-    );
+    const v = withStatement(partition, {
+      Effect: "Allow",
+      Action: "dynamodb:*",
+      Resource: tableArn,
+    });
     expectViolation(v, policy, "allows Action 'dynamodb:*'");
   });
 
   it.each(both)("rejects Action '*' in an inline role policy (%s)", (partition) => {
-    const v = runPolicies(
-      mutate(partition, "login-fn-role", (props) => ({
-        ...props,
-        inlinePolicies: [
-          {
-            name: "admin",
-            policy: {
-              Version: "2012-10-17",
-              Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
-            },
-          },
-        ],
-      })),
-    );
+    const v = withInlinePolicy(partition, "admin", {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+    });
     expectViolation(
       v,
       policy,
@@ -70,54 +64,34 @@ describe("no-wildcard-iam", () => {
   });
 
   it.each(both)("rejects NotAction and NotResource in Allow statements (%s)", (partition) => {
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role-data",
-        setStatement({ Effect: "Allow", NotAction: "iam:*", NotResource: "x" }),
-      ),
-    );
+    const v = withStatement(partition, { Effect: "Allow", NotAction: "iam:*", NotResource: "x" });
     expectViolation(v, policy, "uses NotAction in an Allow statement");
     expectViolation(v, policy, "uses NotResource in an Allow statement");
   });
 
   it.each(both)("rejects a service-wide ARN wildcard (%s)", (partition) => {
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role-data",
-        setStatement({
-          Effect: "Allow",
-          Action: "dynamodb:GetItem",
-          Resource: `arn:${partition}:dynamodb:*:*:*`,
-        }),
-      ),
-    );
+    const v = withStatement(partition, {
+      Effect: "Allow",
+      Action: "dynamodb:GetItem",
+      Resource: `arn:${partition}:dynamodb:*:*:*`,
+    });
     expectViolation(v, policy, `on Resource 'arn:${partition}:dynamodb:*:*:*'`);
   });
 
   it.each(both)(
     "allows Resource '*' for X-Ray actions that have no resource scoping (%s)",
     (partition) => {
-      const v = runPolicies(
-        mutate(
-          partition,
-          "auth-role-data",
-          setStatement({
-            Effect: "Allow",
-            Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-            Resource: "*",
-          }),
-        ),
-      );
+      const v = withStatement(partition, {
+        Effect: "Allow",
+        Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        Resource: "*",
+      });
       expect(v).toEqual([]);
     },
   );
 
   it("allows wildcards in Deny statements", () => {
-    const v = runPolicies(
-      mutate("aws", "auth-role-data", setStatement({ Effect: "Deny", Action: "*", Resource: "*" })),
-    );
+    const v = withStatement("aws", { Effect: "Deny", Action: "*", Resource: "*" });
     expect(v).toEqual([]);
   });
 
@@ -147,13 +121,6 @@ describe("no-wildcard-iam", () => {
   });
 
   describe("actions, missing and malformed resources", () => {
-    const withStatement = (partition: Stack, statement: Record<string, unknown>) =>
-      runPolicies(
-        mutate(partition, "auth-role-data", (props) => ({
-          ...props,
-          policy: policyOf([statement]),
-        })),
-      );
     const table = (partition: Stack) => arnOf(partition, "dynamodb", "table/wechat-identities");
 
     describe.each(both)("%s", (partition) => {
@@ -336,23 +303,17 @@ describe("no-wildcard-iam", () => {
     );
 
     it.each(both)("checks role inline policies with the same rules (%s)", (partition) => {
-      const v = runPolicies(
-        mutate(partition, "login-fn-role", (props) => ({
-          ...props,
-          inlinePolicies: [
-            {
-              name: "login",
-              policy: policyOf([
-                {
-                  Sid: "Secret",
-                  Effect: "Allow",
-                  Action: "secretsmanager:GetSecretValue",
-                  Resource: arnOf(partition, "secretsmanager", "secret:*"),
-                },
-              ]),
-            },
-          ],
-        })),
+      const v = withInlinePolicy(
+        partition,
+        "login",
+        policyOf([
+          {
+            Sid: "Secret",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: arnOf(partition, "secretsmanager", "secret:*"),
+          },
+        ]),
       );
       expectViolation(
         v,
