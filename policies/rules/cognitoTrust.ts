@@ -11,7 +11,14 @@
  * statements are OR-ed).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { cognitoFamilyOf, COGNITO_FAMILIES, type CognitoFamily } from "./partition";
+import { IDENTITY_POOL_ID } from "../../core/ids";
+import {
+  COGNITO_TRUST_FAMILIES,
+  cognitoTrustFamilyOf,
+  type CognitoTrustFamily,
+} from "../../core/partition";
+import { IDENTITY_KINDS, isOneOf, type IdentityKind } from "../../core/vocabulary";
+import { TYPES } from "./types";
 import {
   asList,
   asStrings,
@@ -21,15 +28,6 @@ import {
   statementLabel,
   type JsonObject,
 } from "./util";
-import { IDENTITY_POOL_ID as IDENTITY_POOL_ID_RE } from "../../core/ids";
-
-export const ROLE_TYPE = "aws:iam/role:Role";
-
-/** `<region>:<uuid>`, e.g. `cn-north-1:0f1e2d3c-...`. No wildcard, one pool. */
-export { IDENTITY_POOL_ID_RE };
-
-export const AMR_VALUES = ["authenticated", "unauthenticated"] as const;
-export type Amr = (typeof AMR_VALUES)[number];
 
 /** True for a Cognito federated principal spelling (any string starting with `cognito-identity.`). */
 function isCognitoPrincipal(value: unknown): boolean {
@@ -103,8 +101,8 @@ export function cognitoPinsOf(assumeRolePolicy: unknown): CognitoPins[] {
   return doc.statements.flatMap((statement) => {
     if (!isAllow(statement)) return [];
     const families = cognitoPrincipals(statement)
-      .map(cognitoFamilyOf)
-      .filter((f): f is CognitoFamily => f !== undefined);
+      .map(cognitoTrustFamilyOf)
+      .filter((f): f is CognitoTrustFamily => f !== undefined);
     if (families.length === 0) return [];
     const inFamily = (e: { prefix: string }) =>
       families.some((f) => f.keyPrefixes.includes(e.prefix));
@@ -116,7 +114,7 @@ export function cognitoPinsOf(assumeRolePolicy: unknown): CognitoPins[] {
   });
 }
 
-function expected(family: CognitoFamily, suffix: string): string {
+function expected(family: CognitoTrustFamily, suffix: string): string {
   return `${family.keyPrefixes[0]}:${suffix}`;
 }
 
@@ -126,7 +124,7 @@ export const cognitoTrustPolicy: ResourceValidationPolicy = {
     "Roles trusted by Cognito identity pools must pin one pool (aud) and one identity kind (amr).",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
-    if (args.type !== ROLE_TYPE) return;
+    if (args.type !== TYPES.role) return;
     const role = `IAM role '${args.name}'`;
     const doc = parsePolicyDocument(args.props["assumeRolePolicy"]);
     if (doc.kind !== "document") return; // absent/invalid JSON: no-wildcard-iam reports invalid JSON.
@@ -149,7 +147,7 @@ export const cognitoTrustPolicy: ResourceValidationPolicy = {
       });
     }
 
-    const kinds = new Set<Amr>();
+    const kinds = new Set<IdentityKind>();
     doc.statements.forEach((statement, index) => {
       if (!isAllow(statement)) return;
       const principals = cognitoPrincipals(statement);
@@ -157,9 +155,9 @@ export const cognitoTrustPolicy: ResourceValidationPolicy = {
       const where = `${role} ${statementLabel(statement, index)}`;
 
       for (const principal of principals) {
-        const family = cognitoFamilyOf(principal);
+        const family = cognitoTrustFamilyOf(principal);
         if (!family) {
-          const known = COGNITO_FAMILIES.flatMap((f) => f.principals).join(", ");
+          const known = COGNITO_TRUST_FAMILIES.flatMap((f) => f.principals).join(", ");
           reportViolation(
             `${where} trusts unrecognised Cognito principal '${principal}'. Use one of: ${known}.`,
           );
@@ -208,7 +206,7 @@ export const cognitoTrustPolicy: ResourceValidationPolicy = {
               `${where} trusts ${values.length} identity pools in ${expected(family, "aud")} ` +
                 `(${values.join(", ")}): a role must trust exactly one pool. Keep one pool id.`,
             );
-          } else if (!IDENTITY_POOL_ID_RE.test(values[0] ?? "")) {
+          } else if (!IDENTITY_POOL_ID.test(values[0] ?? "")) {
             reportViolation(
               `${where} has ${expected(family, "aud")} = '${values[0]}', which is not a concrete ` +
                 `identity pool id (<region>:<uuid>, no wildcard). Set aud to your identity pool id.`,
@@ -221,20 +219,21 @@ export const cognitoTrustPolicy: ResourceValidationPolicy = {
           (e) => inFamily(e) && e.operator === "ForAnyValue:StringLike",
         );
         const amrValues = amr.flatMap((e) => e.values);
+        const [onlyAmr] = amrValues;
         if (amr.length === 0) {
           reportViolation(
             `${where} trusts ${principal} without a ForAnyValue:StringLike ${expected(family, "amr")} ` +
               `condition: guests and signed-in users could both assume it. Add amr = "authenticated" ` +
               `(or "unauthenticated" for the guest role).`,
           );
-        } else if (amrValues.length !== 1 || !AMR_VALUES.includes(amrValues[0] as Amr)) {
+        } else if (amrValues.length !== 1 || !isOneOf(IDENTITY_KINDS, onlyAmr)) {
           reportViolation(
             `${where} has ${expected(family, "amr")} = ${JSON.stringify(amrValues)}: it must be exactly ` +
               `"authenticated" or exactly "unauthenticated" so guests never get the signed-in role. ` +
               `Keep one of the two.`,
           );
         } else {
-          kinds.add(amrValues[0] as Amr);
+          kinds.add(onlyAmr);
         }
       }
     });

@@ -7,7 +7,7 @@
  * API Gateway V2 Stages").
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { STAGE_TYPE } from "./httpApiThrottling";
+import { TYPES } from "./types";
 import { isRecord, splitArn } from "./util";
 
 export const httpApiAccessLogs: ResourceValidationPolicy = {
@@ -16,7 +16,7 @@ export const httpApiAccessLogs: ResourceValidationPolicy = {
     "API Gateway v2 stages must set accessLogSettings with a destinationArn and a format.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
-    if (args.type !== STAGE_TYPE) return;
+    if (args.type !== TYPES.stage) return;
     const settings = args.props["accessLogSettings"];
     const destination = isRecord(settings) ? settings["destinationArn"] : undefined;
     const format = isRecord(settings) ? settings["format"] : undefined;

@@ -19,7 +19,7 @@ import { noWildcardIam } from "./noWildcardIam";
 
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 
-// The first nine keep their order (plans print rules in this order); new rules are appended.
+// Plans print rules in this order; new rules are appended.
 export const allRules: readonly Rule[] = [
   cognitoTrustPolicy,
   noWildcardIam,
@@ -51,5 +51,3 @@ export {
   noSecretInLambdaEnv,
   noWildcardIam,
 };
-export { ICP_FILING_RE, isIcpFilingNumber } from "./icp";
-export { partitionOfRegion, type Partition } from "./partition";

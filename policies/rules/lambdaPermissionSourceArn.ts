@@ -1,18 +1,23 @@
 /**
- * lambda-permission-source-arn: API Gateway may invoke a function only from one API of this
- * account and region.
+ * lambda-permission-source-arn: a function is invoked only through one API of this account and
+ * region: API Gateway permissions name that API, nobody gets principal `*`, and no function URL
+ * opens the function to everyone (authorizationType NONE).
  *
  * Why: a permission for `apigateway.amazonaws.com` without `sourceArn`, or with a wildcard API id,
  * region or account, lets ANY API Gateway API (in any account) invoke the function, bypassing our
  * stage throttling and route authorization (Lambda Developer Guide, "Granting function access to
  * AWS services": "use SourceArn ... otherwise other accounts could configure resources to invoke
  * your function"; confused deputy). Stage, method and path wildcards after a concrete API id stay
- * within our API. A permission for principal `*` makes the function invocable by anyone.
+ * within our API. A permission for principal `*` makes the function invocable by anyone. So does a
+ * function URL with authorizationType NONE, and it bypasses the stage's throttling, access logs
+ * and route authorization (Lambda Developer Guide, "Lambda function URLs": "NONE ... public
+ * access"). In aws-cn, where function URLs do not exist, china-public-route reports them.
  */
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { REGION } from "../../core/ids";
+import { resolveRegion } from "./partition";
+import { TYPES } from "./types";
 import { ARN_PARTITION_RE, splitArn, WILDCARD_RE } from "./util";
-
-export const PERMISSION_TYPE = "aws:lambda/permission:Permission";
 
 /** API Gateway's service principal (global spelling, also used in China; `.cn` tolerated). */
 const API_GATEWAY_PRINCIPAL_RE = /^apigateway\.amazonaws\.com(\.cn)?$/i;
@@ -32,7 +37,7 @@ function sourceArnProblem(sourceArn: unknown): string | undefined {
   }
   if (
     !ARN_PARTITION_RE.test(parts.partition) ||
-    !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(parts.region) ||
+    !REGION.test(parts.region) ||
     !/^\d{12}$/.test(parts.account)
   ) {
     return `has sourceArn '${sourceArn}' without a concrete partition, region and account`;
@@ -43,13 +48,26 @@ function sourceArnProblem(sourceArn: unknown): string | undefined {
   return undefined;
 }
 
+function checkFunctionUrl(args: ResourceValidationArgs, reportViolation: (m: string) => void) {
+  if (resolveRegion(args)?.partition === "aws-cn") return; // china-public-route's finding
+  const auth = args.props["authorizationType"];
+  if (auth !== "NONE") return;
+  reportViolation(
+    `Lambda function URL '${args.name}' has authorizationType NONE, so anyone on the internet ` +
+      `can invoke the function directly, bypassing the API's throttling, access logs and route ` +
+      `authorization; remove the function URL and serve the function through the API Gateway ` +
+      `route (or set authorizationType AWS_IAM).`,
+  );
+}
+
 export const lambdaPermissionSourceArn: ResourceValidationPolicy = {
   name: "lambda-permission-source-arn",
   description:
-    "Lambda permissions for API Gateway must set sourceArn to one API's execute-api ARN; never principal '*'.",
+    "Lambda permissions for API Gateway must set sourceArn to one API's execute-api ARN; never principal '*' or a function URL with authorizationType NONE.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
-    if (args.type !== PERMISSION_TYPE) return;
+    if (args.type === TYPES.functionUrl) return checkFunctionUrl(args, reportViolation);
+    if (args.type !== TYPES.permission) return;
     const principal = args.props["principal"];
     const where = `Lambda permission '${args.name}'`;
     if (principal === "*") {

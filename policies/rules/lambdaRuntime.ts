@@ -6,8 +6,7 @@
  * "Runtime deprecation policy"; docs/aws-china.md, "Lambda": nodejs20.x creation blocked since 2026-08-31).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-
-export const FUNCTION_TYPE = "aws:lambda/function:Function";
+import { TYPES } from "./types";
 
 /**
  * The one table of deprecated runtimes. Families with numeric versions are cut off at a version:
@@ -65,7 +64,7 @@ export const lambdaRuntimeSupported: ResourceValidationPolicy = {
   description: "Lambda functions must not use a deprecated runtime (e.g. nodejs20.x or older).",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
-    if (args.type !== FUNCTION_TYPE) return;
+    if (args.type !== TYPES.function) return;
     const runtime = args.props["runtime"];
     if (typeof runtime !== "string") return; // container images have no runtime
     const reason = deprecatedRuntimeReason(runtime);

@@ -9,10 +9,9 @@
  * managed policy that is not in this stack is just as unverifiable.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { ROLE_TYPE } from "./cognitoTrust";
-import { asList, isUnknown, raw } from "./util";
-
-export const POLICY_TYPE = "aws:iam/policy:Policy";
+import { iamResourceByArn } from "./stack";
+import { kindOf, TYPES } from "./types";
+import { asList, known, raw } from "./util";
 
 /** Where each resource type names the managed policies it attaches. */
 export const ATTACHMENT_PROPERTIES: Readonly<Record<string, string>> = {
@@ -23,24 +22,11 @@ export const ATTACHMENT_PROPERTIES: Readonly<Record<string, string>> = {
   "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
   "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
   "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
-  [ROLE_TYPE]: "managedPolicyArns",
+  [TYPES.role]: "managedPolicyArns",
 };
 
 /** `arn:<partition>:iam::aws:policy/...`: a policy owned by AWS, in any partition. */
 const AWS_MANAGED_RE = /^arn:[^:]+:iam::aws:policy\//;
-
-/** The stack's policy with this ARN: by its `arn`, or by path and name when the ARN is unknown. */
-function policyByArn(arn: string, policies: readonly PolicyResource[]): PolicyResource | undefined {
-  const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
-  const byArn = policies.find((p) => raw(p.props)["arn"] === arn);
-  if (byArn) return byArn;
-  return policies.find((p) => {
-    const props = raw(p.props);
-    if (known(props["arn"]) || !known(props["name"])) return false;
-    const path = known(props["path"]) ? props["path"] : "/";
-    return arn.endsWith(`:policy${path}${props["name"]}`);
-  });
-}
 
 export const noManagedPolicyAttachments: StackValidationPolicy = {
   name: "no-managed-policy-attachments",
@@ -49,14 +35,14 @@ export const noManagedPolicyAttachments: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const resources: readonly PolicyResource[] = args.resources;
-    const policies = resources.filter((r) => r.type === POLICY_TYPE);
+    const policies = resources.filter((r) => r.type === TYPES.policy);
     for (const resource of resources) {
       const property = ATTACHMENT_PROPERTIES[resource.type];
       if (property === undefined) continue;
-      const kind = resource.type.split(":").pop() ?? resource.type;
+      const kind = kindOf(resource.type);
       const where = `${kind} '${resource.name}'`;
       for (const arn of asList(raw(resource.props)[property])) {
-        if (typeof arn !== "string" || isUnknown(arn)) continue; // preview: checked on `pulumi up`
+        if (!known(arn)) continue; // preview: checked on `pulumi up`
         if (AWS_MANAGED_RE.test(arn)) {
           reportViolation(
             `${where} attaches AWS managed policy '${arn}' (${property}), whose permissions AWS ` +
@@ -64,7 +50,7 @@ export const noManagedPolicyAttachments: StackValidationPolicy = {
               `policy or an aws.iam.Policy of this stack instead.`,
             resource.urn,
           );
-        } else if (!policyByArn(arn, policies)) {
+        } else if (!iamResourceByArn(arn, "policy", policies)) {
           reportViolation(
             `${where} attaches policy '${arn}' (${property}), which is not an aws.iam.Policy of ` +
               `this stack, so no-wildcard-iam cannot check its document; define the policy in ` +

@@ -10,7 +10,7 @@
  * checks below apply; a plan file that still carries the secret marker is flagged by that marker).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { FUNCTION_TYPE } from "./lambdaRuntime";
+import { TYPES } from "./types";
 import { isRecord, isSerializedSecret, isUnknown, raw } from "./util";
 
 /** Names that suggest a secret. */
@@ -43,7 +43,7 @@ export const noSecretInLambdaEnv: ResourceValidationPolicy = {
   description: "Lambda environment variables must not hold secrets; pass a secret's ARN instead.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
-    if (args.type !== FUNCTION_TYPE) return;
+    if (args.type !== TYPES.function) return;
     // raw(): variable names are enough for most checks, so an unknown value must not stop the rule.
     const environment = raw(args.props)["environment"];
     const variables = isRecord(environment) ? environment["variables"] : undefined;

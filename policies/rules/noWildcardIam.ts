@@ -9,7 +9,7 @@
  * Resource"; AWS General Reference, "Amazon Resource Names").
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { ROLE_TYPE } from "./cognitoTrust";
+import { kindOf, TYPES } from "./types";
 import {
   ARN_ACCOUNT_RE,
   ARN_PARTITION_RE,
@@ -63,10 +63,10 @@ export const SUB_RESOURCE_WILDCARDS: readonly { service: string; form: string; r
 
 /** Resource types whose IAM documents we read, and where the documents are. */
 const DOCUMENT_TYPES: ReadonlySet<string> = new Set([
-  "aws:iam/rolePolicy:RolePolicy",
-  "aws:iam/policy:Policy",
-  "aws:iam/userPolicy:UserPolicy",
-  "aws:iam/groupPolicy:GroupPolicy",
+  TYPES.rolePolicy,
+  TYPES.policy,
+  TYPES.userPolicy,
+  TYPES.groupPolicy,
 ]);
 
 /**
@@ -185,7 +185,7 @@ export const noWildcardIam: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     const documents: { label: string; value: unknown; checkResources: boolean }[] = [];
-    if (args.type === ROLE_TYPE) {
+    if (args.type === TYPES.role) {
       const role = `IAM role '${args.name}'`;
       // Trust policies have no Resource element: check actions only.
       documents.push({
@@ -203,7 +203,7 @@ export const noWildcardIam: ResourceValidationPolicy = {
         });
       });
     } else if (DOCUMENT_TYPES.has(args.type)) {
-      const kind = args.type.split(":").pop() ?? args.type;
+      const kind = kindOf(args.type);
       documents.push({
         label: `${kind} '${args.name}'`,
         value: args.props["policy"],

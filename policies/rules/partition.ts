@@ -1,20 +1,12 @@
 /**
- * Partition facts the rules need: which partition a region belongs to, how to find the region a
- * resource is deployed to, and the Cognito trust principal/condition-key families.
- *
- * Sources: AWS General Reference "ARN format" (partitions aws, aws-cn, aws-us-gov); AWS China
- * docs and docs/aws-china.md "Trust principal" (the China principal and key prefix
- * are unverified, so both China spellings are accepted).
+ * Where a resource is deployed: its region, and that region's partition (from the partition
+ * table in core/partition.ts; AWS General Reference "ARN format").
  */
 import type { PolicyProviderResource } from "@pulumi/policy";
-import {
-  COGNITO_TRUST_FAMILIES,
-  cognitoTrustFamilyOf,
-  partitionOfRegion as tablePartitionOf,
-  type CognitoTrustFamily,
-  type PartitionId,
-} from "../../core/partition";
-import { isRecord, isUnknown, raw } from "./util";
+import { REGION } from "../../core/ids";
+import { partitionOfRegion as tablePartitionOf, type PartitionId } from "../../core/partition";
+import { TYPES } from "./types";
+import { isRecord, known, raw } from "./util";
 
 export type Partition = PartitionId | "unsupported";
 
@@ -27,12 +19,9 @@ export function partitionOfRegion(region: string): Partition {
   return tablePartitionOf(region) ?? "unsupported";
 }
 
-/** Something that looks like an AWS region name (us-east-1, cn-north-1, us-gov-west-1, ...). */
-const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
-
 function regionValue(value: unknown): string | undefined {
   const v = raw(value);
-  return typeof v === "string" && !isUnknown(v) && REGION_RE.test(v) ? v : undefined;
+  return known(v) && REGION.test(v) ? v : undefined;
 }
 
 /** The parts of a resource that tell its region (both ResourceValidationArgs and PolicyResource). */
@@ -91,7 +80,7 @@ export function stackRegion(
 ): ResolvedRegion | undefined {
   const regions = new Set<string>();
   for (const r of resources) {
-    if (r.type !== "pulumi:providers:aws") continue;
+    if (r.type !== TYPES.awsProvider) continue;
     const region = regionValue(raw(r.props)["region"]);
     if (region !== undefined) regions.add(region);
   }
@@ -109,8 +98,3 @@ export function stackRegion(
   }
   return undefined;
 }
-
-/** Cognito trust principal / condition-key families, from the partition table. */
-export type CognitoFamily = CognitoTrustFamily;
-export const COGNITO_FAMILIES = COGNITO_TRUST_FAMILIES;
-export const cognitoFamilyOf = cognitoTrustFamilyOf;

@@ -52,9 +52,17 @@ function isStackPolicy(rule: Rule): rule is StackValidationPolicy {
   return "validateStack" in rule;
 }
 
-function options(r: PlanResource): PolicyResourceOptions {
-  const opts: PolicyResourceOptions = {
+/**
+ * The engine's options, plus `retainOnDelete`: the analyzer protocol does not send it, so
+ * @pulumi/policy's type lacks it; the plan records it, and identity-resources-protected reads it
+ * through `retainOnDeleteOf` (./util.ts). Always a boolean here: offline, it is always known.
+ */
+export type OfflineResourceOptions = PolicyResourceOptions & { retainOnDelete: boolean };
+
+function options(r: PlanResource): OfflineResourceOptions {
+  const opts: OfflineResourceOptions = {
     protect: r.opts.protect === true,
+    retainOnDelete: r.opts.retainOnDelete === true,
     ignoreChanges: [],
     aliases: [],
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },

@@ -10,6 +10,7 @@
  * (no-secret-in-lambda-env) use `raw()` and skip the unknown sentinels instead, so one unknown
  * output does not switch the whole rule off.
  */
+import { REGION } from "../../core/ids";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -44,6 +45,22 @@ const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set([
 /** True for a value that is unknown during preview. */
 export function isUnknown(value: unknown): boolean {
   return typeof value === "string" && UNKNOWN_SENTINELS.has(value);
+}
+
+/**
+ * A resource's `retainOnDelete` option where the caller shows it, else undefined. @pulumi/policy's
+ * `PolicyResourceOptions` has `protect` but no `retainOnDelete` (the analyzer protocol does not
+ * send it), so under `pulumi preview/up --policy-pack` it is never visible; the offline runner
+ * (./run.ts) adds it from the plan.
+ */
+export function retainOnDeleteOf(opts: object): boolean | undefined {
+  const value = (opts as { retainOnDelete?: unknown }).retainOnDelete;
+  return typeof value === "boolean" ? value : undefined;
+}
+
+/** A string that is known (not a preview placeholder). */
+export function known(value: unknown): value is string {
+  return typeof value === "string" && !isUnknown(value);
 }
 
 /**
@@ -135,8 +152,8 @@ export function splitArn(value: string): ArnParts | undefined {
 /** `*` or `?`: IAM's wildcards (in ARNs and action names). */
 export const WILDCARD_RE = /[*?]/;
 
-/** Region field of an ARN: empty (global services) or a region name. */
-export const ARN_REGION_RE = /^([a-z]{2}(-[a-z]+)+-\d+)?$/;
+/** Region field of an ARN: empty (global services) or a region name (core/ids.ts REGION). */
+export const ARN_REGION_RE = new RegExp(`^(${REGION.source.slice(1, -1)})?$`);
 
 /** Account field of an ARN: empty (S3, ...), a 12-digit account id, or `aws` (AWS managed). */
 export const ARN_ACCOUNT_RE = /^(\d{12}|aws)?$/;
