@@ -9,6 +9,8 @@ import { wxTransport, type WxRequestApi } from "./transports";
 
 export { DevAuthClient } from "./session";
 export { AuthError, isAuthError } from "./errors";
+/** Exported so app code (and the tests) can sign other execute-api calls the same way. */
+export { signRequest } from "./sign";
 
 interface WxLoginApi {
   login(options: {

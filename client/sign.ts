@@ -31,6 +31,8 @@ export async function signRequest(
     credentials,
     sha256: Sha256Js,
     uriEscapePath: true,
+    // No x-amz-content-sha256 header: only S3 wants it; API Gateway hashes the body itself.
+    applyChecksum: false,
   });
   const signed = await signer.sign(
     {

@@ -333,6 +333,8 @@ export class FakeBackend {
       region: this.config.region,
       sha256: Sha256,
       credentials: { accessKeyId: keyId as string, secretAccessKey: issued.secret },
+      // Signs exactly the headers the request lists (SignedHeaders), like API Gateway.
+      applyChecksum: false,
     }).sign(
       {
         method: req.method,
