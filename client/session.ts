@@ -21,7 +21,6 @@ import {
   getId,
   getOpenIdToken,
   guestSessionName,
-  send,
   type AwsCredentials,
   type Exchange,
 } from "./aws";

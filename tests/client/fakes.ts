@@ -356,14 +356,15 @@ export class FakeBackend {
 export async function serveFake(
   make: (base: string) => FakeBackend,
 ): Promise<{ backend: FakeBackend; close(): Promise<void> }> {
-  let backend: FakeBackend | undefined;
+  // The backend needs the server's port for its URLs; the server needs the backend to answer.
+  const ref: { backend?: FakeBackend } = {};
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-      void (backend as FakeBackend)
+      void (ref.backend as FakeBackend)
         .handle({
           url: `http://${req.headers.host}${req.url}`,
           method: req.method as "POST",
@@ -375,7 +376,8 @@ export async function serveFake(
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  backend = make(`http://127.0.0.1:${port}`);
+  const backend = make(`http://127.0.0.1:${port}`);
+  ref.backend = backend;
   return {
     backend,
     close: () =>
