@@ -404,3 +404,27 @@ export function fakeClock(start = Date.UTC(2026, 0, 15, 8, 0, 0)) {
   };
   return clock;
 }
+
+/** A local S3 that lists a prefix, and records which credentials signed each request. */
+export async function fakeS3() {
+  const seen: { keyId: string; token: string; prefix: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    seen.push({
+      keyId: /Credential=([^/]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "",
+      token: String(req.headers["x-amz-security-token"] ?? ""),
+      prefix: url.searchParams.get("prefix") ?? "",
+    });
+    res
+      .writeHead(200, { "content-type": "application/xml" })
+      .end(
+        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><Prefix>${url.searchParams.get("prefix")}</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`,
+      );
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -6,8 +6,6 @@
  * credentials then go to an AWS SDK v3 S3 client. Both partitions.
  */
 import { request } from "node:http";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import * as vm from "node:vm";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { buildMiniprogram } from "../../client/build";
@@ -15,7 +13,7 @@ import type { DevAuthClient } from "../../client/session";
 import type { HttpRequest } from "../../client/http";
 import { signRequest } from "../../client/sign";
 import type { LoginAuth, LoginFlow } from "../../core/vocabulary";
-import { appConfig, FakeBackend, serveFake } from "./fakes";
+import { appConfig, FakeBackend, fakeS3, serveFake } from "./fakes";
 
 interface Kit {
   createClient(config: unknown, opts?: { retry?: { baseDelayMs: number } }): DevAuthClient;
@@ -89,30 +87,6 @@ async function stack(o: { region: string; flow: LoginFlow; auth: LoginAuth; gues
     store,
     close: served.close,
     kit: () => load(wx).createClient(backend.config, { retry: { baseDelayMs: 5 } }),
-  };
-}
-
-/** A local S3 that lists a prefix, and records which credentials signed each request. */
-async function fakeS3() {
-  const seen: { keyId: string; token: string; prefix: string }[] = [];
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
-    seen.push({
-      keyId: /Credential=([^/]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "",
-      token: String(req.headers["x-amz-security-token"] ?? ""),
-      prefix: url.searchParams.get("prefix") ?? "",
-    });
-    res
-      .writeHead(200, { "content-type": "application/xml" })
-      .end(
-        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><Prefix>${url.searchParams.get("prefix")}</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>`,
-      );
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
 
