@@ -328,28 +328,49 @@ export class FakeBackend {
     );
     // API Gateway refuses signatures more than 5 minutes off its clock.
     if (Math.abs(signingDate.getTime() - this.serverNow()) > 5 * 60_000) return undefined;
-    const expected = await new SignatureV4({
-      service: "execute-api",
-      region: this.config.region,
-      sha256: Sha256,
-      credentials: { accessKeyId: keyId as string, secretAccessKey: issued.secret },
-      // Signs exactly the headers the request lists (SignedHeaders), like API Gateway.
-      applyChecksum: false,
-    }).sign(
-      {
-        method: req.method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: url.port ? Number(url.port) : undefined,
-        path: url.pathname,
-        query: {},
-        headers,
-        body: req.body,
-      },
-      { signingDate },
+    const expected = await sdkSign(
+      { ...req, headers },
+      this.config.region,
+      { accessKeyId: keyId as string, secretAccessKey: issued.secret },
+      signingDate,
     );
-    return expected.headers["authorization"] === auth ? issued : undefined;
+    return expected["authorization"] === auth ? issued : undefined;
   }
+}
+
+/**
+ * The AWS SDK v3's own SigV4 in Node (its signer over Node's SHA-256) for an execute-api request,
+ * signing exactly the headers given (plus host), as API Gateway checks them.
+ */
+export async function sdkSign(
+  req: HttpRequest,
+  region: string,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  signingDate: Date,
+): Promise<Record<string, string>> {
+  const url = new URL(req.url);
+  const query: Record<string, string> = {};
+  url.searchParams.forEach((v, k) => (query[k] = v));
+  const signed = await new SignatureV4({
+    service: "execute-api",
+    region,
+    credentials,
+    sha256: Sha256,
+    applyChecksum: false,
+  }).sign(
+    {
+      method: req.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname,
+      query,
+      headers: { ...req.headers, host: url.host },
+      body: req.body,
+    },
+    { signingDate },
+  );
+  return signed.headers;
 }
 
 /** Serves a FakeBackend (built by `make` for the server's base URL) on 127.0.0.1. */
