@@ -140,9 +140,9 @@ function env(wechatUrl: string, remainingMs: number): NodeJS.ProcessEnv {
 const CASES: [Stall, string, number, number][] = [
   ["headers", "the WeChat timeout", 10_000, WECHAT_TIMEOUT_MS],
   ["body", "the WeChat timeout", 10_000, WECHAT_TIMEOUT_MS],
-  // Lambda has 2 s left: the invocation deadline (remaining - 0.5 s) comes first.
-  ["headers", "the invocation deadline", 2000, 1500],
-  ["body", "the invocation deadline", 2000, 1500],
+  // Lambda has 3 s left: the invocation deadline (remaining - 0.5 s) comes before WeChat's 3 s.
+  ["headers", "the invocation deadline", 3000, 2500],
+  ["body", "the invocation deadline", 3000, 2500],
 ];
 
 interface Outcome {
