@@ -228,18 +228,33 @@ async function getText(
 /**
  * The production transport: node:https (node:http only for the loopback test URLs config.ts
  * admits). Redirects are not followed (a 3xx is a non-200: 503). Keep-alive sockets come from
- * Node's global agent.
+ * Node's global agent; a reused socket the server had already closed (ECONNRESET before any
+ * response: the request never reached WeChat, so the code is unspent) is retried once on a new
+ * connection, as Node's http docs recommend for `request.reusedSocket`.
  */
 export const nodeGet: HttpGet = (url, signal) =>
-  new Promise<HttpReply>((resolve, reject) => {
+  getOnce(url, signal).catch((err: unknown) => {
+    if (!(err instanceof StaleSocketError) || signal.aborted) throw err;
+    return getOnce(url, signal, true);
+  });
+
+class StaleSocketError extends Error {}
+
+function getOnce(url: URL, signal: AbortSignal, fresh = false): Promise<HttpReply> {
+  return new Promise<HttpReply>((resolve, reject) => {
     const mod = url.protocol === "https:" ? https : http;
-    const req = mod.request(url, { method: "GET", headers: { accept: "application/json" } });
+    const req = mod.request(url, {
+      method: "GET",
+      headers: { accept: "application/json" },
+      ...(fresh ? { agent: false } : {}),
+    });
     const onAbort = () => req.destroy(new Error("aborted"));
     signal.addEventListener("abort", onAbort, { once: true });
     const done = () => signal.removeEventListener("abort", onAbort);
-    req.on("error", (err) => {
+    req.on("error", (err: NodeJS.ErrnoException) => {
       done();
-      reject(err);
+      const stale = req.reusedSocket && err.code === "ECONNRESET" && !signal.aborted;
+      reject(stale ? new StaleSocketError() : err);
     });
     req.on("response", (res) => {
       res.on("error", () => undefined); // surfaced through the body iterator
@@ -254,6 +269,7 @@ export const nodeGet: HttpGet = (url, signal) =>
     });
     req.end();
   });
+}
 
 function errorFor(errcode: number): LoginError {
   if (CODE_REJECTED.has(errcode)) return new InvalidCodeError();

@@ -523,6 +523,30 @@ describe("WeChat adapter over node:http (loopback)", () => {
     expect(closed).toBeGreaterThan(before);
   });
 
+  it("retries once on a fresh connection when a reused keep-alive socket is reset", async () => {
+    const served = new WeakSet<object>();
+    let resets = 0;
+    rawHandler = (req, res) => {
+      if (served.has(req.socket)) {
+        resets++;
+        req.socket.destroy(); // the server had dropped this idle connection
+        return;
+      }
+      served.add(req.socket);
+      res.writeHead(200, { "content-type": "text/plain" }).end('{"openid":"oKeepAlive"}');
+    };
+    const c = client(rawUrl);
+    expect(await c.exchangeCode("c1", signal)).toEqual({
+      openid: "oKeepAlive",
+      unionid: undefined,
+    });
+    expect(await c.exchangeCode("c2", signal)).toEqual({
+      openid: "oKeepAlive",
+      unionid: undefined,
+    });
+    expect(resets).toBe(1);
+  });
+
   it("never lets the secret (in the URL) into an error: connection refused", async () => {
     const err = await client("http://127.0.0.1:9")
       .exchangeCode("c", signal)
