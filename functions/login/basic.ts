@@ -5,8 +5,7 @@ import { makeStsCredentials } from "./sts";
 
 export const { handler } = createRuntime("basic", (config) =>
   makeStsCredentials(new STSClient(sdkConfig(config.region, STS_TIMEOUTS)), {
-    // readConfig guarantees both are set for the basic flow.
-    roleArn: config.authenticatedRoleArn ?? "",
-    durationSeconds: config.credentialsDurationSeconds ?? 900,
+    roleArn: config.authenticatedRoleArn,
+    durationSeconds: config.credentialsDurationSeconds,
   }),
 );

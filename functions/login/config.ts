@@ -2,13 +2,15 @@
  * The environment contract, read once per container through one fail-fast helper. The infra sets
  * exactly these names. Missing or invalid values throw at init (listing names, never values).
  *
- * Defaults (so the function also runs under emulators and hand-written environments):
- *   AWS_REGION            <- AWS_DEFAULT_REGION when unset
- *   LOGINS_KEY            <- cognito-identity.amazonaws.com, or
- *                            cognito-identity.<region>.amazonaws.com.cn in cn-* regions
- *   USER_KEY              <- unionid
- *   TOKEN_DURATION_SECONDS <- 900 (Cognito's own default)
- *   WECHAT_API_BASE_URL   <- https://api.weixin.qq.com
+ * Defaults (core/defaults.ts; so the function also runs under emulators and hand-written
+ * environments):
+ *   AWS_REGION                   <- AWS_DEFAULT_REGION when unset
+ *   LOGINS_KEY                   <- from the region (core/partition.ts)
+ *   USER_KEY                     <- DEFAULT_USER_KEY
+ *   TOKEN_DURATION_SECONDS       <- DEFAULT_TOKEN_DURATION_SECONDS
+ *   CREDENTIALS_DURATION_SECONDS <- DEFAULT_CREDENTIALS_DURATION_SECONDS (basic flow)
+ *   WECHAT_API_BASE_URL          <- DEFAULT_WECHAT_API_BASE_URL; https only, plain http only to
+ *                                   loopback (test fakes): the AppSecret travels in the query
  */
 import {
   COGNITO_LOGINS_KEY,
@@ -17,8 +19,13 @@ import {
   REGION,
   WECHAT_APP_ID,
 } from "../../core/ids";
+import {
+  DEFAULT_CREDENTIALS_DURATION_SECONDS,
+  DEFAULT_TOKEN_DURATION_SECONDS,
+  DEFAULT_USER_KEY,
+  DEFAULT_WECHAT_API_BASE_URL,
+} from "../../core/defaults";
 import { cognitoLoginsKeyOf } from "../../core/partition";
-
 import type { LoginFlow } from "../../core/vocabulary";
 
 export type { LoginFlow };
@@ -41,13 +48,24 @@ export interface LoginConfig {
   readonly credentialsDurationSeconds: number | undefined;
 }
 
+/** What readConfig guarantees for the basic flow. */
+export interface BasicLoginConfig extends LoginConfig {
+  readonly flow: "basic";
+  readonly authenticatedRoleArn: string;
+  readonly credentialsDurationSeconds: number;
+}
+
+export type LoginConfigFor<F extends LoginFlow> = F extends "basic"
+  ? BasicLoginConfig
+  : LoginConfig;
+
 export class EnvError extends Error {
   override readonly name = "EnvError";
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function readConfig(env: Env, flow: LoginFlow): LoginConfig {
+export function readConfig<F extends LoginFlow>(env: Env, flow: F): LoginConfigFor<F> {
   const problems: string[] = [];
   const str = (name: string, pattern?: RegExp): string => {
     const v = env[name];
@@ -79,30 +97,38 @@ export function readConfig(env: Env, flow: LoginFlow): LoginConfig {
   ).trim();
   const identityPoolId = str("IDENTITY_POOL_ID", IDENTITY_POOL_ID);
   const developerProviderName = str("DEVELOPER_PROVIDER_NAME", DEVELOPER_PROVIDER_NAME);
-  const tokenDurationSeconds = int("TOKEN_DURATION_SECONDS", 1, 86400, 900);
+  const tokenDurationSeconds = int(
+    "TOKEN_DURATION_SECONDS",
+    1,
+    86400,
+    DEFAULT_TOKEN_DURATION_SECONDS,
+  );
   const loginsKey = isSet("LOGINS_KEY")
     ? str("LOGINS_KEY", COGNITO_LOGINS_KEY)
     : defaultLoginsKey(region);
   const tableName = str("TABLE_NAME", /^[\w.-]{3,255}$/);
   const wechatAppId = str("WECHAT_APP_ID", WECHAT_APP_ID);
   const wechatSecretId = str("WECHAT_SECRET_ARN");
-  const userKeyRaw = isSet("USER_KEY") ? str("USER_KEY", /^(unionid|openid)$/) : "unionid";
+  const userKeyRaw = isSet("USER_KEY") ? str("USER_KEY", /^(unionid|openid)$/) : DEFAULT_USER_KEY;
   const userKey = userKeyRaw === "openid" ? "openid" : "unionid";
-  const baseRaw = env["WECHAT_API_BASE_URL"];
   const wechatApiBaseUrl = (
-    baseRaw && baseRaw.trim() !== "" ? baseRaw : "https://api.weixin.qq.com"
+    isSet("WECHAT_API_BASE_URL") ? str("WECHAT_API_BASE_URL") : DEFAULT_WECHAT_API_BASE_URL
   )
     .trim()
     .replace(/\/+$/, "");
-  if (!/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(wechatApiBaseUrl)) {
-    problems.push("WECHAT_API_BASE_URL is malformed");
-  }
+  const baseProblem = wechatBaseUrlProblem(wechatApiBaseUrl);
+  if (baseProblem) problems.push(`WECHAT_API_BASE_URL ${baseProblem}`);
 
   let authenticatedRoleArn: string | undefined;
   let credentialsDurationSeconds: number | undefined;
   if (flow === "basic") {
     authenticatedRoleArn = str("AUTHENTICATED_ROLE_ARN", /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/);
-    credentialsDurationSeconds = int("CREDENTIALS_DURATION_SECONDS", 900, 43200);
+    credentialsDurationSeconds = int(
+      "CREDENTIALS_DURATION_SECONDS",
+      900,
+      43200,
+      DEFAULT_CREDENTIALS_DURATION_SECONDS,
+    );
   }
 
   if (identityPoolId !== "" && region !== "" && !identityPoolId.startsWith(`${region}:`)) {
@@ -113,6 +139,7 @@ export function readConfig(env: Env, flow: LoginFlow): LoginConfig {
       `Invalid environment for the ${flow} login function: ${problems.join("; ")}`,
     );
   }
+  // The basic-flow fields are set (and valid) whenever flow is "basic": no problems were found.
   return {
     flow,
     region,
@@ -127,7 +154,25 @@ export function readConfig(env: Env, flow: LoginFlow): LoginConfig {
     wechatApiBaseUrl,
     authenticatedRoleArn,
     credentialsDurationSeconds,
-  };
+  } as LoginConfigFor<F>;
+}
+
+/** Hosts a plain-http WeChat base URL may name: the loopback interface (local test fakes). */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** Why `url` is not acceptable as the WeChat base URL (fixed text, never the value). */
+function wechatBaseUrlProblem(url: string): string | undefined {
+  if (!/^https?:\/\/[^/?#\s@]+(\/[^?#\s]*)?$/.test(url)) return "is malformed";
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "is malformed";
+  }
+  if (parsed.protocol === "http:" && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+    return "must use https:// (plain http only to 127.0.0.1, localhost or [::1]): the AppSecret travels in its query";
+  }
+  return undefined;
 }
 
 /**

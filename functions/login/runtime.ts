@@ -2,30 +2,59 @@
  * Per-container wiring shared by both entries: env (fail-fast), logger, SDK clients, adapters.
  * Everything here runs once at init (module scope of the entry).
  *
- * Timeout budget. Every call runs under the per-invocation deadline
- * min(DEFAULT_MAX_LOGIN_MS = 9 s, Lambda remaining time - 0.5 s), which aborts every SDK call and
- * the WeChat fetch still in flight (the Secrets Manager read is raced against it). Inside that,
- * per attempt (SDK: throwOnRequestTimeout, so requestTimeout really fails the attempt, and
- * socketTimeout bounds a stalled response body):
- *   Secrets Manager (cold start / every 5 min): connect 1 s, response 1.5 s, idle 1.5 s, 2 attempts
- *   WeChat: 3 s total, no retry (codes are single-use; -1 -> 503 and the client retries)
- *   Cognito: connect 1 s, response 2 s, idle 2 s, 2 attempts
- *   DynamoDB: connect 0.5 s, response 1 s, idle 1 s, 3 attempts
- *   STS (basic): as Cognito
- * Recommended Lambda timeout: 10 s (the HTTP API integration limit is 30 s).
+ * Timeout budget: functions/README.md, "Timeout budget" (the figures are the constants below and
+ * WECHAT_TIMEOUT_MS in wechat.ts).
  */
 import { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { makeCognitoIdentity } from "./cognito";
-import { readConfig, type LoginConfig, type LoginFlow } from "./config";
+import { readConfig, type LoginConfigFor, type LoginFlow } from "./config";
 import { makeHandler, type LambdaContextLike, type LoginHandler } from "./handler";
 import type { HttpResponse } from "./http";
 import { makeMappingTable } from "./mapping";
 import type { CredentialsPort, LogPort } from "./ports";
 import { makeSecretGetter } from "./secrets";
 import { makeWechatClient } from "./wechat";
+
+/** The subset of @smithy/types RetryStrategyV2 / RetryErrorInfo this module uses. */
+interface RetryToken {
+  getRetryCount(): number;
+  getRetryDelay(): number;
+}
+interface RetryStrategy {
+  acquireInitialRetryToken(scope: string): Promise<RetryToken>;
+  refreshRetryTokenForRetry(token: RetryToken, info: { errorType: string }): Promise<RetryToken>;
+  recordSuccess(token: RetryToken): void;
+}
+
+/** SDK retry base delay (ms), as the SDK's standard strategy; jittered, doubled per retry. */
+const RETRY_BASE_DELAY_MS = 100;
+
+/**
+ * Retry only what the SDK classifies TRANSIENT (socket errors, timeouts, 500/502/503/504), never
+ * THROTTLING: a retry against a throttling upstream only adds to the load it reacts to and makes
+ * the caller wait for the 429 (the client backs off on Retry-After instead). Attempts stay
+ * bounded by `maxAttempts` and, through the abort signal, by the invocation deadline.
+ */
+export function transientOnlyRetry(maxAttempts: number): RetryStrategy {
+  const token = (count: number, delay: number): RetryToken => ({
+    getRetryCount: () => count,
+    getRetryDelay: () => delay,
+  });
+  return {
+    acquireInitialRetryToken: async () => token(0, 0),
+    refreshRetryTokenForRetry: async (previous, info) => {
+      const retries = previous.getRetryCount() + 1;
+      if (info.errorType !== "TRANSIENT" || retries >= maxAttempts) {
+        throw new Error("no retry");
+      }
+      return token(retries, Math.floor(Math.random() * RETRY_BASE_DELAY_MS * 2 ** (retries - 1)));
+    },
+    recordSuccess: () => undefined,
+  };
+}
 
 export interface SdkTimeouts {
   /** TCP (+TLS) connect. */
@@ -62,12 +91,14 @@ export const DEFAULT_SERVICE_NAME = "wechat-login";
 
 /**
  * SDK client config: the regional endpoint of AWS_REGION (the SDK's default; AWS_ENDPOINT_URL_*
- * still override it), bounded retries, connection/request timeouts, keep-alive sockets.
+ * still override it), bounded retries of transient errors only, connection/request timeouts,
+ * keep-alive sockets.
  */
 export function sdkConfig(region: string, t: SdkTimeouts) {
   return {
     region,
     maxAttempts: t.maxAttempts,
+    retryStrategy: transientOnlyRetry(t.maxAttempts),
     requestHandler: {
       connectionTimeout: t.connectionTimeout,
       requestTimeout: t.requestTimeout,
@@ -80,16 +111,16 @@ export function sdkConfig(region: string, t: SdkTimeouts) {
   };
 }
 
-export interface Runtime {
-  readonly config: LoginConfig;
+export interface Runtime<F extends LoginFlow> {
+  readonly config: LoginConfigFor<F>;
   readonly logger: Logger;
   readonly handler: (event: unknown, context?: LambdaContextLike) => Promise<HttpResponse>;
 }
 
-export function createRuntime(
-  flow: LoginFlow,
-  makeCredentials?: (config: LoginConfig) => CredentialsPort,
-): Runtime {
+export function createRuntime<F extends LoginFlow>(
+  flow: F,
+  makeCredentials?: (config: LoginConfigFor<F>) => CredentialsPort,
+): Runtime<F> {
   const serviceName = process.env["POWERTOOLS_SERVICE_NAME"]?.trim() || DEFAULT_SERVICE_NAME;
   const logger = new Logger({ serviceName });
   const config = readConfig(process.env, flow);

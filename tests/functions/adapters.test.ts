@@ -3,7 +3,7 @@ import {
   CognitoIdentityServiceException,
   GetOpenIdTokenForDeveloperIdentityCommand,
 } from "@aws-sdk/client-cognito-identity";
-import type { Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   CreateTableCommand,
@@ -24,14 +24,29 @@ import {
   STSServiceException,
 } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
+import {
+  DEFAULT_CREDENTIALS_DURATION_SECONDS,
+  DEFAULT_WECHAT_API_BASE_URL,
+} from "../../core/defaults";
 import { makeCognitoIdentity } from "../../functions/login/cognito";
 import { defaultLoginsKey, readConfig } from "../../functions/login/config";
+import { UpstreamUnavailableError } from "../../functions/login/errors";
 import { errorResponse } from "../../functions/login/http";
 import { makeMappingTable } from "../../functions/login/mapping";
 import { IdentityConflictError } from "../../functions/login/ports";
 import { makeSecretGetter } from "../../functions/login/secrets";
+import {
+  COGNITO_TIMEOUTS,
+  DYNAMODB_TIMEOUTS,
+  SECRETS_TIMEOUTS,
+  STS_TIMEOUTS,
+  sdkConfig,
+  transientOnlyRetry,
+} from "../../functions/login/runtime";
 import { makeStsCredentials } from "../../functions/login/sts";
-import { APP_SECRET, partition } from "./support";
+import { makeWechatClient, type WechatClientOptions } from "../../functions/login/wechat";
+import { FakeWechatServer } from "./fake-upstreams";
+import { APP_SECRET, FakeWechat, fetchAsGet, partition } from "./support";
 
 const signal = new AbortController().signal;
 type Ctor = new (o: {
@@ -418,5 +433,248 @@ describe("DynamoDB adapter against dynalite", () => {
     expect(item.Item?.["identityId"]?.S).toBe("us-east-1:new");
     expect(item.Item?.["lastLoginAt"]?.S).toBe("t4");
     expect(item.Item?.["createdAt"]?.S).toBe("2026-01-01T00:00:00.000Z");
+  });
+});
+
+describe("WeChat adapter over node:http (loopback)", () => {
+  const APP_ID = "wx5e0c7a9d3b1f2468";
+  const wechat = new FakeWechatServer(APP_ID, APP_SECRET, "adapter-session-key");
+  let raw: Server;
+  let rawUrl = "";
+  /** Per-path behaviour of the raw server; `closed` counts sockets the client destroyed. */
+  let rawHandler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined;
+  let closed = 0;
+  beforeAll(async () => {
+    await wechat.start();
+    raw = createServer((req, res) => {
+      req.socket.once("close", () => closed++);
+      rawHandler(req, res);
+    });
+    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+    rawUrl = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await wechat.server.close();
+    raw.closeAllConnections();
+    await new Promise<void>((resolve) => raw.close(() => resolve()));
+  });
+  const client = (baseUrl: string, over: Partial<WechatClientOptions> = {}) =>
+    makeWechatClient({ appId: APP_ID, baseUrl, getSecret: async () => APP_SECRET, ...over });
+
+  it("exchanges a code, sending the secret only to WeChat and dropping the session_key", async () => {
+    wechat.users.set("ok", { openid: "oAdapter", unionid: "uAdapter" });
+    const session = await client(wechat.server.url).exchangeCode("ok", signal);
+    expect(session).toEqual({ openid: "oAdapter", unionid: "uAdapter" });
+    expect(JSON.stringify(session)).not.toContain("adapter-session-key");
+    expect(wechat.secretsSeen).toEqual(new Set([APP_SECRET]));
+  });
+
+  it.each([
+    [429, 429, "RATE_LIMITED", "60"],
+    [500, 503, "UPSTREAM_UNAVAILABLE", "1"],
+    [302, 503, "UPSTREAM_UNAVAILABLE", "1"], // redirects are not followed
+    [201, 503, "UPSTREAM_UNAVAILABLE", "1"],
+  ])("maps HTTP %d to %d %s", async (http, status, code, retryAfter) => {
+    rawHandler = (_req, res) => {
+      res.writeHead(http, { location: "https://example.com/" }).end('{"openid":"oX"}');
+    };
+    const r = await statusOf(client(rawUrl).exchangeCode("c", signal));
+    expect([r.status, r.code, r.retryAfter]).toEqual([status, code, retryAfter]);
+  });
+
+  it("rejects an oversized body (declared or streamed) with 503 and drops the connection", async () => {
+    for (const declared of [true, false]) {
+      const before = closed;
+      rawHandler = (_req, res) => {
+        res.writeHead(200, declared ? { "content-length": String(1024 * 1024) } : {});
+        const chunk = " ".repeat(16 * 1024);
+        const pump = () => {
+          while (res.write(chunk));
+          res.once("drain", pump);
+        };
+        pump();
+      };
+      const r = await statusOf(client(rawUrl).exchangeCode("c", signal));
+      expect([r.status, r.code]).toEqual([503, "UPSTREAM_UNAVAILABLE"]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(closed).toBeGreaterThan(before);
+    }
+  });
+
+  it("stops at its own timeout and at the invocation signal, destroying the socket", async () => {
+    rawHandler = (_req, res) => {
+      res.writeHead(200, { "content-length": "100" });
+      res.write('{"openid":'); // and nothing more
+    };
+    let before = closed;
+    let t0 = performance.now();
+    let r = await statusOf(client(rawUrl, { timeoutMs: 200 }).exchangeCode("c", signal));
+    expect(r.status).toBe(503);
+    expect(performance.now() - t0).toBeLessThan(600);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBeGreaterThan(before);
+
+    before = closed;
+    t0 = performance.now();
+    r = await statusOf(client(rawUrl).exchangeCode("c", AbortSignal.timeout(150)));
+    expect([r.status, r.retryAfter]).toEqual([503, "1"]);
+    expect(performance.now() - t0).toBeLessThan(600);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBeGreaterThan(before);
+  });
+
+  it("retries once on a fresh connection when a reused keep-alive socket is reset", async () => {
+    const served = new WeakSet<object>();
+    let resets = 0;
+    rawHandler = (req, res) => {
+      if (served.has(req.socket)) {
+        resets++;
+        req.socket.destroy(); // the server had dropped this idle connection
+        return;
+      }
+      served.add(req.socket);
+      res.writeHead(200, { "content-type": "text/plain" }).end('{"openid":"oKeepAlive"}');
+    };
+    const c = client(rawUrl);
+    expect(await c.exchangeCode("c1", signal)).toEqual({
+      openid: "oKeepAlive",
+      unionid: undefined,
+    });
+    expect(await c.exchangeCode("c2", signal)).toEqual({
+      openid: "oKeepAlive",
+      unionid: undefined,
+    });
+    expect(resets).toBe(1);
+  });
+
+  it("never lets the secret (in the URL) into an error: connection refused", async () => {
+    const err = await client("http://127.0.0.1:9")
+      .exchangeCode("c", signal)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamUnavailableError);
+    const e = err as UpstreamUnavailableError;
+    const seen = JSON.stringify({ m: e.message, u: e.upstream, s: e.stack, c: e.cause });
+    expect(seen).not.toContain(APP_SECRET);
+    expect(seen).not.toContain("js_code");
+  });
+});
+
+describe("WeChat adapter: AppSecret rotation within one login", () => {
+  const h = () => new FakeWechat();
+  const UNION = { openid: "oRot", unionid: "uRot" };
+
+  it("retries with the re-read secret; a code spent by the rejected call gives 503 + Retry-After", async () => {
+    const wechat = h();
+    let spent = false;
+    const get = fetchAsGet(async (url, init) => {
+      const res = await wechat.fetch(url, init);
+      // A WeChat that consumes the code on the rejected call: the retry finds it used.
+      if (url.searchParams.get("secret") !== APP_SECRET) spent = true;
+      else if (spent) return new Response(JSON.stringify({ errcode: 40163 }), { status: 200 });
+      return res;
+    });
+    wechat.codes.set("c", UNION);
+    const client = wechat.client(async (o) => (o?.forceFetch ? APP_SECRET : "old"), { get });
+    const r = await statusOf(client.exchangeCode("c", signal));
+    expect([r.status, r.code, r.retryAfter]).toEqual([503, "UPSTREAM_UNAVAILABLE", "1"]);
+    expect(wechat.calls.map((u) => u.searchParams.get("secret"))).toEqual(["old", APP_SECRET]);
+  });
+
+  it("does not call WeChat again when the re-read gives the same (wrong) secret: 500", async () => {
+    const wechat = h();
+    wechat.codes.set("c", UNION);
+    const client = wechat.client(async () => "still-wrong");
+    const r = await statusOf(client.exchangeCode("c", signal));
+    expect([r.status, r.code]).toEqual([500, "INTERNAL"]);
+    expect(wechat.calls).toHaveLength(1);
+    expect(r.body).not.toContain("still-wrong");
+  });
+
+  it("shares one forced re-read among concurrent rejected logins", async () => {
+    const wechat = h();
+    for (let i = 0; i < 5; i++) wechat.codes.set(`c${i}`, UNION);
+    let forced = 0;
+    const client = wechat.client(async (o) => {
+      if (!o?.forceFetch) return "old";
+      forced++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return APP_SECRET;
+    });
+    const sessions = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => client.exchangeCode(`c${i}`, signal)),
+    );
+    expect(sessions).toEqual(Array(5).fill(UNION));
+    expect(forced).toBe(1);
+  });
+});
+
+describe("WECHAT_API_BASE_URL", () => {
+  const env = {
+    AWS_REGION: "us-east-1",
+    IDENTITY_POOL_ID: "us-east-1:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+    DEVELOPER_PROVIDER_NAME: "login.wechat",
+    TABLE_NAME: "mapping",
+    WECHAT_APP_ID: "wx5e0c7a9d3b1f2468",
+    WECHAT_SECRET_ARN: "secret",
+  };
+  it.each([
+    "https://api.weixin.qq.com",
+    "https://wechat-proxy.example.com:8443/prefix/",
+    "http://127.0.0.1:4010",
+    "http://localhost:8080",
+    "http://[::1]:9000",
+  ])("accepts %s", (url) => {
+    const c = readConfig({ ...env, WECHAT_API_BASE_URL: url }, "enhanced");
+    expect(c.wechatApiBaseUrl).toBe(url.replace(/\/+$/, ""));
+  });
+
+  it.each([
+    "http://api.weixin.qq.com",
+    "http://10.0.0.8:8080",
+    "http://127.0.0.1.nip.io",
+    "http://localhost.example.com",
+    "ftp://api.weixin.qq.com",
+    "https://user:pw@api.weixin.qq.com",
+    "https://api.weixin.qq.com/?x=1",
+  ])("fails fast at init on %s, naming the variable but not the value", (url) => {
+    let message = "";
+    try {
+      readConfig({ ...env, WECHAT_API_BASE_URL: url }, "enhanced");
+    } catch (err) {
+      message = String(err);
+    }
+    expect(message).toMatch(/^EnvError: .*WECHAT_API_BASE_URL/);
+    expect(message).not.toContain(url);
+  });
+
+  it("defaults the basic flow's credentials duration from core/defaults", () => {
+    const c = readConfig(
+      { ...env, AUTHENTICATED_ROLE_ARN: `arn:${partition}:iam::123456789012:role/auth` },
+      "basic",
+    );
+    expect(c.credentialsDurationSeconds).toBe(DEFAULT_CREDENTIALS_DURATION_SECONDS);
+    expect(c.wechatApiBaseUrl).toBe(DEFAULT_WECHAT_API_BASE_URL);
+  });
+});
+
+describe("SDK retry strategy (transient errors only)", () => {
+  const info = (errorType: string) => ({ errorType });
+  it("never retries throttling, retries transient errors up to maxAttempts", async () => {
+    const s = transientOnlyRetry(3);
+    const first = await s.acquireInitialRetryToken("");
+    await expect(s.refreshRetryTokenForRetry(first, info("THROTTLING"))).rejects.toThrow();
+    await expect(s.refreshRetryTokenForRetry(first, info("CLIENT_ERROR"))).rejects.toThrow();
+    const second = await s.refreshRetryTokenForRetry(first, info("TRANSIENT"));
+    expect(second.getRetryCount()).toBe(1);
+    expect(second.getRetryDelay()).toBeLessThan(100);
+    const third = await s.refreshRetryTokenForRetry(second, info("TRANSIENT"));
+    expect(third.getRetryDelay()).toBeLessThan(200);
+    await expect(s.refreshRetryTokenForRetry(third, info("TRANSIENT"))).rejects.toThrow();
+  });
+
+  it("is what every client of the function gets", () => {
+    for (const t of [COGNITO_TIMEOUTS, DYNAMODB_TIMEOUTS, SECRETS_TIMEOUTS, STS_TIMEOUTS]) {
+      expect(sdkConfig("us-east-1", t).retryStrategy).toBeDefined();
+    }
   });
 });

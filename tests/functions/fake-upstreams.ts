@@ -339,3 +339,27 @@ export async function startRouter(routes: {
       }),
   };
 }
+
+/**
+ * An AWS endpoint that answers every request with one error: a throttling error by default
+ * (awsJson `__type` for Cognito Identity / DynamoDB / Secrets Manager, query-protocol XML `Code`
+ * for STS), or e.g. a 503. Counts the requests it answered.
+ */
+export async function startFailing(
+  protocol: "json" | "query",
+  type: string,
+  status = 400,
+): Promise<Started & { requests: () => number }> {
+  let count = 0;
+  const started = await start((_req, _body, res) => {
+    count++;
+    if (protocol === "json") return amzJsonError(res, status, type, "Rate exceeded");
+    send(
+      res,
+      status,
+      "text/xml",
+      `<ErrorResponse><Error><Type>Sender</Type><Code>${type}</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+    );
+  });
+  return { ...started, requests: () => count };
+}

@@ -29,6 +29,7 @@ import {
   SESSION_KEY,
   errorOf,
   expectNoSecrets,
+  fetchAsGet,
   guestEvent,
   harness,
   loginEvent,
@@ -405,10 +406,10 @@ describe("WeChat failures", () => {
           appId: "wx",
           baseUrl: "https://wechat.invalid",
           getSecret: async () => APP_SECRET,
-          fetch: async (url) => {
+          get: fetchAsGet(async (url) => {
             fetched.push(String(url));
             return new Response(body, { status: 200 });
-          },
+          }),
         }),
       },
     );
@@ -531,7 +532,7 @@ describe("user keys", () => {
 });
 
 describe("AppSecret rotation", () => {
-  it("re-reads the AppSecret from Secrets Manager after WeChat rejects it", async () => {
+  it("re-reads the AppSecret after WeChat rejects it and retries within the same login", async () => {
     const { makeWechatClient } = await import("../../functions/login/wechat");
     const getSecret = jest.fn(async (opts?: { forceFetch?: boolean }) =>
       opts?.forceFetch ? APP_SECRET : "old-rotated-secret",
@@ -541,14 +542,20 @@ describe("AppSecret rotation", () => {
       appId: "wx0123456789abcdef",
       baseUrl: "https://wechat.invalid",
       getSecret,
-      fetch: h.wechat.fetch,
+      get: fetchAsGet(h.wechat.fetch),
     });
     const h2 = harness("enhanced", {}, { wechat: client });
     h.wechat.codes.set("c1", UNION);
     h.wechat.codes.set("c2", UNION);
-    expect((await call(h2, loginEvent({ code: "c1" }))).statusCode).toBe(500);
+    expect((await call(h2, loginEvent({ code: "c1" }))).statusCode).toBe(200);
+    expect(h.wechat.calls.map((u) => u.searchParams.get("secret"))).toEqual([
+      "old-rotated-secret",
+      APP_SECRET,
+    ]);
+    // A login that still read the old value is retried with the re-read one, without another
+    // forced read.
     expect((await call(h2, loginEvent({ code: "c2" }))).statusCode).toBe(200);
-    expect(getSecret.mock.calls.map((c) => c[0]?.forceFetch)).toEqual([false, true]);
+    expect(getSecret.mock.calls.map((c) => c[0]?.forceFetch)).toEqual([false, true, false]);
   });
 });
 
@@ -722,10 +729,10 @@ describe("AppSecret re-read rate limit", () => {
       expect((await call(h2, loginEvent({ code: `c${i}` }))).statusCode).toBe(500);
       now += 10_000;
     }
-    expect(forced).toEqual([false, true, false, false]);
+    expect(forced).toEqual([false, true, false, false, false]);
     now += 30_000; // 60 s after the first forced read
     await call(h2, loginEvent({ code: "c4" }));
-    expect(forced).toEqual([false, true, false, false, true]);
+    expect(forced).toEqual([false, true, false, false, false, false, true]);
   });
 
   it("passes the invocation's signal to the secret getter", async () => {

@@ -24,6 +24,7 @@ import {
   FakeSecretsServer,
   FakeStsServer,
   FakeWechatServer,
+  startFailing,
   startHanging,
   startRouter,
 } from "./fake-upstreams";
@@ -673,6 +674,69 @@ describe("bundled function against an upstream that accepts the connection but n
     expect(elapsed).toBeGreaterThanOrEqual(2900);
     expect(elapsed).toBeLessThan(6000);
   }, 15_000);
+});
+
+describe("bundled function against a throttling upstream: one attempt, 429 at once", () => {
+  const c = CASES[1] as Case; // basic, us-east-1: Cognito, DynamoDB and STS are on the path
+  let st: Stack;
+  beforeAll(async () => {
+    st = await startStack(c, "throttled", "cognito");
+  }, 30_000);
+  afterAll(() => stopStack(st));
+
+  it.each([
+    ["Cognito Identity", "TooManyRequestsException", "AWS_ENDPOINT_URL_COGNITO_IDENTITY", "json"],
+    ["DynamoDB", "ProvisionedThroughputExceededException", "AWS_ENDPOINT_URL_DYNAMODB", "json"],
+    ["DynamoDB", "ThrottlingException", "AWS_ENDPOINT_URL_DYNAMODB", "json"],
+    ["STS", "Throttling", "AWS_ENDPOINT_URL_STS", "query"],
+  ] as const)(
+    "%s answers %s: exactly one call, then 429 RATE_LIMITED with Retry-After",
+    async (_l, type, variable, protocol) => {
+      const failing = await startFailing(protocol, type);
+      try {
+        process.env = functionEnv(st, { ...perServiceEndpoints(st), [variable]: failing.url });
+        const handler = loadHandler(c.flow, `throttled-${type}`);
+        const login = async (code: string) => {
+          st.wechat.users.set(code, { openid: `o_${code}`, unionid: `u_${code}` });
+          const res = await handler(loginEventFor(code), { awsRequestId: code });
+          responses.push(res.body);
+          return res;
+        };
+        await login(`warm-${type}`); // cold start, secret read: not what is measured
+        const before = failing.requests();
+        const t0 = performance.now();
+        const res = await login(`throttled-${type}`);
+        const elapsed = performance.now() - t0;
+        expect(res.statusCode).toBe(429);
+        expect(JSON.parse(res.body)).toMatchObject({ error: { code: "RATE_LIMITED" } });
+        expect(res.headers["retry-after"]).toBe("2");
+        expect(failing.requests() - before).toBe(1);
+        // The SDK's throttling backoff alone would add hundreds of ms per retry.
+        expect(elapsed).toBeLessThan(250);
+      } finally {
+        await failing.close();
+      }
+    },
+  );
+
+  it("still retries a transient 503 (Cognito: 2 attempts), then answers 503", async () => {
+    const failing = await startFailing("json", "ServiceUnavailableException", 503);
+    try {
+      process.env = functionEnv(st, {
+        ...perServiceEndpoints(st),
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY: failing.url,
+      });
+      const handler = loadHandler(c.flow, "transient-cognito");
+      st.wechat.users.set("transient", { openid: "oTransient", unionid: "uTransient" });
+      const res = await handler(loginEventFor("transient"), { awsRequestId: "transient" });
+      responses.push(res.body);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers["retry-after"]).toBe("1");
+      expect(failing.requests()).toBe(2);
+    } finally {
+      await failing.close();
+    }
+  });
 });
 
 describe.each([CASES[2] as Case, CASES[1] as Case])(

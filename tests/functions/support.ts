@@ -12,6 +12,7 @@ import {
 } from "../../functions/login/ports";
 import {
   makeWechatClient,
+  type HttpGet,
   type SecretGetter,
   type WechatClientOptions,
 } from "../../functions/login/wechat";
@@ -108,11 +109,31 @@ export class FakeWechat {
         this.secretReads++;
         return getSecret(opts);
       },
-      fetch: this.fetch,
+      get: fetchAsGet(this.fetch),
       timeoutMs: 3000,
       ...over,
     });
   }
+}
+
+/**
+ * The WeChat adapter's transport over an in-memory `fetch`-shaped fake (Response objects are
+ * handy for canned replies); the adapter still does the status, size-cap and deadline handling.
+ */
+export function fetchAsGet(
+  fake: (url: URL, init: { signal: AbortSignal }) => Promise<Response>,
+): HttpGet {
+  return async (url, signal) => {
+    const res = await fake(url, { signal });
+    const declared = res.headers.get("content-length");
+    const body = res.body;
+    return {
+      status: res.status,
+      contentLength: declared === null ? undefined : Number(declared),
+      body: body ?? (async function* () {})(),
+      destroy: () => void body?.cancel().catch(() => undefined),
+    };
+  };
 }
 
 function json(body: unknown): Response {
