@@ -29,7 +29,8 @@ import { certificateArn } from "./certificate";
 import { flag, formatted, jsonFlag, oneOf, setting, wholeNumber, type ValueOf } from "./setting";
 
 const set = (key: string, value: string) => `pulumi config set ${key} ${value}`;
-const setPath = (path: string, value: string) => `pulumi config set --path '${path}' ${value}`;
+const setPath = (path: string, value: string) =>
+  `pulumi config set --path ${/["[]/.test(path) ? `'${path}'` : path} ${value}`;
 
 /** AWS tag keys: 1..128 characters, not starting with the reserved `aws:` prefix. */
 const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
@@ -208,7 +209,7 @@ export const TABLE = {
       "(every partition). Unverified for aws-cn (a Chinese AWS page shows " +
       "cognito-identity.cn-north-1.amazonaws.com.cn): override per stack if IAM rejects the " +
       "default, and run the smoke check.",
-    fix: "pulumi config rm cognitoTrustPrincipal for the default",
+    fix: "pulumi config rm cognitoTrustPrincipal",
     schema: z.string(),
   }),
   cognitoTrustConditionKeyPrefix: setting({
@@ -216,7 +217,7 @@ export const TABLE = {
     description:
       "Prefix of the aud/amr condition keys in the trust policies. Default: the trust " +
       "principal's family default.",
-    fix: "pulumi config rm cognitoTrustConditionKeyPrefix for the default",
+    fix: "pulumi config rm cognitoTrustConditionKeyPrefix",
     schema: z.string(),
   }),
   supportedLoginProviders: setting({
@@ -228,7 +229,10 @@ export const TABLE = {
     fix: setPath('supportedLoginProviders["accounts.google.com"]', "<client id>"),
     schema: z.record(
       z.string().regex(PROVIDER_DOMAIN, { message: "{key} is not a provider domain" }),
-      z.string().min(1).max(128, { message: "{key}: must be an app id of 1-128 characters" }),
+      z
+        .string({ message: "must be an app id" })
+        .min(1, { message: "must be an app id of 1-128 characters" })
+        .max(128, { message: "must be an app id of 1-128 characters" }),
     ),
   }),
   cognitoIdentityProviders: setting({
@@ -273,8 +277,8 @@ export const TABLE = {
     fix: "pulumi config set --path tags.<key> <value>",
     schema: z.record(
       z.string().regex(TAG_KEY, { message: "{key} is not a valid tag key" }),
-      z.string({ message: "{key}: must be a string" }).max(256, {
-        message: "{key}: must be at most 256 characters",
+      z.string({ message: "must be a string" }).max(256, {
+        message: "must be at most 256 characters",
       }),
     ),
   }),
