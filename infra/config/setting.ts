@@ -82,6 +82,14 @@ export const flag = z
 /** A boolean field of a structured setting: `true`, or `"true"` as `--path` may store it. */
 export const jsonFlag = z.union([z.boolean(), flag], { message: "must be true or false" });
 
+/**
+ * A text field of a structured setting. `--path` stores "true"/"false" as booleans and digits
+ * as numbers (`pulumi config set` reference), so a numeric tag value or app id arrives as one.
+ */
+export function pathString(message: string) {
+  return z.union([z.string(), z.number(), z.boolean()], { message }).transform((v) => String(v));
+}
+
 /** A whole number from `min` to `max`, given as a string. */
 export function wholeNumber(min: number, max: number) {
   const range = `must be a whole number from ${min} to ${max}`;

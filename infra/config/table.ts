@@ -26,7 +26,16 @@ import { PARTITIONS } from "../../core/partition";
 import { LOG_RETENTION_DAYS, MAX_LOGIN_BURST_LIMIT, MAX_LOGIN_RATE_LIMIT } from "../../core/quotas";
 import { LOGIN_AUTHS, LOGIN_FLOWS, USER_KEYS } from "../../core/vocabulary";
 import { certificateArn } from "./certificate";
-import { flag, formatted, jsonFlag, oneOf, setting, wholeNumber, type ValueOf } from "./setting";
+import {
+  flag,
+  formatted,
+  jsonFlag,
+  oneOf,
+  pathString,
+  setting,
+  wholeNumber,
+  type ValueOf,
+} from "./setting";
 
 const set = (key: string, value: string) => `pulumi config set ${key} ${value}`;
 const setPath = (path: string, value: string) =>
@@ -229,10 +238,9 @@ export const TABLE = {
     fix: setPath('supportedLoginProviders["accounts.google.com"]', "<client id>"),
     schema: z.record(
       z.string().regex(PROVIDER_DOMAIN, { message: "{key} is not a provider domain" }),
-      z
-        .string({ message: "must be an app id" })
-        .min(1, { message: "must be an app id of 1-128 characters" })
-        .max(128, { message: "must be an app id of 1-128 characters" }),
+      pathString("must be an app id of 1-128 characters").pipe(
+        z.string().min(1, { message: "must be an app id of 1-128 characters" }).max(128),
+      ),
     ),
   }),
   cognitoIdentityProviders: setting({
@@ -265,7 +273,7 @@ export const TABLE = {
     schema: z.array(
       z.strictObject({
         providerName: z.string({ message: "{key} is required: the provider name" }).min(1),
-        clientId: z.string({ message: "{key} is required: the app client id" }).min(1),
+        clientId: pathString("{key} is required: the app client id").pipe(z.string().min(1)),
         serverSideTokenCheck: jsonFlag.default(true),
       }),
     ),
@@ -277,9 +285,9 @@ export const TABLE = {
     fix: "pulumi config set --path tags.<key> <value>",
     schema: z.record(
       z.string().regex(TAG_KEY, { message: "{key} is not a valid tag key" }),
-      z.string({ message: "must be a string" }).max(256, {
-        message: "must be at most 256 characters",
-      }),
+      pathString("must be a string").pipe(
+        z.string().max(256, { message: "must be at most 256 characters" }),
+      ),
     ),
   }),
   loginAuth: setting({

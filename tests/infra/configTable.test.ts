@@ -160,9 +160,23 @@ describe("unknown keys at any depth", () => {
     ).toEqual([
       'cognito-devauth:tags["aws:owner"] is not a valid tag key. Fix: pulumi config set --path tags.<key> <value>.',
     ]);
-    expect(problems({ ...valid, "cognito-devauth:tags": JSON.stringify({ team: 7 }) })).toEqual([
-      "cognito-devauth:tags.team: must be a string (got '7'). Fix: pulumi config set --path tags.<key> <value>.",
-    ]);
+    expect(problems({ ...valid, "cognito-devauth:tags": JSON.stringify({ team: ["a"] }) })).toEqual(
+      [
+        "cognito-devauth:tags.team: must be a string (got '[\"a\"]'). Fix: pulumi config set --path tags.<key> <value>.",
+      ],
+    );
+  });
+
+  it("reads digits and true/false as text where --path stored them as a number or boolean", () => {
+    const cfg = parseConfig({
+      ...valid,
+      "cognito-devauth:tags": JSON.stringify({ costCenter: 42, billable: true }),
+      "cognito-devauth:supportedLoginProviders": JSON.stringify({
+        "graph.facebook.com": 1234567890123,
+      }),
+    });
+    expect(cfg.tags).toEqual({ costCenter: "42", billable: "true" });
+    expect(cfg.supportedLoginProviders).toEqual({ "graph.facebook.com": "1234567890123" });
   });
 });
 
