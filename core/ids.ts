@@ -54,3 +54,36 @@ export const ICP_FILING_NUMBER = /^[\u4e00-\u9fa5]ICP[备证]\d{6,8}号(-\d+)?$/
 export function isIcpFilingNumber(value: unknown): value is string {
   return typeof value === "string" && ICP_FILING_NUMBER.test(value);
 }
+
+/**
+ * A fully qualified DNS name in lower case, e.g. `login.myapp.cn` (RFC 1035 labels; IDN labels in
+ * their `xn--` form). A custom domain of the login API.
+ */
+export const DNS_NAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+
+/** A Route 53 hosted zone id: `Z` and upper-case letters or digits (Route 53 API reference). */
+export const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
+
+/** An ARN split into its parts: `arn:<partition>:<service>:<region>:<account>:<resource>`. */
+export const ARN =
+  /^arn:(?<partition>[a-z-]+):(?<service>[a-z0-9-]+):(?<region>[a-z0-9-]*):(?<account>\d{12}|):(?<resource>.+)$/;
+
+/** Resource part of an ACM certificate ARN: `certificate/<uuid>`. */
+export const ACM_CERTIFICATE_RESOURCE = new RegExp(`^certificate/${UUID}$`);
+
+/** Resource part of an IAM server certificate ARN: `server-certificate/<path/>name`. */
+export const IAM_SERVER_CERTIFICATE_RESOURCE =
+  /^server-certificate\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
+
+/** The parts of an ARN, or undefined for a string that is not one. */
+export function parseArn(
+  value: string,
+):
+  | { partition: string; service: string; region: string; account: string; resource: string }
+  | undefined {
+  const groups = ARN.exec(value)?.groups;
+  if (!groups) return undefined;
+  const { partition = "", service = "", region = "", account = "", resource = "" } = groups;
+  return { partition, service, region, account, resource };
+}

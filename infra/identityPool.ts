@@ -5,6 +5,9 @@ import { cognitoTrustPolicy, type CognitoIdentityKind } from "./iam/trust";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, type DeployTarget } from "../core/partition";
 
+/** IAM's lowest role MaxSessionDuration (CreateRole API reference): shorter sessions still fit. */
+const MIN_MAX_SESSION_SECONDS = 3600;
+
 export interface IdentityPoolArgs {
   /** Pool name. Changing it replaces the pool, which the pool's protection refuses. */
   identityPoolName: string;
@@ -17,41 +20,25 @@ export interface IdentityPoolArgs {
   target: pulumi.Input<DeployTarget>;
   /** Prefix of the roles' physical names, e.g. `cognito-devauth-dev` (unique per account). */
   namePrefix: string;
-  /**
-   * Allow guest (unauthenticated) identities, with their own role.
-   * @default false
-   */
-  allowGuests?: boolean;
+  /** Allow guest (unauthenticated) identities, with their own role. */
+  allowGuests: boolean;
   /**
    * Allow the basic (classic) flow: `AssumeRoleWithWebIdentity` with the Cognito token. Whether it
    * gates the developer path is unverified (docs/aws-china.md), so it is set explicitly either way.
-   * @default false
    */
-  allowClassicFlow?: boolean;
-  /**
-   * Maximum session of the authenticated role, in seconds (basic flow credentials).
-   * @default 3600
-   */
-  authenticatedRoleMaxSessionSeconds?: number;
-  /**
-   * Social identity providers (`SupportedLoginProviders`), provider domain to app id.
-   * @default {}
-   */
-  supportedLoginProviders?: Record<string, string>;
-  /**
-   * Cognito user pool providers (global partition only).
-   * @default []
-   */
-  cognitoIdentityProviders?: {
+  allowClassicFlow: boolean;
+  /** Maximum session of the authenticated role, in seconds (basic flow credentials). */
+  authenticatedRoleMaxSessionSeconds: number;
+  /** Social identity providers (`SupportedLoginProviders`), provider domain to app id. */
+  supportedLoginProviders: Record<string, string>;
+  /** Cognito user pool providers (global partition only). */
+  cognitoIdentityProviders: {
     providerName: string;
     clientId: string;
     serverSideTokenCheck: boolean;
   }[];
-  /**
-   * Tags for every resource.
-   * @default {}
-   */
-  tags?: Record<string, string>;
+  /** Tags for every resource. */
+  tags: Record<string, string>;
 }
 
 /**
@@ -69,7 +56,7 @@ export class IdentityPool extends pulumi.ComponentResource {
 
   constructor(name: string, args: IdentityPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cognito-devauth:index:IdentityPool", name, {}, opts);
-    const tags = args.tags ?? {};
+    const tags = args.tags;
     const target = pulumi.output(args.target);
 
     // The pool holds every identity: a replaced pool orphans all IdentityIds (new ids, lost
@@ -80,10 +67,10 @@ export class IdentityPool extends pulumi.ComponentResource {
       {
         identityPoolName: args.identityPoolName,
         developerProviderName: args.developerProviderName,
-        allowUnauthenticatedIdentities: args.allowGuests ?? false,
-        allowClassicFlow: args.allowClassicFlow ?? false,
-        supportedLoginProviders: args.supportedLoginProviders ?? {},
-        cognitoIdentityProviders: (args.cognitoIdentityProviders ?? []).map((p) => ({
+        allowUnauthenticatedIdentities: args.allowGuests,
+        allowClassicFlow: args.allowClassicFlow,
+        supportedLoginProviders: args.supportedLoginProviders,
+        cognitoIdentityProviders: args.cognitoIdentityProviders.map((p) => ({
           providerName: p.providerName,
           clientId: p.clientId,
           serverSideTokenCheck: p.serverSideTokenCheck,
@@ -122,7 +109,7 @@ export class IdentityPool extends pulumi.ComponentResource {
     this.authenticatedRole = role(
       "authenticated",
       "authenticated",
-      Math.max(3600, args.authenticatedRoleMaxSessionSeconds ?? 3600),
+      Math.max(MIN_MAX_SESSION_SECONDS, args.authenticatedRoleMaxSessionSeconds),
     );
     this.guestRole = args.allowGuests ? role("unauthenticated", "guest") : undefined;
     // ARNs from the role's name output: partition-correct by construction, and still dependent

@@ -41,51 +41,27 @@ export interface LoginApiArgs {
   guestRole?: aws.iam.Role;
   /** Authenticated role; required for the basic flow (the STS call's RoleArn). */
   authenticatedRoleArn?: pulumi.Input<string>;
-  /**
-   * Lifetime of the basic flow's STS credentials, seconds.
-   * @default 3600
-   */
-  credentialsDurationSeconds?: number;
-  /**
-   * ICP filing number, recorded as the API's `icp-filing` tag (public routes in China).
-   * @default undefined
-   */
-  icpFilingNumber?: string;
-  /**
-   * Stage throttle, steady requests per second. Keep it below Cognito's developer-identity quota.
-   * @default 40
-   */
-  rateLimit?: number;
-  /**
-   * Stage throttle burst.
-   * @default 40
-   */
-  burstLimit?: number;
-  /**
-   * Function memory, MB.
-   * @default 256
-   */
-  memoryMb?: number;
-  /**
-   * Function timeout, seconds (the function's own remote-call timeouts fit inside it).
-   * @default 10
-   */
-  timeoutSeconds?: number;
-  /**
-   * Retention of the function and access log groups, days.
-   * @default 30
-   */
-  logRetentionDays?: number;
+  /** Lifetime of the basic flow's STS credentials, seconds. */
+  credentialsDurationSeconds: number;
+  /** ICP filing number, recorded as the API's `icp-filing` tag (public routes in China). */
+  icpFilingNumber: string | undefined;
+  /** Stage throttle, steady requests per second. Keep it below Cognito's developer-identity quota. */
+  rateLimit: number;
+  /** Stage throttle burst. */
+  burstLimit: number;
+  /** Function memory, MB. */
+  memoryMb: number;
+  /** Function timeout, seconds (the function's own remote-call timeouts fit inside it). */
+  timeoutSeconds: number;
+  /** Retention of the function and access log groups, days. */
+  logRetentionDays: number;
   /**
    * The function's code.
    * @default the esbuild bundle of functions/login for `flow`
    */
   code?: pulumi.Input<pulumi.asset.Archive>;
-  /**
-   * Tags for every resource.
-   * @default {}
-   */
-  tags?: Record<string, string>;
+  /** Tags for every resource. */
+  tags: Record<string, string>;
 }
 
 const bundles = new Map<LoginFlow, Promise<LoginBundle>>();
@@ -110,12 +86,12 @@ export class LoginApi extends pulumi.ComponentResource {
 
   constructor(name: string, args: LoginApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cognito-devauth:index:LoginApi", name, {}, opts);
-    const tags = args.tags ?? {};
+    const tags = args.tags;
     const target = pulumi.output(args.target);
     const functionName = physicalName(args.namePrefix, "login", NAME_LIMITS.lambdaFunction);
     const secretName = `${args.namePrefix}/wechat-app-secret`;
-    const timeoutSeconds = args.timeoutSeconds ?? 10;
-    const retentionInDays = args.logRetentionDays ?? 30;
+    const timeoutSeconds = args.timeoutSeconds;
+    const retentionInDays = args.logRetentionDays;
 
     if (args.auth === "iam" && !args.guestRole) {
       throw new Error(`LoginApi ${name}: auth 'iam' needs the pool's guest role.`);
@@ -195,7 +171,7 @@ export class LoginApi extends pulumi.ComponentResource {
     };
     if (args.flow === "basic" && args.authenticatedRoleArn) {
       environment.AUTHENTICATED_ROLE_ARN = args.authenticatedRoleArn;
-      environment.CREDENTIALS_DURATION_SECONDS = String(args.credentialsDurationSeconds ?? 3600);
+      environment.CREDENTIALS_DURATION_SECONDS = String(args.credentialsDurationSeconds);
     }
 
     const code =
@@ -216,7 +192,7 @@ export class LoginApi extends pulumi.ComponentResource {
         handler: pulumi.output(bundle(args.flow)).handler,
         code,
         role: pulumi.all([target, role.name]).apply(([t, n]) => arns.role(t, n)),
-        memorySize: args.memoryMb ?? 256,
+        memorySize: args.memoryMb,
         timeout: timeoutSeconds,
         environment: { variables: environment },
         tags,
@@ -296,8 +272,8 @@ export class LoginApi extends pulumi.ComponentResource {
         // Below Cognito's GetOpenIdTokenForDeveloperIdentity quota, so callers get API Gateway's
         // 429 before the function burns a WeChat code on a throttled Cognito call.
         defaultRouteSettings: {
-          throttlingRateLimit: args.rateLimit ?? 40,
-          throttlingBurstLimit: args.burstLimit ?? 40,
+          throttlingRateLimit: args.rateLimit,
+          throttlingBurstLimit: args.burstLimit,
         },
         accessLogSettings: {
           destinationArn: pulumi

@@ -10,11 +10,8 @@ export interface MappingTableArgs {
   target: pulumi.Input<DeployTarget>;
   /** Physical table name, unique per account and region, e.g. `cognito-devauth-dev-users`. */
   tableName: string;
-  /**
-   * Tags for the table.
-   * @default {}
-   */
-  tags?: Record<string, string>;
+  /** Tags for the table. */
+  tags: Record<string, string>;
 }
 
 /**
@@ -63,7 +60,7 @@ export class MappingTable extends pulumi.ComponentResource {
         deletionProtectionEnabled: true,
         // KMS encryption with the AWS managed key (aws/dynamodb): key use is visible in CloudTrail.
         serverSideEncryption: { enabled: true },
-        tags: args.tags ?? {},
+        tags: args.tags,
       },
       { parent: this, protect: true, retainOnDelete: true },
     );

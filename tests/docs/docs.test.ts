@@ -17,7 +17,7 @@ const SKIPPED_DIRS = new Set([".git", "node_modules", "dist", "plan", "coverage"
  * Until they land, links to them and the folder map entries are not resolved; once one exists the
  * first test fails so that it is removed from this list and checked like everything else.
  */
-const ARRIVING = ["docs/configuration.md"];
+const ARRIVING: string[] = [];
 
 const read = (rel: string): string => readFileSync(path.join(ROOT, rel), "utf8");
 const exists = (rel: string): boolean => existsSync(path.join(ROOT, rel));

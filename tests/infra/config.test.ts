@@ -155,8 +155,17 @@ describe("stack configuration", () => {
   it("refuses a public login route in AWS China without an ICP filing", () => {
     const raw = { ...china, "cognito-devauth:loginAuth": "none" };
     expect(problems(raw)).toContainEqual(expect.stringMatching(/ICP filing/));
+    // A public China route also needs the ICP-filed domain mini-programs may call.
+    const domain = JSON.stringify({
+      domainName: "login.myapp.cn",
+      certificateArn: "arn:aws-cn:iam::528715093461:server-certificate/login.myapp.cn",
+    });
     expect(
-      parseConfig({ ...raw, "cognito-devauth:icpFilingNumber": "京ICP备12345678号" }).login.auth,
+      parseConfig({
+        ...raw,
+        "cognito-devauth:icpFilingNumber": "京ICP备12345678号",
+        "cognito-devauth:loginDomain": domain,
+      }).login.auth,
     ).toBe("none");
   });
 

@@ -159,8 +159,9 @@ describe("route authorization", () => {
     expect(ofType(synth, ROLE_POLICY).map((p) => p.name)).toEqual(["wechat-login-function"]);
   });
 
-  it("requires SigV4 in China and lets the pool's guests invoke exactly the login route", async () => {
-    const synth = await committed("cn-north-1");
+  it("requires SigV4 in China with loginAuth iam and lets the pool's guests invoke exactly the login route", async () => {
+    // The committed China stack is the public ICP route; the no-ICP option is one override away.
+    const synth = await synthesize("cn-north-1", { loginAuth: "iam" });
     const [route] = ofType(synth, "aws:apigatewayv2/route:Route");
     expect(route?.inputs).toMatchObject({
       routeKey: "POST /login/wechat",
@@ -189,6 +190,8 @@ describe("route authorization", () => {
     });
     const [api] = ofType(synth, "aws:apigatewayv2/api:Api");
     expect((api?.inputs.tags as Record<string, string>)["icp-filing"]).toBe("京ICP备12345678号");
+    const [route] = ofType(synth, "aws:apigatewayv2/route:Route");
+    expect(route?.inputs.authorizationType).toBe("NONE");
     expect(ofType(synth, ROLE_POLICY).map((p) => p.name)).toEqual(["wechat-login-function"]);
   });
 });

@@ -1,0 +1,235 @@
+/**
+ * Rules between settings, each a small named function over the values the table read. A rule
+ * skips when a setting it needs was itself invalid (that problem is already reported), so every
+ * line names one real problem. `whereFrom` runs first: most rules depend on the partition.
+ */
+import { parseArn } from "../../core/ids";
+import {
+  COGNITO_TRUST_FAMILIES,
+  GLOBAL_COGNITO_TRUST_PRINCIPAL,
+  PARTITIONS,
+  cognitoTrustFamilyOf,
+  partitionOfRegion,
+} from "../../core/partition";
+import { PROJECT, type Where } from "./setting";
+import { TABLE, type ConfigKey, type Values } from "./table";
+
+/** What a rule sees: each value, `undefined` where unset (without default) or invalid. */
+export interface RuleInput {
+  readonly v: { readonly [K in ConfigKey]: Values[K] | undefined };
+  readonly where: Where;
+  readonly invalid: ReadonlySet<ConfigKey>;
+}
+
+export interface Rule {
+  readonly name: string;
+  /** One sentence for docs/configuration.md. */
+  readonly doc: string;
+  readonly check: (input: RuleInput) => string[];
+}
+
+const k = (key: string) => `${PROJECT}:${key}`;
+const set = (key: string, value: string) => `pulumi config set ${key} ${value}`;
+
+/** The region and its partition; a missing or unsupported region is a problem of its own. */
+export function whereFrom(raw: Readonly<Record<string, string | undefined>>): {
+  where: Where;
+  problems: string[];
+} {
+  const region = raw["aws:region"];
+  if (!region) {
+    return {
+      where: { region: undefined, partition: "aws" },
+      problems: [
+        "aws:region is required. Fix: pulumi config set aws:region us-east-1 (or cn-north-1).",
+      ],
+    };
+  }
+  const partition = partitionOfRegion(region);
+  if (!partition) {
+    return {
+      where: { region: undefined, partition: "aws" },
+      problems: [
+        `aws:region: '${region}' is not in a supported partition (aws, aws-cn). ` +
+          "Fix: pulumi config set aws:region <a commercial or China region>.",
+      ],
+    };
+  }
+  const poolRegions = PARTITIONS[partition].identityPoolRegions;
+  if (poolRegions && !poolRegions.includes(region)) {
+    return {
+      where: { region, partition },
+      problems: [
+        `aws:region: Cognito identity pools are not available in ${region}; in ${partition} ` +
+          `they exist only in ${poolRegions.join(", ")}. Fix: pulumi config set aws:region ${poolRegions[0]}.`,
+      ],
+    };
+  }
+  return { where: { region, partition }, problems: [] };
+}
+
+/** The trust principal is one an AWS document uses, of the stack's partition family. */
+function trustPrincipalFamily({ v, where }: RuleInput): string[] {
+  const principal = v.cognitoTrustPrincipal;
+  if (principal === undefined) return [];
+  const family = cognitoTrustFamilyOf(principal);
+  if (!family) {
+    const known = COGNITO_TRUST_FAMILIES.flatMap((f) => f.principals).join(", ");
+    return [
+      `${k("cognitoTrustPrincipal")}: '${principal}' is not a Cognito identity principal ` +
+        `(known: ${known}). Fix: pulumi config rm cognitoTrustPrincipal for the default.`,
+    ];
+  }
+  if (family.name === "china" && where.partition !== "aws-cn") {
+    return [
+      `${k("cognitoTrustPrincipal")}: '${principal}' is an AWS China principal but the stack ` +
+        `is in ${where.partition}. Fix: pulumi config rm cognitoTrustPrincipal.`,
+    ];
+  }
+  return [];
+}
+
+/** The condition-key prefix belongs to the principal's family: families are never mixed. */
+function trustPrefixFamily({ v }: RuleInput): string[] {
+  const prefix = v.cognitoTrustConditionKeyPrefix;
+  const principal = v.cognitoTrustPrincipal ?? GLOBAL_COGNITO_TRUST_PRINCIPAL;
+  const family = cognitoTrustFamilyOf(principal);
+  if (prefix === undefined || !family || family.keyPrefixes.includes(prefix)) return [];
+  return [
+    `${k("cognitoTrustConditionKeyPrefix")}: '${prefix}' does not go with principal ` +
+      `'${principal}' (use one of: ${family.keyPrefixes.join(", ")}). ` +
+      `Fix: ${set("cognitoTrustConditionKeyPrefix", family.keyPrefixes[0] ?? "")}.`,
+  ];
+}
+
+/** Social providers Cognito does not support in the partition (Facebook, Twitter in aws-cn). */
+function socialProvidersOfPartition({ v, where }: RuleInput): string[] {
+  const refused = PARTITIONS[where.partition].unsupportedSocialProviders;
+  return Object.keys(v.supportedLoginProviders ?? {})
+    .filter((provider) => refused.includes(provider))
+    .map(
+      (provider) =>
+        `${k("supportedLoginProviders")}: ${provider} is not supported by Cognito in ` +
+        `${where.partition}. Fix: pulumi config rm --path 'supportedLoginProviders["${provider}"]'.`,
+    );
+}
+
+/** Cognito user pools do not exist in aws-cn. */
+function userPoolsOfPartition({ v, where }: RuleInput): string[] {
+  if ((v.cognitoIdentityProviders ?? []).length === 0 || PARTITIONS[where.partition].userPools) {
+    return [];
+  }
+  return [
+    `${k("cognitoIdentityProviders")}: Cognito user pools do not exist in ${where.partition}. ` +
+      "Fix: pulumi config rm cognitoIdentityProviders (use the developer provider instead).",
+  ];
+}
+
+/** An IAM-authorized route is signed by this pool's guests, so it needs guests. */
+function iamRouteNeedsGuests({ v, where }: RuleInput): string[] {
+  if (v.loginAuth !== "iam" || v.allowGuests !== false) return [];
+  const china = PARTITIONS[where.partition].publicApiNeedsIcp;
+  return [
+    `${k("loginAuth")} is 'iam' but ${k("allowGuests")} is false: only this pool's guest ` +
+      `identities can sign the login request. Fix: ${set("allowGuests", "true")} or ` +
+      `${set("loginAuth", "none")}${china ? " (needs an ICP filing and loginDomain in China)" : ""}.`,
+  ];
+}
+
+/**
+ * A public route in China needs the account's ICP filing (API Gateway serves unauthenticated
+ * requests only then) and an ICP-filed custom domain (WeChat mini-programs call only those).
+ * See docs/aws-china.md, "API Gateway", and docs/wechat.md, "Allowed domains".
+ */
+function chinaPublicRouteNeedsIcpAndDomain({ v, where, invalid }: RuleInput): string[] {
+  if (v.loginAuth !== "none" || !PARTITIONS[where.partition].publicApiNeedsIcp) return [];
+  const missing: [string, string][] = [];
+  if (v.icpFilingNumber === undefined && !invalid.has("icpFilingNumber")) {
+    missing.push(["icpFilingNumber", set("icpFilingNumber", "<ICP number>")]);
+  }
+  if (v.loginDomain === undefined && !invalid.has("loginDomain")) {
+    missing.push(["loginDomain", TABLE.loginDomain.fix]);
+  }
+  if (missing.length === 0) return [];
+  return [
+    `${k("loginAuth")} is 'none' in ${where.partition}: API Gateway there serves unauthenticated ` +
+      "requests only for accounts with an ICP filing, and WeChat mini-programs call only " +
+      `ICP-filed HTTPS domains, so a public route needs ${missing.map(([key]) => k(key)).join(" and ")}. ` +
+      `Fix: ${missing.map(([, fix]) => fix).join(", and ")}; or ${set("loginAuth", "iam")} ` +
+      "(with allowGuests true: for native apps and websites, not mini-programs).",
+  ];
+}
+
+/** The token bucket must be able to hold the steady rate. */
+function burstAtLeastRate({ v }: RuleInput): string[] {
+  const { loginRateLimit: rate, loginBurstLimit: burst } = v;
+  if (rate === undefined || burst === undefined || burst >= rate) return [];
+  return [
+    `${k("loginBurstLimit")} (${burst}) is below ${k("loginRateLimit")} (${rate}): the bucket ` +
+      `could never reach the steady rate. Fix: ${set("loginBurstLimit", String(rate))}.`,
+  ];
+}
+
+/** API Gateway takes certificates of its own partition, and ACM ones of its own region. */
+function certificateOfStack({ v, where }: RuleInput): string[] {
+  const arn = v.loginDomain ? parseArn(v.loginDomain.certificateArn) : undefined;
+  if (!arn || where.region === undefined) return [];
+  const fix = TABLE.loginDomain.leaves.certificateArn.fix;
+  const key = k("loginDomain.certificateArn");
+  if (arn.partition !== where.partition) {
+    return [
+      `${key}: the certificate is in partition '${arn.partition}' but the stack is in ` +
+        `${where.partition}. Fix: ${fix} (a certificate of ${where.partition}).`,
+    ];
+  }
+  if (arn.service === "acm" && arn.region !== where.region) {
+    return [
+      `${key}: the ACM certificate is in ${arn.region}, but API Gateway takes only ` +
+        `certificates of the API's region ${where.region}. Fix: ${fix} (import or request it in ${where.region}).`,
+    ];
+  }
+  return [];
+}
+
+export const RULES: readonly Rule[] = [
+  {
+    name: "trust principal family",
+    doc: "cognitoTrustPrincipal is a spelling an AWS document uses; a China spelling only in aws-cn.",
+    check: trustPrincipalFamily,
+  },
+  {
+    name: "trust prefix family",
+    doc: "cognitoTrustConditionKeyPrefix belongs to the same family (global or China) as the principal.",
+    check: trustPrefixFamily,
+  },
+  {
+    name: "social providers of the partition",
+    doc: "supportedLoginProviders holds no provider Cognito refuses in the partition (Facebook, Twitter in aws-cn).",
+    check: socialProvidersOfPartition,
+  },
+  {
+    name: "user pools of the partition",
+    doc: "cognitoIdentityProviders is empty in aws-cn, which has no Cognito user pools.",
+    check: userPoolsOfPartition,
+  },
+  {
+    name: "IAM route needs guests",
+    doc: "loginAuth 'iam' needs allowGuests true: the pool's guests sign the login request.",
+    check: iamRouteNeedsGuests,
+  },
+  {
+    name: "China public route needs ICP and domain",
+    doc: "loginAuth 'none' in aws-cn needs both icpFilingNumber and loginDomain.",
+    check: chinaPublicRouteNeedsIcpAndDomain,
+  },
+  {
+    name: "burst at least rate",
+    doc: "loginBurstLimit is at least loginRateLimit.",
+    check: burstAtLeastRate,
+  },
+  {
+    name: "certificate of the stack",
+    doc: "loginDomain.certificateArn is in the stack's partition, and an ACM certificate in its region.",
+    check: certificateOfStack,
+  },
+];
