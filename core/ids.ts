@@ -72,10 +72,6 @@ export const ARN =
 /** Resource part of an ACM certificate ARN: `certificate/<uuid>`. */
 export const ACM_CERTIFICATE_RESOURCE = new RegExp(`^certificate/${UUID}$`);
 
-/** Resource part of an IAM server certificate ARN: `server-certificate/<path/>name`. */
-export const IAM_SERVER_CERTIFICATE_RESOURCE =
-  /^server-certificate\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
-
 /** The parts of an ARN, or undefined for a string that is not one. */
 export function parseArn(
   value: string,

@@ -19,3 +19,9 @@ export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 export function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
   return typeof value === "string" && (values as readonly string[]).includes(value);
 }
+
+/**
+ * Tag that records the account's ICP filing number on a public API (and its custom domain) in
+ * AWS China, where API Gateway serves unauthenticated requests only for ICP-filed accounts.
+ */
+export const ICP_FILING_TAG = "icp-filing";

@@ -7,7 +7,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, PROJECT } from "./config";
 import { IdentityPool } from "./identityPool";
-import { LoginApi } from "./loginApi";
+import { LOGIN_ROUTE, LoginApi } from "./loginApi";
+import { LoginDomain } from "./loginDomain";
 import { MappingTable } from "./mappingTable";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { partitionFacts } from "../core/partition";
@@ -42,7 +43,9 @@ async function main() {
     target,
     namePrefix,
     allowGuests: cfg.allowGuests,
-    allowClassicFlow: cfg.loginFlow === "basic",
+    // The basic flow needs it, and so does guest signing (`loginAuth: iam`): only basic-flow guest
+    // credentials may call an IAM-authorized route (docs/guest-signing.md).
+    allowClassicFlow: cfg.loginFlow === "basic" || cfg.login.auth === "iam",
     authenticatedRoleMaxSessionSeconds: cfg.credentialsDurationSeconds,
     supportedLoginProviders: cfg.supportedLoginProviders,
     cognitoIdentityProviders: cfg.cognitoIdentityProviders,
@@ -73,6 +76,7 @@ async function main() {
     authenticatedRoleArn: identity.authenticatedRoleArn,
     credentialsDurationSeconds: cfg.credentialsDurationSeconds,
     icpFilingNumber: cfg.login.icpFilingNumber,
+    disableDefaultEndpoint: cfg.login.domain?.disableDefaultEndpoint ?? false,
     rateLimit: cfg.login.rateLimit,
     burstLimit: cfg.login.burstLimit,
     memoryMb: cfg.login.memoryMb,
@@ -80,6 +84,19 @@ async function main() {
     logRetentionDays: cfg.login.logRetentionDays,
     tags,
   });
+
+  const domainConfig = cfg.login.domain;
+  const domain =
+    domainConfig &&
+    new LoginDomain("login-domain", {
+      domainName: domainConfig.domainName,
+      certificateArn: domainConfig.certificateArn,
+      hostedZoneId: domainConfig.hostedZoneId,
+      apiId: login.apiId,
+      stageName: login.stageName,
+      icpFilingNumber: cfg.login.icpFilingNumber,
+      tags,
+    });
 
   return {
     identityPoolId: identity.identityPoolId,
@@ -90,7 +107,14 @@ async function main() {
     authenticatedRoleArn: identity.authenticatedRoleArn,
     ...(identity.guestRoleArn ? { guestRoleArn: identity.guestRoleArn } : {}),
     tableName: users.tableName,
-    loginUrl: login.loginUrl,
+    loginUrl: domain ? `${domain.baseUrl}${LOGIN_ROUTE.path}` : login.loginUrl,
+    ...(domain && domainConfig
+      ? {
+          loginDomainName: domain.domainName,
+          loginDomainTarget: domain.targetDomainName,
+          loginDefaultEndpointDisabled: domainConfig.disableDefaultEndpoint,
+        }
+      : {}),
     loginFlow: cfg.loginFlow,
     loginAuth: cfg.login.auth,
   };

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildLoginBundle, type LoginBundle } from "./bundle";
 import { toJson } from "./iam/document";
 import { invokeRoutePolicy, loginFunctionPolicy, serviceTrustPolicy } from "./iam/login";
-import type { LoginAuth, LoginFlow, UserKey } from "../core/vocabulary";
+import { ICP_FILING_TAG, type LoginAuth, type LoginFlow, type UserKey } from "../core/vocabulary";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, httpApiEndpoint, servicePrincipal, type DeployTarget } from "../core/partition";
 
@@ -45,6 +45,11 @@ export interface LoginApiArgs {
   credentialsDurationSeconds: number;
   /** ICP filing number, recorded as the API's `icp-filing` tag (public routes in China). */
   icpFilingNumber: string | undefined;
+  /**
+   * Turn the API's execute-api endpoint off (a custom domain then is the only way in). Only with
+   * a custom domain: without one the API would be unreachable.
+   */
+  disableDefaultEndpoint: boolean;
   /** Stage throttle, steady requests per second. Keep it below Cognito's developer-identity quota. */
   rateLimit: number;
   /** Stage throttle burst. */
@@ -81,6 +86,8 @@ export class LoginApi extends pulumi.ComponentResource {
   /** Full URL of the login route. */
   public readonly loginUrl: pulumi.Output<string>;
   public readonly apiId: pulumi.Output<string>;
+  /** The stage that serves the route (`$default`). */
+  public readonly stageName: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly functionRoleArn: pulumi.Output<string>;
 
@@ -206,7 +213,8 @@ export class LoginApi extends pulumi.ComponentResource {
       {
         protocolType: "HTTP",
         description: "WeChat login API",
-        tags: args.icpFilingNumber ? { ...tags, "icp-filing": args.icpFilingNumber } : tags,
+        disableExecuteApiEndpoint: args.disableDefaultEndpoint,
+        tags: args.icpFilingNumber ? { ...tags, [ICP_FILING_TAG]: args.icpFilingNumber } : tags,
       },
       { parent: this },
     );
@@ -326,6 +334,7 @@ export class LoginApi extends pulumi.ComponentResource {
       .all([target, api.id])
       .apply(([t, apiId]) => `${httpApiEndpoint(t, apiId)}${LOGIN_ROUTE.path}`);
     this.apiId = api.id;
+    this.stageName = stage.name;
     this.functionName = fn.name;
     this.functionRoleArn = pulumi.all([target, role.name]).apply(([t, n]) => arns.role(t, n));
 

@@ -1,19 +1,15 @@
 /**
- * The login domain's certificate ARN. API Gateway takes an ACM certificate of the API's region
- * or, where ACM cannot issue or hold it, an IAM server certificate (docs/aws-china.md, "Custom
- * domains"). The format is checked here; partition and region against the stack in ./rules.ts.
+ * The login domain's certificate ARN. A regional API Gateway custom domain takes only an ACM
+ * certificate of the API's own region, requested in or imported into ACM (API Gateway Developer
+ * Guide, "Set up a Regional custom domain name"; docs/aws-china.md, "API Gateway"). IAM server
+ * certificates serve only edge-optimized domains, which AWS China does not have. The format is
+ * checked here; partition and region against the stack in ./rules.ts.
  */
 import { z } from "zod";
-import {
-  ACM_CERTIFICATE_RESOURCE,
-  IAM_SERVER_CERTIFICATE_RESOURCE,
-  parseArn,
-} from "../../core/ids";
+import { ACM_CERTIFICATE_RESOURCE, parseArn } from "../../core/ids";
 import { isPartitionId } from "../../core/partition";
 
-const WHAT =
-  "an ACM certificate ARN (…:acm:<region>:<account>:certificate/<id>) or an IAM server " +
-  "certificate ARN (…:iam::<account>:server-certificate/<name>)";
+const WHAT = "an ACM certificate ARN (…:acm:<region>:<account>:certificate/<id>)";
 
 /** Why `value` is not a certificate ARN API Gateway takes, or undefined when it is one. */
 export function certificateArnProblem(value: string): string | undefined {
@@ -25,13 +21,13 @@ export function certificateArnProblem(value: string): string | undefined {
       : `an ACM certificate ARN ends in :<region>:<account>:certificate/<id>`;
   }
   if (arn.service === "iam") {
-    return arn.region === "" && IAM_SERVER_CERTIFICATE_RESOURCE.test(arn.resource)
-      ? undefined
-      : `an IAM certificate ARN has no region and ends in :<account>:server-certificate/<name>`;
+    return (
+      `${WHAT}: IAM server certificates serve only edge-optimized domains, and a regional ` +
+      "custom domain takes an ACM certificate (import yours into ACM in the stack's region)"
+    );
   }
   return `${WHAT}, not a ${arn.service} ARN`;
 }
-
 export const certificateArn = z
   .string({
     error: (issue) =>

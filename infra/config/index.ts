@@ -27,7 +27,7 @@ export interface CognitoUserPoolProvider {
 /** A custom domain of the login API (resources for it are built by the login API component). */
 export interface LoginDomainConfig {
   domainName: string;
-  /** ACM certificate of the stack's region, or IAM server certificate, of its partition. */
+  /** ACM certificate of the stack's region and partition. */
   certificateArn: string;
   /** Route 53 zone for the alias record; without one, DNS is the owner's job. */
   hostedZoneId: string | undefined;

@@ -94,7 +94,7 @@ const loginDomain = setting({
     "domains on their allow-list. Default: none (the API's default endpoint).",
   fix:
     `${setPath("loginDomain.domainName", "login.myapp.cn")} and ` +
-    `${setPath("loginDomain.certificateArn", "<ACM or IAM server certificate ARN>")}`,
+    `${setPath("loginDomain.certificateArn", "<ACM certificate ARN>")}`,
   leaves: {
     domainName: {
       type: "string",
@@ -106,9 +106,8 @@ const loginDomain = setting({
       type: "string",
       required: true,
       description:
-        "Its TLS certificate: an ACM certificate in the stack's region or an IAM server " +
-        "certificate, in the stack's partition.",
-      fix: setPath("loginDomain.certificateArn", "<ACM or IAM server certificate ARN>"),
+        "Its TLS certificate: an ACM certificate (requested or imported) in the stack's region.",
+      fix: setPath("loginDomain.certificateArn", "<ACM certificate ARN>"),
     },
     hostedZoneId: {
       type: "string",
