@@ -9,7 +9,7 @@ import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHash } from "node:crypto";
 import { readFileSync, existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, YAMLError } from "yaml";
 import { SECRET_CONFIG } from "../infra/config";
 import { partitionOfRegion, type PartitionId } from "../core/partition";
 import { accountIdFor, createMocks, type MockTarget, type RecordingMocks } from "./mocks";
@@ -52,12 +52,21 @@ export interface Synthesis {
   outputs: Record<string, unknown>;
   placeholders: SecretPlaceholder[];
   unknownCalls: string[];
+  /** Resource types the mocks had to guess computed values for. */
   unknownTypes: string[];
+  /** Outputs that carry a secret value in clear (not marked secret); redacted here. */
+  secretOutputs: string[];
 }
 
 /** A stack that cannot be planned: the message is one line naming the fix. */
 export class StackError extends Error {
   override name = "StackError";
+  /** The message as the lines a CLI prints (a config error has one per bad key). */
+  readonly lines: string[];
+  constructor(message: string, lines?: string[]) {
+    super(message);
+    this.lines = lines ?? [message];
+  }
 }
 
 export interface StackConfigFiles {
@@ -82,6 +91,43 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
+ * Reads and parses a YAML file of the project. A missing or unreadable file, or malformed YAML,
+ * is a one-line `StackError`: `file:line:col: problem` and the fix, never the text at that place
+ * (a stack file can hold a plain-text secret, and the parser's code frame would echo it).
+ */
+export function readYamlFile(root: string, file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path.join(root, file), "utf8");
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "";
+    const why =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EISDIR"
+          ? "is a directory"
+          : `cannot be read (${code || "error"})`;
+    throw new StackError(`${file} ${why}. Fix: run from the project root, with ${file} in place.`);
+  }
+  try {
+    return parseYaml(text) as unknown;
+  } catch (err) {
+    if (!(err instanceof YAMLError)) throw err;
+    const at = err.linePos?.[0];
+    // The parser's first line is "<problem> at line L, column C:", followed by a code frame.
+    // The problem text names no values; anything after a colon could, so it is cut there.
+    const problem = (err.message.split("\n")[0] ?? "")
+      .replace(/ at line \d+, column \d+:?$/, "")
+      .split(":")[0]
+      ?.trim();
+    throw new StackError(
+      `${file}${at ? `:${at.line}:${at.col}` : ""}: malformed YAML (${err.code}: ${problem || "parse error"}). ` +
+        `Fix: correct ${file} there (set values with \`pulumi config set\`, which writes valid YAML).`,
+    );
+  }
+}
+
+/**
  * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the CLI would hand them to the program:
  * project defaults first, stack values over them, objects as JSON. Encrypted values cannot be
  * decrypted offline; secrets that are missing or encrypted get a marked placeholder.
@@ -91,13 +137,13 @@ export function loadStackConfig(
   overrides: Record<string, string | undefined> = {},
   root = ROOT,
 ): StackConfigFiles {
-  const projectFile = parseYaml(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as unknown;
+  const projectFile = readYamlFile(root, "Pulumi.yaml");
   if (!isRecord(projectFile) || typeof projectFile.name !== "string") {
-    throw new StackError("Pulumi.yaml has no project name.");
+    throw new StackError("Pulumi.yaml has no project name. Fix: restore `name:` in Pulumi.yaml.");
   }
   const project = projectFile.name;
-  const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
-  if (!/^[\w.-]+$/.test(stack) || !existsSync(stackPath)) {
+  const stackFileName = `Pulumi.${stack}.yaml`;
+  if (!/^[\w.-]+$/.test(stack) || !existsSync(path.join(root, stackFileName))) {
     throw new StackError(
       `Unknown stack '${stack}': there is no Pulumi.${stack}.yaml. ` +
         `Known stacks: ${knownStacks(root).join(", ")}. Fix: --stack <one of them>, or create ` +
@@ -115,7 +161,7 @@ export function loadStackConfig(
     }
   }
 
-  const stackFile = parseYaml(readFileSync(stackPath, "utf8")) as unknown;
+  const stackFile = readYamlFile(root, stackFileName);
   const stackConfig = isRecord(stackFile) && isRecord(stackFile.config) ? stackFile.config : {};
   for (const [key, value] of Object.entries(stackConfig)) {
     // `{ secure: ... }` leaves are ciphertext only the CLI can decrypt: drop them (recorded).
@@ -170,16 +216,22 @@ export function loadStackConfig(
     if (!secretKeys.includes(key)) secretKeys.push(key);
   }
 
-  // The secret values themselves, so records can hide them wherever they end up.
+  // The secret values themselves, so records and errors can hide them wherever they end up.
   const secretValues: string[] = [];
   for (const secret of SECRET_CONFIG) {
+    const raw = config[fullKey(secret.key)];
+    if (raw === undefined || raw === "") continue;
+    let parsed: unknown;
     try {
-      const obj = JSON.parse(config[fullKey(secret.key)] ?? "{}") as Record<string, unknown>;
-      const value = obj[secret.path];
-      if (typeof value === "string" && value !== "") secretValues.push(value);
+      parsed = JSON.parse(raw) as unknown;
     } catch {
-      // Not an object: nothing secret to hide; config validation reports it.
+      parsed = raw;
     }
+    const value = isRecord(parsed) ? parsed[secret.path] : parsed;
+    // A key that should be an object but is a plain value is most likely the secret itself, set
+    // without `--path` (`pulumi config set --secret wechat <AppSecret>`): hide it too.
+    if (typeof value === "string" && value !== "") secretValues.push(value);
+    else if (!isRecord(parsed)) secretValues.push(raw);
   }
 
   return { project, stack, config, secretKeys, placeholders, secretValues };
@@ -282,6 +334,8 @@ async function resolveOutput(value: unknown): Promise<unknown> {
 export interface SynthOptions {
   /** Mocks to use instead of the realistic ones (tests: what other people's mocks do). */
   mocks?: (target: MockTarget) => RecordingMocks;
+  /** A program to run instead of infra/index.ts (tests: what a broken program does). */
+  program?: () => Promise<Record<string, unknown>>;
 }
 
 export async function synthesize(
@@ -331,15 +385,47 @@ export async function synthesize(
       cb(err, resp);
     });
 
-  // Imported here, after the mocks are set, as Pulumi's unit-testing guide requires.
-  const { default: program } = (await import("../infra/index")) as {
-    default: () => Promise<Record<string, unknown>>;
-  };
-  const exported = await program();
+  // A program failure, thrown or rejected inside an `apply` (which Pulumi surfaces only as an
+  // unhandled rejection), ends the synthesis as one `StackError`, never as a hang or a stack trace.
+  let failWith: (reason: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_resolve, reject) => {
+    failWith = reject;
+  });
+  const onRejection = (reason: unknown) => failWith(reason);
+  process.on("unhandledRejection", onRejection);
   const outputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(exported)) outputs[key] = await resolveOutput(value);
-  // waitForRPCs is internal (absent from the .d.ts); the SDK awaits it before a program exits.
-  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  let settled = false;
+  try {
+    await Promise.race([
+      failed,
+      (async () => {
+        // Imported here, after the mocks are set, as Pulumi's unit-testing guide requires.
+        const program =
+          options.program ??
+          ((await import("../infra/index")) as { default: () => Promise<Record<string, unknown>> })
+            .default;
+        const exported = await program();
+        for (const [key, value] of Object.entries(exported)) {
+          outputs[key] = await resolveOutput(value);
+        }
+        // waitForRPCs is internal (absent from the .d.ts); the SDK awaits it before a program exits.
+        await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+      })(),
+    ]);
+    settled = true;
+  } catch (err) {
+    throw programError(err, secrets);
+  } finally {
+    // After a failure, what is still in flight may reject later: swallow that for a moment.
+    if (settled) process.off("unhandledRejection", onRejection);
+    else setTimeout(() => process.off("unhandledRejection", onRejection), 2000).unref();
+  }
+
+  // A secret value in an output that is not marked secret would be stored and shown in clear.
+  const secretOutputs = Object.keys(outputs).filter((k) =>
+    leaves(outputs[k]).some((v) => secrets.has(v)),
+  );
+  for (const key of secretOutputs) outputs[key] = redact(outputs[key], secrets);
 
   return {
     project: files.project,
@@ -351,6 +437,34 @@ export async function synthesize(
     outputs,
     placeholders: files.placeholders,
     unknownCalls: [...mocks.unknownCalls],
-    unknownTypes: [...mocks.unknownTypes],
+    unknownTypes: [...new Set(mocks.unknownTypes)],
+    secretOutputs,
   };
+}
+
+/** Replaces every secret value in a text (error messages may quote config values). */
+export function hideSecrets(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const s of secrets) if (s !== "") out = out.split(s).join(REDACTED);
+  return out;
+}
+
+/**
+ * A program failure as one or more lines naming the fix: config errors (a `RunError` listing one
+ * problem per line) keep their lines; anything else is "the program failed" with its message.
+ * Secret values are hidden in every line.
+ */
+function programError(err: unknown, secrets: ReadonlySet<string>): StackError {
+  if (err instanceof StackError) return err;
+  const message = hideSecrets(err instanceof Error ? err.message : String(err), secrets);
+  if (err instanceof pulumi.RunError) {
+    const problems = message.split("\n").filter((l) => l.startsWith("  - "));
+    const lines = problems.length > 0 ? problems.map((l) => l.slice(4).trim()) : [message];
+    return new StackError(lines.map((l) => l.replace(/\s+/g, " ")).join(" "), lines);
+  }
+  const name = err instanceof Error && err.name !== "Error" ? `${err.name}: ` : "";
+  return new StackError(
+    `The program failed: ${name}${message.replace(/\s+/g, " ").trim()}. Fix: correct the code or ` +
+      "config this names (`npx jest tests/infra` runs the program under test).",
+  );
 }
