@@ -170,7 +170,7 @@ export function toAppConfig(stack: string, outputs: unknown): AppConfig {
     );
   }
   const role = new RegExp(`^arn:${partition}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
-  if (o.guestRoleArn !== undefined && !role.test(o.guestRoleArn)) {
+  if (consistentRegion && o.guestRoleArn !== undefined && !role.test(o.guestRoleArn)) {
     bad(
       "guestRoleArn",
       `'${o.guestRoleArn}' is not an IAM role ARN of partition ${partition}`,

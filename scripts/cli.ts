@@ -69,7 +69,7 @@ export function parseCli<O extends Options>(
       .values as Parsed<O>["values"];
   } catch (err) {
     const code = (err as { code?: string }).code;
-    const flag = /'(-[^' ]+)/.exec((err as Error).message)?.[1] ?? "";
+    const flag = /'([^' ]+)/.exec((err as Error).message)?.[1] ?? "";
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       throw new CliError(`unknown option ${flag}. Fix: ${help}`);
     }

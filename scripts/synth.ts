@@ -334,6 +334,8 @@ async function resolveOutput(value: unknown): Promise<unknown> {
 export interface SynthOptions {
   /** Mocks to use instead of the realistic ones (tests: what other people's mocks do). */
   mocks?: (target: MockTarget) => RecordingMocks;
+  /** Where Pulumi.yaml and the stack files are (tests: a stack file of their own). */
+  root?: string;
   /** A program to run instead of infra/index.ts (tests: what a broken program does). */
   program?: () => Promise<Record<string, unknown>>;
 }
@@ -343,7 +345,7 @@ export async function synthesize(
   overrides: Record<string, string | undefined> = {},
   options: SynthOptions = {},
 ): Promise<Synthesis> {
-  const files = loadStackConfig(stack, overrides);
+  const files = loadStackConfig(stack, overrides, options.root);
   const region = files.config["aws:region"] ?? "";
   const partition = partitionOfRegion(region) ?? "aws";
   const accountId = accountIdFor(partition);
