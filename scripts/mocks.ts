@@ -242,10 +242,10 @@ export function createMocks(target: MockTarget): RecordingMocks {
       case "aws:apigatewayv2/route:Route":
         return { id: base36(7, args.type, args.name), state: inputs };
       case "aws:apigatewayv2/domainName:DomainName": {
+        // Pulumi's `domainNameConfiguration` is the API's DomainNameConfigurations[0]: API
+        // Gateway adds the regional target (`d-<id>.execute-api...`) and its hosted zone.
         const domainName = str("domainName");
-        const configs = Array.isArray(inputs.domainNameConfigurations)
-          ? (inputs.domainNameConfigurations as State[])
-          : [];
+        const config = (inputs.domainNameConfiguration ?? {}) as State;
         const hostedZoneId =
           API_GATEWAY_ZONES[region] ?? `Z${digest("zone", region).slice(0, 13).toUpperCase()}`;
         const target = `d-${base36(10, args.type, domainName)}.execute-api.${region}.${dnsSuffix}`;
@@ -254,11 +254,7 @@ export function createMocks(target: MockTarget): RecordingMocks {
           state: {
             ...inputs,
             apiMappingSelectionExpression: "$request.basepath",
-            domainNameConfigurations: configs.map((c) => ({
-              ...c,
-              targetDomainName: target,
-              hostedZoneId,
-            })),
+            domainNameConfiguration: { ...config, targetDomainName: target, hostedZoneId },
           },
         };
       }
