@@ -3,7 +3,7 @@
  * deterministic per stack and resource name (so plans are stable and diffable). Mocks compute
  * nothing else, so every value a component reads back from a resource must be produced here.
  * Every ARN is built by core/partition (`arn()`, `arns.*`), the builders the program uses: no ARN
- * format is spelled here. API Gateway's management ARNs (`arn:<p>:apigateway:<region>::/apis/..`,
+ * format is spelled here. API Gateway's management ARNs (service apigateway, path /apis/..,
  * no account) are not produced, since `arn()` requires an account and the program reads none of
  * them. A resource type not listed below is recorded in `unknownTypes` (the plan warns).
  */
