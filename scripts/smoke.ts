@@ -19,6 +19,9 @@
  *   guest-cannot-assume-authenticated  (guests on) a guest token must NOT assume the authenticated
  *                                      role; "skipped: classic flow off" when Cognito or STS refuse
  *                                      the basic flow itself
+ *   login-route                        POST an invalid WeChat code to loginUrl (public, or signed
+ *                                      with basic-flow guest credentials for loginAuth iam): must
+ *                                      answer 401 INVALID_CODE (scripts/smokeLogin.ts)
  *   cleanup                            DeleteIdentities for every identity the run created
  *
  * Tokens and credentials never reach stdout, stderr or the report: only their presence is checked,
@@ -36,21 +39,41 @@ import {
 } from "@aws-sdk/client-cognito-identity";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { z } from "zod";
+import { DEVELOPER_PROVIDER_NAME } from "../core/ids";
 import {
   COGNITO_TRUST_FAMILIES,
   GLOBAL_COGNITO_TRUST_PRINCIPAL,
-  partitionOfRegion,
   type PartitionId,
 } from "../core/partition";
-import { AppConfigError, toAppConfig } from "./appConfig";
+import { AppConfigError, loginDomainOf, toAppConfig } from "./appConfig";
+import {
+  CliError,
+  guarded,
+  parseCli,
+  processIo,
+  readOutputsJson,
+  required,
+  runCli,
+  type Io,
+} from "./cli";
+import {
+  httpTransport,
+  judgeLoginFailure,
+  judgeLoginResponse,
+  loginRequest,
+  type LoginTransport,
+  type RouteContext,
+  type SigningCredentials,
+} from "./smokeLogin";
 
 export const CHECKS = [
   "authenticated-trust",
   "basic-flow",
   "guest-trust",
   "guest-cannot-assume-authenticated",
+  "login-route",
   "cleanup",
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
@@ -84,6 +107,8 @@ export interface SmokeDeps {
   readonly now?: () => Date;
   /** Random suffix of the developer user id and STS session names. */
   readonly random?: () => string;
+  /** Sends the login-route request (default: node:https). */
+  readonly login?: LoginTransport;
 }
 
 export interface SmokeOptions {
@@ -105,6 +130,8 @@ export interface SmokeTarget {
   readonly authenticatedRoleArn: string;
   readonly guestRoleArn: string | undefined;
   readonly loginFlow: "enhanced" | "basic";
+  /** How the login route is reached (URL on the custom domain when there is one, auth). */
+  readonly route: RouteContext;
 }
 
 export class SmokeInputError extends Error {
@@ -117,10 +144,15 @@ export const SMOKE_TOKEN_DURATION_SECONDS = 60;
 export const SMOKE_SESSION_SECONDS = 900;
 export const DEFAULT_CALL_TIMEOUT_MS = 15_000;
 
+const domainOutput = z.union([z.string(), z.object({ domainName: z.string() })]).optional();
 const smokeOutputsSchema = z.object({
-  developerProviderName: z.string().regex(/^[\w.-]{1,128}$/, "not a developer provider name"),
+  developerProviderName: z.string().regex(DEVELOPER_PROVIDER_NAME, "not a developer provider name"),
   authenticatedRoleArn: z.string(),
   guestRoleArn: z.string().optional(),
+  loginDomainName: domainOutput,
+  loginDomain: domainOutput,
+  loginHost: domainOutput,
+  loginDefaultEndpointDisabled: z.boolean().optional(),
 });
 
 /**
@@ -136,16 +168,11 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
     if (err instanceof AppConfigError) throw new SmokeInputError(err.message);
     throw err;
   }
+  // Partition, region, pool, logins key, login host and guest role: checked by toAppConfig.
   const parsed = smokeOutputsSchema.safeParse(outputs);
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.join(".") || "outputs"}: ${i.message}`);
-  if (partitionOfRegion(app.region) !== app.partition) {
-    problems.push(`partition: '${app.partition}' is not the partition of region '${app.region}'`);
-  }
-  if (!app.identityPoolId.startsWith(`${app.region}:`)) {
-    problems.push(`identityPoolId: '${app.identityPoolId}' is not a pool of '${app.region}'`);
-  }
   const role = new RegExp(`^arn:${app.partition}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
   const roleArn = (key: string, value: string | undefined) => {
     if (value !== undefined && !role.test(value)) {
@@ -172,6 +199,14 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
     authenticatedRoleArn: parsed.data.authenticatedRoleArn,
     guestRoleArn: parsed.data.guestRoleArn,
     loginFlow: app.login.flow,
+    route: {
+      stack,
+      partition: app.partition,
+      auth: app.login.auth,
+      url: app.login.url,
+      domain: loginDomainOf(parsed.data),
+      defaultEndpointDisabled: parsed.data.loginDefaultEndpointDisabled === true,
+    },
   };
 }
 
@@ -332,6 +367,7 @@ export async function runSmoke(
   const created: string[] = [];
   let authToken: string | undefined;
   let guestIdentityId: string | undefined;
+  let guestToken: string | undefined;
 
   async function check(name: CheckName, run: () => Promise<Outcome>): Promise<void> {
     let outcome: Outcome;
@@ -470,7 +506,6 @@ export async function runSmoke(
   /** 4. The authenticated role's amr condition keeps guests out (basic flow with a guest token). */
   async function guestCannotAssumeAuthenticated(): Promise<Outcome> {
     if (!guestIdentityId) return skip("not run: no guest identity (see guest-trust)");
-    let guestToken: string | undefined;
     try {
       const out = await deps.cognito.send(
         new GetOpenIdTokenCommand({ IdentityId: guestIdentityId }),
@@ -517,7 +552,101 @@ export async function runSmoke(
     );
   }
 
-  /** 5. Best effort, one call: every identity this run created. */
+  /**
+   * Basic-flow guest credentials, as an app gets them to sign the login (GetId ->
+   * GetOpenIdToken -> AssumeRoleWithWebIdentity on the guest role); reuses the guest identity and
+   * token of the earlier checks. Returns the credentials, or the failure detail.
+   */
+  async function basicGuestCredentials(
+    guestRoleArn: string,
+  ): Promise<SigningCredentials | { fail: string }> {
+    let step = "GetId";
+    try {
+      if (!guestIdentityId) {
+        const id = await deps.cognito.send(
+          new GetIdCommand({ IdentityPoolId: t.identityPoolId }),
+          bounded(),
+        );
+        if (id.IdentityId) created.push(id.IdentityId);
+        guestIdentityId = id.IdentityId;
+        if (!guestIdentityId) return { fail: "GetId returned no IdentityId. Fix: rerun" };
+      }
+      step = "GetOpenIdToken";
+      if (!guestToken) {
+        const out = await deps.cognito.send(
+          new GetOpenIdTokenCommand({ IdentityId: guestIdentityId }),
+          bounded(),
+        );
+        redactor.add(out.Token);
+        guestToken = out.Token;
+        if (!guestToken) return { fail: "GetOpenIdToken returned no Token. Fix: rerun" };
+      }
+      step = "AssumeRoleWithWebIdentity";
+      const out = await deps.sts.send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: guestRoleArn,
+          WebIdentityToken: guestToken,
+          RoleSessionName: session("login"),
+          DurationSeconds: SMOKE_SESSION_SECONDS,
+        }),
+        bounded(),
+      );
+      const c = out.Credentials;
+      if (!gotCredentials(c) || !c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+        return { fail: "AssumeRoleWithWebIdentity returned no credentials. Fix: rerun" };
+      }
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+      };
+    } catch (err) {
+      const e = info(err);
+      const fix = classicFlowOff(e)
+        ? "loginAuth iam needs the pool's classic flow on (AllowClassicFlow true), so guests " +
+          `can get basic-flow credentials to sign the login; ${rerun(t)}`
+        : trustFix(t, "unauthenticated");
+      return {
+        fail:
+          inconclusive(step, e, false) ??
+          `${step} for a basic-flow guest (to sign the login) was refused (${said(e)}). Fix: ${fix}`,
+      };
+    }
+  }
+
+  /** 5. The login route itself: an invalid code must come back 401 INVALID_CODE. */
+  async function loginRoute(): Promise<Outcome> {
+    const route = t.route;
+    let signing: SigningCredentials | undefined;
+    if (route.auth === "iam") {
+      if (!t.guestRoleArn) return fail("loginAuth iam without a guest role. Fix: allowGuests true");
+      const got = await basicGuestCredentials(t.guestRoleArn);
+      if ("fail" in got) return fail(got.fail);
+      signing = got;
+    }
+    const request = await loginRequest(
+      route.url,
+      `smoke-invalid-code-${suffix}`.slice(0, 64),
+      signing && { region: t.region, credentials: signing, date: now() },
+    );
+    let response;
+    try {
+      response = await (deps.login ?? httpTransport)(request, AbortSignal.timeout(timeoutMs));
+    } catch (err) {
+      const verdict = judgeLoginFailure(route, err);
+      return fail(
+        verdict.transient ? `no verdict: ${verdict.detail}` : `${route.url}: ${verdict.detail}`,
+      );
+    }
+    const problem = judgeLoginResponse(route, response);
+    if (problem !== undefined) return fail(redactor.redact(problem));
+    return pass(
+      `401 INVALID_CODE from ${new URL(route.url).host} (${route.auth === "iam" ? "signed by a basic-flow guest" : "public"}): ` +
+        "DNS, TLS, route, authorization, function, secret and WeChat all answered",
+    );
+  }
+
+  /** 6. Best effort, one call: every identity this run created. */
   async function cleanup(): Promise<Outcome> {
     if (created.length === 0) return skip("no identities were created");
     const ids = created.join(", ");
@@ -549,6 +678,7 @@ export async function runSmoke(
       "guest-cannot-assume-authenticated",
       guestRoleArn ? guestCannotAssumeAuthenticated : noGuests,
     );
+    await check("login-route", loginRoute);
   } finally {
     await check("cleanup", cleanup);
   }
@@ -587,122 +717,77 @@ export function defaultDeps(region: string): SmokeDeps {
   return { cognito: new CognitoIdentityClient(config), sts: new STSClient(config) };
 }
 
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** Standard input, read only when no --file is given. */
-  readonly readStdin: () => string;
-  readonly stdinIsTTY: boolean;
+export interface CliIo extends Io {
   readonly makeDeps: (region: string) => SmokeDeps;
 }
 
-const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  readStdin: () => readFileSync(0, "utf8"),
-  stdinIsTTY: Boolean(process.stdin.isTTY),
-  makeDeps: defaultDeps,
-};
+const smokeProcessIo: CliIo = { ...processIo, makeDeps: defaultDeps };
 
-const USAGE =
+export const USAGE =
   "usage: pulumi stack output --json --stack <name> | npm run smoke -- --stack <name> [--out FILE]\n" +
-  "       npm run smoke -- --stack <name> --file <outputs.json> [--out FILE]\n";
+  "       npm run smoke -- --stack <name> --file <outputs.json> [--out FILE]\n" +
+  "Checks a deployed stack with the deployer's credentials (see scripts/smoke.ts).\n" +
+  "Exit 0: every check passed or was skipped; 1: a check failed; 2: usage or input error.\n";
+
+const SPEC = {
+  command: "smoke",
+  usage: USAGE,
+  options: {
+    stack: { type: "string" },
+    file: { type: "string" },
+    out: { type: "string" },
+  },
+} as const;
 
 /** Command line: stack outputs JSON (stdin or --file) in, one line per check out; exit code. */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
-  const usageError = (message: string) => {
-    io.stderr(`error: ${message}\n`);
-    return 2;
-  };
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? "";
-    if (a === "--help" || a === "-h") {
-      io.stderr(USAGE);
-      return 2;
-    }
-    const value = argv[i + 1];
-    if (!["--stack", "--file", "--out"].includes(a)) {
-      return usageError(`unknown argument '${a}'. Fix: see npm run smoke -- --help.`);
-    }
-    if (value === undefined || value.startsWith("--")) return usageError(`${a} needs a value.`);
-    flags[a] = value;
-    i++;
-  }
-  const stack = flags["--stack"];
-  if (!stack) {
-    io.stderr(USAGE);
-    return 2;
-  }
-  const file = flags["--file"];
-  if (!file && io.stdinIsTTY) {
-    return usageError(
-      "no stack outputs on standard input. Fix: pipe `pulumi stack output --json` or pass --file.",
-    );
-  }
-  let text: string;
-  try {
-    text = file ? readFileSync(file, "utf8") : io.readStdin();
-  } catch (err) {
-    return usageError(`cannot read ${file ?? "standard input"} (${errorInfo(err).message}).`);
-  }
-  let outputs: unknown;
-  try {
-    outputs = JSON.parse(text);
-  } catch {
-    return usageError(
-      `${file ?? "standard input"} is not JSON. Fix: use \`pulumi stack output --json\`.`,
-    );
-  }
-  let target: SmokeTarget;
-  try {
-    target = parseSmokeTarget(stack, outputs);
-  } catch (err) {
-    if (err instanceof SmokeInputError) return usageError(err.message);
-    throw err;
-  }
-
-  io.stdout(
-    `Smoke check of stack '${stack}': pool ${target.identityPoolId} ` +
-      `(${target.partition}, ${target.region}, loginFlow ${target.loginFlow}, ` +
-      `guests ${target.guestRoleArn ? "on" : "off"})\n`,
-  );
-  const deps = io.makeDeps(target.region);
-  let report: SmokeReport;
-  try {
-    report = await runSmoke(deps, outputs, {
-      stack,
-      onCheck: (c) => io.stdout(`${renderCheck(c)}\n`),
-    });
-  } finally {
-    deps.cognito.destroy();
-    deps.sts.destroy();
-  }
-  const count = (s: CheckStatus) => report.checks.filter((c) => c.status === s).length;
-  io.stdout(
-    `${count("pass")} passed, ${count("skip")} skipped, ${count("fail")} failed.` +
-      (report.ok ? "" : " The stack is NOT verified: fix the ✖ checks above.") +
-      "\n",
-  );
-  const out = flags["--out"];
-  if (out) {
+export async function main(argv: string[], io: CliIo = smokeProcessIo): Promise<number> {
+  return guarded(io, async () => {
+    const flags = parseCli(argv, SPEC, io);
+    if (!flags) return 0;
+    const stack = required(flags.stack, "--stack", SPEC.command);
+    const outputs = readOutputsJson(flags.file, io);
+    let target: SmokeTarget;
     try {
-      writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+      target = parseSmokeTarget(stack, outputs);
     } catch (err) {
-      return usageError(`cannot write ${out} (${errorInfo(err).message}).`);
+      if (err instanceof SmokeInputError) throw new CliError(err.message);
+      throw err;
     }
-  }
-  return exitCodeOf(report);
+
+    io.stdout(
+      `Smoke check of stack '${stack}': pool ${target.identityPoolId} ` +
+        `(${target.partition}, ${target.region}, loginFlow ${target.loginFlow}, ` +
+        `guests ${target.guestRoleArn ? "on" : "off"}, login ${target.route.url} ` +
+        `auth ${target.route.auth})\n`,
+    );
+    const deps = io.makeDeps(target.region);
+    let report: SmokeReport;
+    try {
+      report = await runSmoke(deps, outputs, {
+        stack,
+        onCheck: (c) => io.stdout(`${renderCheck(c)}\n`),
+      });
+    } finally {
+      deps.cognito.destroy();
+      deps.sts.destroy();
+    }
+    const count = (s: CheckStatus) => report.checks.filter((c) => c.status === s).length;
+    io.stdout(
+      `${count("pass")} passed, ${count("skip")} skipped, ${count("fail")} failed.` +
+        (report.ok ? "" : " The stack is NOT verified: fix the ✖ checks above.") +
+        "\n",
+    );
+    if (flags.out) {
+      try {
+        writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
+      } catch (err) {
+        throw new CliError(
+          `cannot write ${flags.out} (${errorInfo(err).message}). Fix: --out <a writable file path>`,
+        );
+      }
+    }
+    return exitCodeOf(report);
+  });
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`error: ${errorInfo(err).name}: ${errorInfo(err).message}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCli((argv) => main(argv));
