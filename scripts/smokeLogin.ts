@@ -74,7 +74,7 @@ const bytes = (d: SourceData): string | Buffer =>
       : Buffer.from(d);
 
 /** SHA-256 (and HMAC) on node:crypto, in the shape SignatureV4 asks for. */
-class Sha256 {
+export class Sha256 {
   readonly #hash;
   constructor(secret?: SourceData) {
     this.#hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));

@@ -10,12 +10,11 @@ import {
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { mockClient } from "aws-sdk-client-mock";
-import { createHash, createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { arns, partitionFacts } from "../../core/partition";
 import { runSmoke, type SmokeReport } from "../../scripts/smoke";
-import { httpTransport, type LoginTransport } from "../../scripts/smokeLogin";
+import { httpTransport, Sha256, type LoginTransport } from "../../scripts/smokeLogin";
 import { STACKS } from "../support/stacks";
 
 const ACCOUNT = "528715093461";
@@ -80,21 +79,6 @@ const invalidCode = async () => ({
     error: { code: "INVALID_CODE", message: "The WeChat login code is invalid.", requestId: "r" },
   },
 });
-
-/** Node-crypto SHA-256 for the server's own signature check. */
-class Sha256 {
-  readonly #h;
-  constructor(secret?: string | Uint8Array) {
-    this.#h = secret === undefined ? createHash("sha256") : createHmac("sha256", secret);
-  }
-  update(d: string | Uint8Array) {
-    this.#h.update(d);
-  }
-  async digest() {
-    return new Uint8Array(this.#h.digest());
-  }
-  reset() {}
-}
 
 /** What API Gateway's IAM authorizer does: recompute the SigV4 signature and compare. */
 async function signatureValid(r: Seen, region: string): Promise<boolean> {
