@@ -6,7 +6,6 @@
  * Usage: pulumi stack output --json --stack dev | npm run app-config -- --stack dev
  *        npm run app-config -- --stack dev --file outputs.json [--out app-config.json]
  */
-import { writeFileSync } from "node:fs";
 import { z } from "zod";
 import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, REGION, regionOfId } from "../core/ids";
 import {
@@ -18,18 +17,27 @@ import {
 } from "../core/partition";
 import { LOGIN_AUTHS, LOGIN_FLOWS, type LoginAuth, type LoginFlow } from "../core/vocabulary";
 import {
-  CliError,
+  OUTPUTS_OPTIONS,
   guarded,
   parseCli,
   processIo,
   readOutputsJson,
   required,
   runCli,
+  writeTextFile,
   type Io,
 } from "./cli";
 
 /** A custom domain output: a bare host name, or an object carrying `domainName`. */
 const domainOutput = z.union([z.string(), z.object({ domainName: z.string() })]);
+
+/** The login API's custom domain, when the stack has one (any of these spellings). */
+export const LOGIN_DOMAIN_OUTPUTS = {
+  loginDomainName: domainOutput.optional(),
+  loginDomain: domainOutput.optional(),
+  loginHost: domainOutput.optional(),
+  loginDefaultEndpointDisabled: z.boolean().optional(),
+};
 
 const outputsSchema = z.object({
   identityPoolId: z.string().regex(IDENTITY_POOL_ID, "not an identity pool id"),
@@ -40,11 +48,7 @@ const outputsSchema = z.object({
   loginFlow: z.enum(LOGIN_FLOWS),
   loginAuth: z.enum(LOGIN_AUTHS),
   guestRoleArn: z.string().optional(),
-  // The login API's custom domain, when the stack has one (any of these spellings).
-  loginDomainName: domainOutput.optional(),
-  loginDomain: domainOutput.optional(),
-  loginHost: domainOutput.optional(),
-  loginDefaultEndpointDisabled: z.boolean().optional(),
+  ...LOGIN_DOMAIN_OUTPUTS,
 });
 
 export interface AppConfig {
@@ -203,11 +207,7 @@ export const USAGE =
 const SPEC = {
   command: "app-config",
   usage: USAGE,
-  options: {
-    stack: { type: "string" },
-    file: { type: "string" },
-    out: { type: "string" },
-  },
+  options: OUTPUTS_OPTIONS,
 } as const;
 
 /** Command line: stack outputs JSON (stdin or --file) in, app config JSON out. */
@@ -230,12 +230,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.stdout(json);
       return 0;
     }
-    try {
-      writeFileSync(flags.out, json);
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? "error";
-      throw new CliError(`cannot write ${flags.out} (${code}). Fix: --out <a writable file path>`);
-    }
+    writeTextFile(flags.out, json);
     return 0;
   });
 }

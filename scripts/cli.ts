@@ -7,7 +7,8 @@
  * - exit 1 is reserved for "the check found a problem" (a policy violation, a failed smoke check);
  * - never a Node stack trace: `runCli` turns anything unexpected into one line and exit 2.
  */
-import { readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** Exit codes shared by every tool. */
@@ -117,6 +118,24 @@ export function readTextFile(file: string, fix: string): string {
     throw new CliError(`${file} ${fsProblem(err)}. Fix: ${fix}`);
   }
 }
+
+/** Writes a text file; any failure is a one-line `CliError` naming the flag to fix. */
+export function writeTextFile(file: string, text: string, flag = "--out"): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "error";
+    throw new CliError(`cannot write ${file} (${code}). Fix: ${flag} <a writable path>`);
+  }
+}
+
+/** The flags of the tools that read stack outputs (app-config, smoke). */
+export const OUTPUTS_OPTIONS = {
+  stack: { type: "string" },
+  file: { type: "string" },
+  out: { type: "string" },
+} as const;
 
 export const OUTPUTS_FIX = "pass the output of `pulumi stack output --json --stack <name>`";
 

@@ -6,7 +6,6 @@
  * 2 on a stack, config or program that cannot be planned (one line each, scripts/cli.ts). Needs no
  * cloud account and no Pulumi CLI. The printed plan lives in scripts/planText.ts.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { allRules } from "../policies/rules";
 import {
@@ -15,7 +14,7 @@ import {
   type Violation,
 } from "../policies/rules/run";
 import { AppConfigError, toAppConfig, type AppConfig } from "./appConfig";
-import { CliError, EXIT, guarded, parseCli, processIo, runCli, type Io } from "./cli";
+import { EXIT, guarded, parseCli, processIo, runCli, writeTextFile, type Io } from "./cli";
 import { blocking, iamDocumentOf, renderPlan } from "./planText";
 
 export { blocking, renderPlan };
@@ -147,16 +146,8 @@ export function writePlan(result: PlanResult, dir = path.join(ROOT, "plan")): Pl
     plan: path.join(dir, `${result.synthesis.stack}.json`),
     appConfig: path.join(dir, `${result.synthesis.stack}.app-config.json`),
   };
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(files.plan, `${JSON.stringify(planJson(result), null, 2)}\n`);
-    writeFileSync(files.appConfig, `${JSON.stringify(result.appConfig, null, 2)}\n`);
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? "error";
-    throw new CliError(
-      `cannot write the plan to ${dir} (${code}). Fix: --out <a writable directory>`,
-    );
-  }
+  writeTextFile(files.plan, `${JSON.stringify(planJson(result), null, 2)}\n`);
+  writeTextFile(files.appConfig, `${JSON.stringify(result.appConfig, null, 2)}\n`);
   return files;
 }
 

@@ -29,15 +29,16 @@
  * timeouts plus an abort signal), with no retries. Exit 0: every check passed or was skipped;
  * 1: a check failed; 2: usage or input error.
  */
-import { writeFileSync } from "node:fs";
 import {
   CliError,
+  OUTPUTS_OPTIONS,
   guarded,
   parseCli,
   processIo,
   readOutputsJson,
   required,
   runCli,
+  writeTextFile,
   type Io,
 } from "./cli";
 import {
@@ -49,7 +50,7 @@ import {
   type SmokeDeps,
   type SmokeReport,
 } from "./smokeChecks";
-import { errorInfo, parseSmokeTarget, SmokeInputError, type SmokeTarget } from "./smokeTarget";
+import { parseSmokeTarget, SmokeInputError, type SmokeTarget } from "./smokeTarget";
 
 export * from "./smokeChecks";
 export { parseSmokeTarget, SmokeInputError, trustFix, type SmokeTarget } from "./smokeTarget";
@@ -69,11 +70,7 @@ export const USAGE =
 const SPEC = {
   command: "smoke",
   usage: USAGE,
-  options: {
-    stack: { type: "string" },
-    file: { type: "string" },
-    out: { type: "string" },
-  },
+  options: OUTPUTS_OPTIONS,
 } as const;
 
 /** Command line: stack outputs JSON (stdin or --file) in, one line per check out; exit code. */
@@ -114,15 +111,7 @@ export async function main(argv: string[], io: CliIo = smokeProcessIo): Promise<
         (report.ok ? "" : " The stack is NOT verified: fix the ✖ checks above.") +
         "\n",
     );
-    if (flags.out) {
-      try {
-        writeFileSync(flags.out, `${JSON.stringify(report, null, 2)}\n`);
-      } catch (err) {
-        throw new CliError(
-          `cannot write ${flags.out} (${errorInfo(err).message}). Fix: --out <a writable file path>`,
-        );
-      }
-    }
+    if (flags.out) writeTextFile(flags.out, `${JSON.stringify(report, null, 2)}\n`);
     return exitCodeOf(report);
   });
 }

@@ -10,7 +10,7 @@ import {
   GLOBAL_COGNITO_TRUST_PRINCIPAL,
   type PartitionId,
 } from "../core/partition";
-import { AppConfigError, loginDomainOf, toAppConfig } from "./appConfig";
+import { AppConfigError, LOGIN_DOMAIN_OUTPUTS, loginDomainOf, toAppConfig } from "./appConfig";
 import type { RouteContext } from "./smokeLogin";
 
 /** What the smoke check needs from a stack's outputs, validated. */
@@ -32,15 +32,11 @@ export class SmokeInputError extends Error {
   override name = "SmokeInputError";
 }
 
-const domainOutput = z.union([z.string(), z.object({ domainName: z.string() })]).optional();
 const smokeOutputsSchema = z.object({
   developerProviderName: z.string().regex(DEVELOPER_PROVIDER_NAME, "not a developer provider name"),
   authenticatedRoleArn: z.string(),
   guestRoleArn: z.string().optional(),
-  loginDomainName: domainOutput,
-  loginDomain: domainOutput,
-  loginHost: domainOutput,
-  loginDefaultEndpointDisabled: z.boolean().optional(),
+  ...LOGIN_DOMAIN_OUTPUTS,
 });
 
 /**

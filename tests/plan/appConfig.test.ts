@@ -1,34 +1,11 @@
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { arns, partitionFacts } from "../../core/partition";
 import { AppConfigError, main, toAppConfig } from "../../scripts/appConfig";
 import { captureIo, errLines, tempDir, tempFile } from "../support/cli";
+import { ACCOUNT, deployedOutputs, POOL_UUID } from "../support/outputs";
 import { STACKS } from "../support/stacks";
 
-const ACCOUNT = "528715093461";
-const POOL_UUID = "4f0c1a9e-7d2b-4c55-9a3e-2b8f6d1e0c77";
-
-/** Outputs of a deployed stack of that partition (loginAuth iam with guests, unless told). */
-function outputs(region: string, extra: Record<string, unknown> = {}) {
-  const t = {
-    ...partitionFacts(region.startsWith("cn-") ? "aws-cn" : "aws", region),
-    accountId: ACCOUNT,
-  };
-  return {
-    identityPoolId: `${region}:${POOL_UUID}`,
-    region,
-    partition: t.partition,
-    loginsKey: t.cognitoLoginsKey,
-    developerProviderName: "login.wechat.myapp",
-    authenticatedRoleArn: arns.role(t, "cognito-devauth-s-authenticated"),
-    guestRoleArn: arns.role(t, "cognito-devauth-s-guest"),
-    tableName: "cognito-devauth-s-users",
-    loginUrl: `https://a1b2c3d4e5.execute-api.${region}.${t.dnsSuffix}/login/wechat`,
-    loginFlow: "enhanced",
-    loginAuth: "iam",
-    ...extra,
-  };
-}
+const outputs = deployedOutputs;
 
 const problemsOf = (stack: string, o: unknown): string[] => {
   try {

@@ -27,6 +27,10 @@ function projectWithStackFile(text: string): string {
   return dir;
 }
 
+/** The plan command over stack `s` of a project directory of the test's own. */
+const planOwnStack = (root: string) =>
+  runPlan((s) => plan(s, {}, undefined, { root }), ["--stack", "s"]);
+
 describe("plan command", () => {
   it("prints its usage on --help and exits 0", async () => {
     const io = captureIo();
@@ -115,10 +119,7 @@ describe("plan command", () => {
         "",
       ].join("\n"),
     );
-    const { code, io, text } = await runPlan(
-      (s) => plan(s, {}, undefined, { root }),
-      ["--stack", "s"],
-    );
+    const { code, io, text } = await planOwnStack(root);
     expect(code).toBe(2);
     expect(errLines(io).length).toBeGreaterThan(0);
     for (const line of errLines(io)) expect(line).toMatch(/^error: .*wechat/);
@@ -136,10 +137,7 @@ describe("plan command", () => {
         "",
       ].join("\n"),
     );
-    const { code, io, text } = await runPlan(
-      (s) => plan(s, {}, undefined, { root }),
-      ["--stack", "s"],
-    );
+    const { code, io, text } = await planOwnStack(root);
     expect(code).toBe(2);
     expect(errLines(io)).toEqual([
       expect.stringMatching(
@@ -154,7 +152,7 @@ describe("plan command", () => {
     const { rmSync, mkdirSync } = await import("node:fs");
     rmSync(path.join(root, "Pulumi.s.yaml"));
     mkdirSync(path.join(root, "Pulumi.s.yaml"));
-    const { code, io } = await runPlan((s) => plan(s, {}, undefined, { root }), ["--stack", "s"]);
+    const { code, io } = await planOwnStack(root);
     expect(code).toBe(2);
     expect(errLines(io)).toEqual([
       expect.stringMatching(/^error: Pulumi\.s\.yaml is a directory\. Fix: /),

@@ -12,13 +12,11 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { mockClient } from "aws-sdk-client-mock";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { arns, partitionFacts } from "../../core/partition";
 import { runSmoke, type SmokeReport } from "../../scripts/smoke";
 import { httpTransport, Sha256, type LoginTransport } from "../../scripts/smokeLogin";
+import { deployedOutputs } from "../support/outputs";
 import { STACKS } from "../support/stacks";
 
-const ACCOUNT = "528715093461";
-const POOL = "4f0c1a9e-7d2b-4c55-9a3e-2b8f6d1e0c77";
 const GUEST_CREDS = {
   AccessKeyId: "ASIAGUESTSIGN7QX2MZ4K",
   SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/guestSigningKeyEXAMPLE",
@@ -115,25 +113,14 @@ async function signatureValid(r: Seen, region: string): Promise<boolean> {
 }
 
 function outputsFor(region: string, opts: { auth: "none" | "iam"; domain?: string }) {
-  const t = {
-    ...partitionFacts(region.startsWith("cn-") ? "aws-cn" : "aws", region),
-    accountId: ACCOUNT,
-  };
-  const host = opts.domain ?? `a1b2c3d4e5.execute-api.${region}.${t.dnsSuffix}`;
-  return {
-    identityPoolId: `${region}:${POOL}`,
-    region,
-    partition: t.partition,
-    loginsKey: t.cognitoLoginsKey,
-    developerProviderName: "login.wechat.myapp",
-    authenticatedRoleArn: arns.role(t, "cognito-devauth-s-authenticated"),
-    guestRoleArn: arns.role(t, "cognito-devauth-s-guest"),
-    tableName: "cognito-devauth-s-users",
-    loginUrl: `https://${host}/login/wechat`,
-    loginFlow: "enhanced",
-    loginAuth: opts.auth,
-    ...(opts.domain ? { loginDomainName: opts.domain, loginDefaultEndpointDisabled: true } : {}),
-  };
+  const custom = opts.domain
+    ? {
+        loginUrl: `https://${opts.domain}/login/wechat`,
+        loginDomainName: opts.domain,
+        loginDefaultEndpointDisabled: true,
+      }
+    : {};
+  return deployedOutputs(region, { loginAuth: opts.auth, ...custom });
 }
 
 function answerLikeAws(region: string) {
