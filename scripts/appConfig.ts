@@ -1,26 +1,54 @@
 /**
- * The app config: what an app team needs from a stack, validated. One schema for both sources,
- * the offline plan (`npm run plan`) and a real deployment's `pulumi stack output --json`
- * (`npm run app-config`), so both give the same JSON.
+ * The app config (v2): what an app team needs from a stack, validated and cross-checked. One
+ * builder for both sources, the offline plan (`npm run plan`) and a real deployment's
+ * `pulumi stack output --json` (`npm run app-config`), so both give the same JSON.
  *
  * Usage: pulumi stack output --json --stack dev | npm run app-config -- --stack dev
  *        npm run app-config -- --stack dev --file outputs.json [--out app-config.json]
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
-import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, REGION } from "../core/ids";
-import type { PartitionId } from "../core/partition";
+import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, REGION, regionOfId } from "../core/ids";
+import {
+  PARTITIONS,
+  cognitoLoginsKeyOf,
+  isPartitionId,
+  partitionOfRegion,
+  type PartitionId,
+} from "../core/partition";
 import { LOGIN_AUTHS, LOGIN_FLOWS, type LoginAuth, type LoginFlow } from "../core/vocabulary";
+import {
+  OUTPUTS_OPTIONS,
+  guarded,
+  parseCli,
+  processIo,
+  readOutputsJson,
+  required,
+  runCli,
+  writeTextFile,
+  type Io,
+} from "./cli";
+
+/** A custom domain output: a bare host name, or an object carrying `domainName`. */
+const domainOutput = z.union([z.string(), z.object({ domainName: z.string() })]);
+
+/** The login API's custom domain, when the stack has one (any of these spellings). */
+export const LOGIN_DOMAIN_OUTPUTS = {
+  loginDomainName: domainOutput.optional(),
+  loginDomain: domainOutput.optional(),
+  loginHost: domainOutput.optional(),
+  loginDefaultEndpointDisabled: z.boolean().optional(),
+};
 
 const outputsSchema = z.object({
   identityPoolId: z.string().regex(IDENTITY_POOL_ID, "not an identity pool id"),
   region: z.string().regex(REGION, "not an AWS region"),
-  partition: z.enum(["aws", "aws-cn"]),
+  partition: z.string().refine(isPartitionId, "not a supported partition (aws, aws-cn)"),
   loginsKey: z.string().regex(COGNITO_LOGINS_KEY, "not a Cognito logins key"),
   loginUrl: z.url({ protocol: /^https$/ }),
   loginFlow: z.enum(LOGIN_FLOWS),
   loginAuth: z.enum(LOGIN_AUTHS),
   guestRoleArn: z.string().optional(),
+  ...LOGIN_DOMAIN_OUTPUTS,
 });
 
 export interface AppConfig {
@@ -30,84 +58,181 @@ export interface AppConfig {
   identityPoolId: string;
   /** Key of the Cognito token in GetCredentialsForIdentity's Logins map (enhanced flow). */
   loginsKey: string;
+  /** Regional Cognito Identity endpoint (`https://cognito-identity.<region>.<dnsSuffix>/`). */
+  cognitoEndpoint: string;
+  /** Regional STS endpoint (China has no global one). */
+  stsEndpoint: string;
   /** Whether the app may get guest credentials (GetId + GetCredentialsForIdentity). */
   guests: boolean;
+  /** The guest role, present iff guests: basic-flow guests assume it to sign the login. */
+  guestRoleArn?: string;
   login: {
     url: string;
     method: "POST";
     /** `enhanced`: the response has identityId + token; `basic`: temporary credentials. */
     flow: LoginFlow;
-    /** `iam`: sign the request with the guest identity's credentials (SigV4, execute-api). */
+    /** `iam`: sign the request with basic-flow guest credentials (SigV4, execute-api). */
     auth: LoginAuth;
   };
 }
 
 export class AppConfigError extends Error {
   override name = "AppConfigError";
+  /** Each problem is one line naming the output and the fix. */
+  constructor(readonly problems: string[]) {
+    super(problems.join(" "));
+  }
 }
 
-/** Builds the app config from a stack's outputs; throws naming every missing or bad output. */
+const OUTPUTS_FIX = "pass `pulumi stack output --json --stack <name>` of a deployed stack";
+
+/** The custom domain host named by the outputs, if any. */
+export function loginDomainOf(outputs: {
+  loginDomainName?: z.infer<typeof domainOutput> | undefined;
+  loginDomain?: z.infer<typeof domainOutput> | undefined;
+  loginHost?: z.infer<typeof domainOutput> | undefined;
+}): string | undefined {
+  const d = outputs.loginDomainName ?? outputs.loginDomain ?? outputs.loginHost;
+  const name = typeof d === "string" ? d : d?.domainName;
+  return name === undefined || name === "" ? undefined : name.toLowerCase();
+}
+
+/** `<api id>.execute-api.<region>.<dnsSuffix>`: API Gateway's default host in that region. */
+export function isExecuteApiHost(host: string, region: string, partition: PartitionId): boolean {
+  const suffix = `.execute-api.${region}.${PARTITIONS[partition].dnsSuffix}`;
+  return host.endsWith(suffix) && /^[a-z0-9]{10}$/.test(host.slice(0, -suffix.length));
+}
+
+/**
+ * Builds the app config from a stack's outputs. Throws an `AppConfigError` naming every missing,
+ * malformed or inconsistent output, each with its fix.
+ */
 export function toAppConfig(stack: string, outputs: unknown): AppConfig {
   const parsed = outputsSchema.safeParse(outputs);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (i) => `${i.path.join(".") || "outputs"}: ${i.message}`,
     );
-    throw new AppConfigError(
+    throw new AppConfigError([
       `Stack outputs of '${stack}' are not a cognito-devauth stack's outputs (${problems.join("; ")}). ` +
-        "Fix: pass `pulumi stack output --json --stack <name>` of a deployed cognito-devauth stack.",
-    );
+        `Fix: ${OUTPUTS_FIX}.`,
+    ]);
   }
   const o = parsed.data;
+  const partition = o.partition as PartitionId;
+  const problems: string[] = [];
+  const bad = (key: string, problem: string, fix: string) =>
+    problems.push(`Stack outputs of '${stack}': ${key}: ${problem}. Fix: ${fix}.`);
+
+  const expected = partitionOfRegion(o.region);
+  const consistentRegion = expected === partition;
+  if (!consistentRegion) {
+    bad(
+      "partition",
+      `'${partition}' is not the partition of region '${o.region}' (${expected ?? "unsupported"})`,
+      `${OUTPUTS_FIX}; the outputs are not one stack's`,
+    );
+  }
+  if (regionOfId(o.identityPoolId) !== o.region) {
+    bad(
+      "identityPoolId",
+      `'${o.identityPoolId}' is not a pool of region '${o.region}'`,
+      `${OUTPUTS_FIX}; the pool id and the region must come from the same stack`,
+    );
+  }
+  if (consistentRegion && o.loginsKey !== cognitoLoginsKeyOf(o.region)) {
+    bad(
+      "loginsKey",
+      `'${o.loginsKey}' is not the Logins key of region '${o.region}' (${cognitoLoginsKeyOf(o.region)})`,
+      "redeploy the stack with this version (the key comes from core/partition.ts)",
+    );
+  }
+  const domain = loginDomainOf(o);
+  const host = new URL(o.loginUrl).hostname.toLowerCase();
+  if (domain !== undefined && host !== domain) {
+    bad(
+      "loginUrl",
+      `host '${host}' is not the login API's custom domain '${domain}'`,
+      "the login URL must use the custom domain when the stack has one; redeploy the stack",
+    );
+  } else if (
+    domain === undefined &&
+    consistentRegion &&
+    !isExecuteApiHost(host, o.region, partition)
+  ) {
+    bad(
+      "loginUrl",
+      `host '${host}' is neither the API's execute-api host in ${o.region} nor a custom domain`,
+      `${OUTPUTS_FIX}; a custom domain must also appear as the output loginDomainName`,
+    );
+  }
+  if (o.loginAuth === "iam" && o.guestRoleArn === undefined) {
+    bad(
+      "guestRoleArn",
+      "missing, but loginAuth 'iam' needs guests to sign the login",
+      "set allowGuests true (or loginAuth none) and redeploy the stack",
+    );
+  }
+  const role = new RegExp(`^arn:${partition}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
+  if (consistentRegion && o.guestRoleArn !== undefined && !role.test(o.guestRoleArn)) {
+    bad(
+      "guestRoleArn",
+      `'${o.guestRoleArn}' is not an IAM role ARN of partition ${partition}`,
+      OUTPUTS_FIX,
+    );
+  }
+  if (problems.length > 0) throw new AppConfigError(problems);
+
+  const dnsSuffix = PARTITIONS[partition].dnsSuffix;
   return {
     stack,
     region: o.region,
-    partition: o.partition,
+    partition,
     identityPoolId: o.identityPoolId,
     loginsKey: o.loginsKey,
+    cognitoEndpoint: `https://cognito-identity.${o.region}.${dnsSuffix}/`,
+    stsEndpoint: `https://sts.${o.region}.${dnsSuffix}/`,
     guests: o.guestRoleArn !== undefined,
+    ...(o.guestRoleArn !== undefined ? { guestRoleArn: o.guestRoleArn } : {}),
     login: { url: o.loginUrl, method: "POST", flow: o.loginFlow, auth: o.loginAuth },
   };
 }
 
-function usage(): never {
-  process.stderr.write(
-    "usage: pulumi stack output --json --stack <name> | npm run app-config -- --stack <name> [--out FILE]\n" +
-      "       npm run app-config -- --stack <name> --file <outputs.json> [--out FILE]\n",
-  );
-  process.exit(2);
-}
+export const USAGE =
+  "usage: pulumi stack output --json --stack <name> | npm run app-config -- --stack <name> [--out FILE]\n" +
+  "       npm run app-config -- --stack <name> --file <outputs.json> [--out FILE]\n" +
+  "Writes the app config (v2) of a deployed stack, after checking its outputs belong together.\n" +
+  "Exit 0: written; 2: usage error, unreadable input or outputs that do not belong together.\n";
+
+const SPEC = {
+  command: "app-config",
+  usage: USAGE,
+  options: OUTPUTS_OPTIONS,
+} as const;
 
 /** Command line: stack outputs JSON (stdin or --file) in, app config JSON out. */
-export function main(argv: string[]): void {
-  const arg = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  if (argv.includes("--help")) usage();
-  const stack = arg("--stack");
-  if (!stack) usage();
-  const file = arg("--file");
-  const text = readFileSync(file ?? 0, "utf8");
-  let outputs: unknown;
-  try {
-    outputs = JSON.parse(text);
-  } catch {
-    process.stderr.write(
-      `error: ${file ?? "standard input"} is not JSON. Fix: use \`pulumi stack output --json\`.\n`,
-    );
-    process.exit(2);
-  }
-  try {
-    const json = `${JSON.stringify(toAppConfig(stack, outputs), null, 2)}\n`;
-    const out = arg("--out");
-    if (out) writeFileSync(out, json);
-    else process.stdout.write(json);
-  } catch (err) {
-    if (!(err instanceof AppConfigError)) throw err;
-    process.stderr.write(`error: ${err.message}\n`);
-    process.exit(2);
-  }
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  return guarded(io, () => {
+    const flags = parseCli(argv, SPEC, io);
+    if (!flags) return 0;
+    const stack = required(flags.stack, "--stack", SPEC.command);
+    const outputs = readOutputsJson(flags.file, io);
+    let config: AppConfig;
+    try {
+      config = toAppConfig(stack, outputs);
+    } catch (err) {
+      if (!(err instanceof AppConfigError)) throw err;
+      for (const line of err.problems) io.stderr(`error: ${line}\n`);
+      return 2;
+    }
+    const json = `${JSON.stringify(config, null, 2)}\n`;
+    if (flags.out === undefined) {
+      io.stdout(json);
+      return 0;
+    }
+    writeTextFile(flags.out, json);
+    return 0;
+  });
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) runCli(main);

@@ -7,14 +7,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHash } from "node:crypto";
-import { readFileSync, existsSync, readdirSync } from "node:fs";
-import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
-import { SECRET_CONFIG } from "../infra/config";
 import { partitionOfRegion, type PartitionId } from "../core/partition";
 import { accountIdFor, createMocks, type MockTarget, type RecordingMocks } from "./mocks";
+import { loadStackConfig, StackError, type SecretPlaceholder } from "./stackConfig";
 
-export const ROOT = path.resolve(__dirname, "..");
+export {
+  knownStacks,
+  loadStackConfig,
+  readYamlFile,
+  ROOT,
+  StackError,
+  type SecretPlaceholder,
+  type StackConfigFiles,
+} from "./stackConfig";
 
 /** Shown instead of a secret value in plans and records. */
 export const REDACTED = "[secret]";
@@ -35,13 +40,6 @@ export interface PlanResource {
   state: Record<string, unknown>;
 }
 
-/** A secret that was not available offline and was planned with a marked placeholder. */
-export interface SecretPlaceholder {
-  key: string;
-  reason: "not set" | "encrypted";
-  command: string;
-}
-
 export interface Synthesis {
   project: string;
   stack: string;
@@ -52,138 +50,14 @@ export interface Synthesis {
   outputs: Record<string, unknown>;
   placeholders: SecretPlaceholder[];
   unknownCalls: string[];
+  /** Resource types the mocks had to guess computed values for. */
   unknownTypes: string[];
-}
-
-/** A stack that cannot be planned: the message is one line naming the fix. */
-export class StackError extends Error {
-  override name = "StackError";
-}
-
-export interface StackConfigFiles {
-  project: string;
-  stack: string;
-  /** Full keys (`ns:key`) to the strings Pulumi hands a program (objects as JSON). */
-  config: Record<string, string>;
-  secretKeys: string[];
-  placeholders: SecretPlaceholder[];
-  /** Plain values of the secret settings (never printed; used to hide them in records). */
-  secretValues: string[];
-}
-
-export function knownStacks(root = ROOT): string[] {
-  return readdirSync(root)
-    .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
+  /** Outputs that carry a secret value in clear (not marked secret); redacted here. */
+  secretOutputs: string[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
-
-/**
- * Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the CLI would hand them to the program:
- * project defaults first, stack values over them, objects as JSON. Encrypted values cannot be
- * decrypted offline; secrets that are missing or encrypted get a marked placeholder.
- */
-export function loadStackConfig(
-  stack: string,
-  overrides: Record<string, string | undefined> = {},
-  root = ROOT,
-): StackConfigFiles {
-  const projectFile = parseYaml(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as unknown;
-  if (!isRecord(projectFile) || typeof projectFile.name !== "string") {
-    throw new StackError("Pulumi.yaml has no project name.");
-  }
-  const project = projectFile.name;
-  const stackPath = path.join(root, `Pulumi.${stack}.yaml`);
-  if (!/^[\w.-]+$/.test(stack) || !existsSync(stackPath)) {
-    throw new StackError(
-      `Unknown stack '${stack}': there is no Pulumi.${stack}.yaml. ` +
-        `Known stacks: ${knownStacks(root).join(", ")}. Fix: --stack <one of them>, or create ` +
-        `the stack with \`pulumi stack init ${stack}\` and set its config.`,
-    );
-  }
-
-  const config: Record<string, string> = {};
-  const encrypted = new Set<string>();
-  const fullKey = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
-
-  if (isRecord(projectFile.config)) {
-    for (const [key, decl] of Object.entries(projectFile.config)) {
-      if (isRecord(decl) && decl.default !== undefined) config[fullKey(key)] = String(decl.default);
-    }
-  }
-
-  const stackFile = parseYaml(readFileSync(stackPath, "utf8")) as unknown;
-  const stackConfig = isRecord(stackFile) && isRecord(stackFile.config) ? stackFile.config : {};
-  for (const [key, value] of Object.entries(stackConfig)) {
-    // `{ secure: ... }` leaves are ciphertext only the CLI can decrypt: drop them (recorded).
-    const strip = (v: unknown, at: string): unknown => {
-      if (isRecord(v) && typeof v.secure === "string" && Object.keys(v).length === 1) {
-        encrypted.add(at);
-        return undefined;
-      }
-      if (isRecord(v)) {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x, `${at}.${k}`)]));
-      }
-      return Array.isArray(v) ? v.map((x, i) => strip(x, `${at}[${i}]`)) : v;
-    };
-    const plain = strip(value, fullKey(key));
-    if (plain === undefined) continue;
-    config[fullKey(key)] = typeof plain === "object" ? JSON.stringify(plain) : String(plain);
-  }
-
-  // Overrides stand for values set through the CLI; a secret key among them counts as set with
-  // --secret (tests of a plain-text secret write a stack file instead).
-  const secretOverrides = new Set<string>();
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) delete config[fullKey(key)];
-    else config[fullKey(key)] = value;
-    secretOverrides.add(fullKey(key));
-  }
-
-  const placeholders: SecretPlaceholder[] = [];
-  const secretKeys: string[] = [];
-  for (const secret of SECRET_CONFIG) {
-    const key = fullKey(secret.key);
-    // Secret as the CLI would mark it: a `secure:` leaf under the key, or set via the CLI.
-    if ([...encrypted].some((at) => at.startsWith(`${key}.`)) || secretOverrides.has(key)) {
-      secretKeys.push(key);
-    }
-    let obj: Record<string, unknown> = {};
-    try {
-      const parsed = JSON.parse(config[key] ?? "{}") as unknown;
-      if (isRecord(parsed)) obj = parsed;
-    } catch {
-      continue; // Not an object: the program's config validation names the problem.
-    }
-    if (obj[secret.path] !== undefined) continue;
-    const dotted = `${secret.key}.${secret.path}`;
-    placeholders.push({
-      key: `${project}:${dotted}`,
-      reason: encrypted.has(`${key}.${secret.path}`) ? "encrypted" : "not set",
-      command: `pulumi config set --path --secret ${dotted} <${secret.what}> --stack ${stack}`,
-    });
-    obj[secret.path] = `PLACEHOLDER-${secret.path}-offline-plan-only`;
-    config[key] = JSON.stringify(obj);
-    if (!secretKeys.includes(key)) secretKeys.push(key);
-  }
-
-  // The secret values themselves, so records can hide them wherever they end up.
-  const secretValues: string[] = [];
-  for (const secret of SECRET_CONFIG) {
-    try {
-      const obj = JSON.parse(config[fullKey(secret.key)] ?? "{}") as Record<string, unknown>;
-      const value = obj[secret.path];
-      if (typeof value === "string" && value !== "") secretValues.push(value);
-    } catch {
-      // Not an object: nothing secret to hide; config validation reports it.
-    }
-  }
-
-  return { project, stack, config, secretKeys, placeholders, secretValues };
-}
 
 // Signatures of Pulumi's serialized secrets and assets (@pulumi/pulumi/runtime/rpc).
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -282,6 +156,10 @@ async function resolveOutput(value: unknown): Promise<unknown> {
 export interface SynthOptions {
   /** Mocks to use instead of the realistic ones (tests: what other people's mocks do). */
   mocks?: (target: MockTarget) => RecordingMocks;
+  /** Where Pulumi.yaml and the stack files are (tests: a stack file of their own). */
+  root?: string;
+  /** A program to run instead of infra/index.ts (tests: what a broken program does). */
+  program?: () => Promise<Record<string, unknown>>;
 }
 
 export async function synthesize(
@@ -289,7 +167,7 @@ export async function synthesize(
   overrides: Record<string, string | undefined> = {},
   options: SynthOptions = {},
 ): Promise<Synthesis> {
-  const files = loadStackConfig(stack, overrides);
+  const files = loadStackConfig(stack, overrides, options.root);
   const region = files.config["aws:region"] ?? "";
   const partition = partitionOfRegion(region) ?? "aws";
   const accountId = accountIdFor(partition);
@@ -331,15 +209,47 @@ export async function synthesize(
       cb(err, resp);
     });
 
-  // Imported here, after the mocks are set, as Pulumi's unit-testing guide requires.
-  const { default: program } = (await import("../infra/index")) as {
-    default: () => Promise<Record<string, unknown>>;
-  };
-  const exported = await program();
+  // A program failure, thrown or rejected inside an `apply` (which Pulumi surfaces only as an
+  // unhandled rejection), ends the synthesis as one `StackError`, never as a hang or a stack trace.
+  let failWith: (reason: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_resolve, reject) => {
+    failWith = reject;
+  });
+  const onRejection = (reason: unknown) => failWith(reason);
+  process.on("unhandledRejection", onRejection);
   const outputs: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(exported)) outputs[key] = await resolveOutput(value);
-  // waitForRPCs is internal (absent from the .d.ts); the SDK awaits it before a program exits.
-  await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  let settled = false;
+  try {
+    await Promise.race([
+      failed,
+      (async () => {
+        // Imported here, after the mocks are set, as Pulumi's unit-testing guide requires.
+        const program =
+          options.program ??
+          ((await import("../infra/index")) as { default: () => Promise<Record<string, unknown>> })
+            .default;
+        const exported = await program();
+        for (const [key, value] of Object.entries(exported)) {
+          outputs[key] = await resolveOutput(value);
+        }
+        // waitForRPCs is internal (absent from the .d.ts); the SDK awaits it before a program exits.
+        await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+      })(),
+    ]);
+    settled = true;
+  } catch (err) {
+    throw programError(err, secrets);
+  } finally {
+    // After a failure, what is still in flight may reject later: swallow that for a moment.
+    if (settled) process.off("unhandledRejection", onRejection);
+    else setTimeout(() => process.off("unhandledRejection", onRejection), 2000).unref();
+  }
+
+  // A secret value in an output that is not marked secret would be stored and shown in clear.
+  const secretOutputs = Object.keys(outputs).filter((k) =>
+    leaves(outputs[k]).some((v) => secrets.has(v)),
+  );
+  for (const key of secretOutputs) outputs[key] = redact(outputs[key], secrets);
 
   return {
     project: files.project,
@@ -351,6 +261,34 @@ export async function synthesize(
     outputs,
     placeholders: files.placeholders,
     unknownCalls: [...mocks.unknownCalls],
-    unknownTypes: [...mocks.unknownTypes],
+    unknownTypes: [...new Set(mocks.unknownTypes)],
+    secretOutputs,
   };
+}
+
+/** Replaces every secret value in a text (error messages may quote config values). */
+export function hideSecrets(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const s of secrets) if (s !== "") out = out.split(s).join(REDACTED);
+  return out;
+}
+
+/**
+ * A program failure as one or more lines naming the fix: config errors (a `RunError` listing one
+ * problem per line) keep their lines; anything else is "the program failed" with its message.
+ * Secret values are hidden in every line.
+ */
+function programError(err: unknown, secrets: ReadonlySet<string>): StackError {
+  if (err instanceof StackError) return err;
+  const message = hideSecrets(err instanceof Error ? err.message : String(err), secrets);
+  if (err instanceof pulumi.RunError) {
+    const problems = message.split("\n").filter((l) => l.startsWith("  - "));
+    const lines = problems.length > 0 ? problems.map((l) => l.slice(4).trim()) : [message];
+    return new StackError(lines.map((l) => l.replace(/\s+/g, " ")).join(" "), lines);
+  }
+  const name = err instanceof Error && err.name !== "Error" ? `${err.name}: ` : "";
+  return new StackError(
+    `The program failed: ${name}${message.replace(/\s+/g, " ").trim()}. Fix: correct the code or ` +
+      "config this names (`npx jest tests/infra` runs the program under test).",
+  );
 }

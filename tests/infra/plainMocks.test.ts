@@ -1,8 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { PARTITIONS } from "../../core/partition";
 import type { MockTarget, RecordingMocks } from "../../scripts/mocks";
 import { synthesize, type Synthesis } from "../../scripts/synth";
-import { STACKS, strings } from "../support/stacks";
+import { committed, ofType, STACKS, strings } from "../support/stacks";
 
 /**
  * Mocks as Pulumi's testing guide writes them: ids `<name>_id`, state = inputs, no computed
@@ -84,3 +86,21 @@ it.each(STACKS)(
     expect(String(synth.outputs.authenticatedRoleArn)).toMatch(new RegExp(`^arn:${partition}:`));
   },
 );
+
+describe.each(STACKS)("$stack under the plan's realistic mocks", ({ stack }) => {
+  it("answers with the ARNs the program builds itself (one builder, core/partition)", async () => {
+    const synth = await committed(stack);
+    const roles = ofType(synth, "aws:iam/role:Role");
+    expect(roles.map((r) => r.state.arn)).toContain(synth.outputs.authenticatedRoleArn);
+    const pool = ofType(synth, "aws:cognito/identityPool:IdentityPool")[0];
+    expect(pool?.state.arn).toMatch(
+      new RegExp(`:identitypool/${String(synth.outputs.identityPoolId)}$`),
+    );
+    expect(synth.unknownTypes).toEqual([]);
+  });
+});
+
+it("spells no ARN format in the mocks", () => {
+  const source = readFileSync(path.join(__dirname, "../../scripts/mocks.ts"), "utf8");
+  expect(source).not.toMatch(/`arn:|"arn:|'arn:/);
+});

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { main as appConfigMain, toAppConfig } from "../../scripts/appConfig";
 import { blocking, plan, planJson, renderPlan, writePlan } from "../../scripts/plan";
 import type { PlanResource } from "../../scripts/synth";
+import { captureIo } from "../support/cli";
 import { STACKS } from "../support/stacks";
 
 const run = promisify(execFile);
@@ -78,7 +79,11 @@ describe.each(STACKS)("plan of $stack", ({ stack, partition }) => {
     const outputsFile = path.join(dir, "outputs.json");
     const outFile = path.join(dir, "app-config.json");
     writeFileSync(outputsFile, JSON.stringify(result.synthesis.outputs, null, 4));
-    appConfigMain(["--stack", stack, "--file", outputsFile, "--out", outFile]);
+    const io = captureIo();
+    expect(
+      await appConfigMain(["--stack", stack, "--file", outputsFile, "--out", outFile], io),
+    ).toBe(0);
+    expect(io.err).toEqual([]);
     expect(JSON.parse(readFileSync(outFile, "utf8"))).toEqual(result.appConfig);
     expect(result.appConfig).toMatchObject({
       stack,

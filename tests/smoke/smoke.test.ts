@@ -41,6 +41,7 @@ const ROOT = path.join(__dirname, "../..");
 const ACCOUNT = "528715093461";
 const PROVIDER = "login.wechat.myapp";
 const RANDOM = "0f3c9a7e-51d2-4b8e-9c61-7a2d4e8b1f30";
+const GUEST_ROLE = "identity-guest-8b7d6e5";
 
 /** Both partitions, with the Logins key each must use (Beijing's is regional). */
 const TARGETS = [
@@ -66,7 +67,7 @@ const roleArn = (partition: string, name: string) =>
 
 function stackOutputs(
   t: Target,
-  opts: { flow?: "enhanced" | "basic"; guests?: boolean } = {},
+  opts: { flow?: "enhanced" | "basic"; guests?: boolean; auth?: "none" | "iam" } = {},
 ): Record<string, string> {
   const guests = opts.guests ?? true;
   return {
@@ -76,11 +77,11 @@ function stackOutputs(
     loginsKey: t.loginsKey,
     developerProviderName: PROVIDER,
     authenticatedRoleArn: roleArn(t.partition, "identity-authenticated-3f9a2c1"),
-    ...(guests ? { guestRoleArn: roleArn(t.partition, "identity-guest-8b7d6e5") } : {}),
+    ...(guests ? { guestRoleArn: roleArn(t.partition, GUEST_ROLE) } : {}),
     tableName: "user-map-7c1e2a9",
-    loginUrl: `https://a1b2c3d4e5.execute-api.${t.region}.${t.dnsSuffix}/login`,
+    loginUrl: `https://a1b2c3d4e5.execute-api.${t.region}.${t.dnsSuffix}/login/wechat`,
     loginFlow: opts.flow ?? "basic",
-    loginAuth: guests ? "iam" : "none",
+    loginAuth: opts.auth ?? (guests ? "iam" : "none"),
   };
 }
 
@@ -118,7 +119,7 @@ function fixture(t: Target) {
   const secrets = [
     authToken,
     guestToken,
-    ...["AUTH", "GST", "STS", "LEAK"].flatMap((tag) =>
+    ...["AUTH", "GST", "STS", "LEAK", "GSTS"].flatMap((tag) =>
       Object.values(creds(tag)).filter((v): v is string => typeof v === "string"),
     ),
   ];
@@ -165,16 +166,29 @@ function answerLikeAws(t: Target) {
       $metadata: { httpStatusCode: 403 },
     }),
   );
+  // The guest role takes the guest token: basic-flow guest credentials that sign the login.
+  sts
+    .on(AssumeRoleWithWebIdentityCommand, {
+      RoleArn: roleArn(t.partition, GUEST_ROLE),
+      WebIdentityToken: f.guestToken,
+    })
+    .resolves({ Credentials: f.stsCreds("GSTS"), SubjectFromWebIdentityToken: f.guestId });
   return f;
 }
 
-function deps(t: Target): SmokeDeps {
+/** The login API as a deployed stack answers a deliberately invalid code. */
+const INVALID_CODE_BODY = JSON.stringify({
+  error: { code: "INVALID_CODE", message: "The WeChat login code is invalid.", requestId: "r-1" },
+});
+
+function deps(t: Target, login?: SmokeDeps["login"]): SmokeDeps {
   let tick = Date.parse("2026-01-01T00:00:00Z");
   return {
     cognito: new CognitoIdentityClient({ region: t.region }),
     sts: new STSClient({ region: t.region }),
     now: () => new Date((tick += 1000)),
     random: () => RANDOM,
+    login: login ?? (async () => ({ status: 401, headers: {}, body: INVALID_CODE_BODY })),
   };
 }
 
@@ -238,7 +252,10 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
     expect(cognito.commandCalls(GetOpenIdTokenCommand)[0]?.args[0].input).toEqual({
       IdentityId: f.guestId,
     });
-    const stsCalls = sts.commandCalls(AssumeRoleWithWebIdentityCommand).map((c) => c.args[0].input);
+    const stsCalls = sts
+      .commandCalls(AssumeRoleWithWebIdentityCommand)
+      .map((c) => c.args[0].input)
+      .filter((input) => input.RoleArn === outputs["authenticatedRoleArn"]);
     expect(stsCalls).toEqual([
       expect.objectContaining({ WebIdentityToken: f.authToken }),
       expect.objectContaining({ WebIdentityToken: f.guestToken }),
@@ -267,13 +284,18 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
         $metadata: { httpStatusCode: 400 },
       }),
     );
-    const { report, lines } = await smoke(t, stackOutputs(t, { flow: "enhanced", guests: true }));
+    // A public login route: guests need no basic-flow credentials to sign it.
+    const { report, lines } = await smoke(
+      t,
+      stackOutputs(t, { flow: "enhanced", guests: true, auth: "none" }),
+    );
 
     expect(statuses(report)).toEqual({
       "authenticated-trust": "pass",
       "basic-flow": "skip",
       "guest-trust": "pass",
       "guest-cannot-assume-authenticated": "skip",
+      "login-route": "pass",
       cleanup: "pass",
     });
     expect(lines).toContain("- basic-flow: not applicable: loginFlow is enhanced");
@@ -293,7 +315,10 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
         $metadata: { httpStatusCode: 400 },
       }),
     );
-    const { report } = await smoke(t, stackOutputs(t, { flow: "basic", guests: true }));
+    const { report } = await smoke(
+      t,
+      stackOutputs(t, { flow: "basic", guests: true, auth: "none" }),
+    );
     expect(checkOf(report, "guest-cannot-assume-authenticated")).toMatchObject({
       status: "skip",
       detail: expect.stringMatching(/^skipped: classic flow off \(STS: InvalidIdentityToken/),
@@ -310,6 +335,7 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       "- basic-flow: not applicable: loginFlow is enhanced",
       "- guest-trust: not applicable: the stack has no guest role",
       "- guest-cannot-assume-authenticated: not applicable: the stack has no guest role",
+      "✔ login-route",
       "✔ cleanup",
     ]);
     expect(sts.calls()).toHaveLength(0);
@@ -519,7 +545,7 @@ describe("command line", () => {
     const io = captureIo(china);
     expect(await main(["--stack", "cn-north-1", "--file", file], io)).toBe(0);
     expect(io.made).toEqual(["cn-north-1"]);
-    expect(io.out.join("")).toMatch(/2 passed, 3 skipped, 0 failed\.\n$/);
+    expect(io.out.join("")).toMatch(/3 passed, 3 skipped, 0 failed\.\n$/);
   });
 
   it("rejects input that is not JSON with one line and exit code 2", async () => {

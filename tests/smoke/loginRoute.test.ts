@@ -1,0 +1,308 @@
+import {
+  CognitoIdentityClient,
+  DeleteIdentitiesCommand,
+  GetCredentialsForIdentityCommand,
+  GetIdCommand,
+  GetOpenIdTokenCommand,
+  GetOpenIdTokenForDeveloperIdentityCommand,
+  InvalidParameterException,
+} from "@aws-sdk/client-cognito-identity";
+import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { mockClient } from "aws-sdk-client-mock";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { runSmoke, type SmokeReport } from "../../scripts/smoke";
+import { httpTransport, Sha256, type LoginTransport } from "../../scripts/smokeLogin";
+import { deployedOutputs } from "../support/outputs";
+import { STACKS } from "../support/stacks";
+
+const GUEST_CREDS = {
+  AccessKeyId: "ASIAGUESTSIGN7QX2MZ4K",
+  SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/guestSigningKeyEXAMPLE",
+  SessionToken: "IQoJb3JpZ2luX2VjEGuestSessionTokenForSigningTheLogin",
+  Expiration: new Date("2026-01-01T01:00:00Z"),
+};
+const GUEST_TOKEN = "eyJraWQiOiJjbi0xIn0.eyJzdWIiOiJndWVzdCJ9.c2lnbmF0dXJl";
+
+const cognito = mockClient(CognitoIdentityClient);
+const sts = mockClient(STSClient);
+
+interface Seen {
+  method: string;
+  path: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+/** A local HTTP server playing the login API; `answer` decides each response. */
+let server: Server;
+let port = 0;
+let seen: Seen[] = [];
+let answer: (req: Seen) => Promise<{ status: number; body: unknown }>;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const r = {
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
+      seen.push(r);
+      void answer(r).then(({ status, body }) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** The real transport, connected to the local server: the URL's host stays in the Host header. */
+const toLocal: LoginTransport = (req, signal) =>
+  httpTransport(
+    { ...req, url: req.url.replace(/^https:\/\/[^/]+/, `http://127.0.0.1:${port}`) },
+    signal,
+  );
+
+const invalidCode = async () => ({
+  status: 401,
+  body: {
+    error: { code: "INVALID_CODE", message: "The WeChat login code is invalid.", requestId: "r" },
+  },
+});
+
+/** What API Gateway's IAM authorizer does: recompute the SigV4 signature and compare. */
+async function signatureValid(r: Seen, region: string): Promise<boolean> {
+  const auth = String(r.headers.authorization ?? "");
+  const signedHeaders = /SignedHeaders=([^,]+)/.exec(auth)?.[1]?.split(";") ?? [];
+  const amzDate = String(r.headers["x-amz-date"] ?? "");
+  const date = new Date(
+    amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z"),
+  );
+  const headers = Object.fromEntries(signedHeaders.map((h) => [h, String(r.headers[h] ?? "")]));
+  const signer = new SignatureV4({
+    service: "execute-api",
+    region,
+    credentials: {
+      accessKeyId: GUEST_CREDS.AccessKeyId,
+      secretAccessKey: GUEST_CREDS.SecretAccessKey,
+      sessionToken: GUEST_CREDS.SessionToken,
+    },
+    sha256: Sha256,
+  });
+  const expected = await signer.sign(
+    {
+      method: r.method,
+      protocol: "https:",
+      hostname: String(r.headers.host),
+      path: r.path,
+      query: {},
+      headers,
+      body: r.body,
+    },
+    { signingDate: date },
+  );
+  return expected.headers.authorization === auth;
+}
+
+function outputsFor(region: string, opts: { auth: "none" | "iam"; domain?: string }) {
+  const custom = opts.domain
+    ? {
+        loginUrl: `https://${opts.domain}/login/wechat`,
+        loginDomainName: opts.domain,
+        loginDefaultEndpointDisabled: true,
+      }
+    : {};
+  return deployedOutputs(region, { loginAuth: opts.auth, ...custom });
+}
+
+function answerLikeAws(region: string) {
+  const authId = `${region}:a3c1e0b2-6f4d-4a8e-9b17-0d5c2e7f9a41`;
+  const guestId = `${region}:71d4b8e2-0c3a-4f59-8e26-b4a9c1d7e053`;
+  cognito
+    .on(GetOpenIdTokenForDeveloperIdentityCommand)
+    .resolves({ IdentityId: authId, Token: "eyJhdXRoIjoxfQ.eyJzdWIiOiJhdXRoIn0.c2ln" });
+  cognito.on(GetCredentialsForIdentityCommand).resolves({
+    Credentials: {
+      AccessKeyId: "ASIAAUTHX7QX2MZ4KD9LP",
+      SecretKey: "wJalrXUtnFEMI/K7MDENG/authKeyEXAMPLEKEY",
+      SessionToken: "IQoJb3JpZ2luX2VjEAuthSessionTokenValue",
+    },
+  });
+  cognito.on(GetIdCommand).resolves({ IdentityId: guestId });
+  cognito.on(GetOpenIdTokenCommand).resolves({ IdentityId: guestId, Token: GUEST_TOKEN });
+  cognito.on(DeleteIdentitiesCommand).resolves({ UnprocessedIdentityIds: [] });
+  sts
+    .on(AssumeRoleWithWebIdentityCommand)
+    .rejects(Object.assign(new Error("Not authorized"), { name: "AccessDenied" }));
+  sts
+    .on(AssumeRoleWithWebIdentityCommand, {
+      RoleArn: outputsFor(region, { auth: "iam" }).guestRoleArn,
+    })
+    .resolves({ Credentials: GUEST_CREDS });
+  return { guestId };
+}
+
+async function smoke(stack: string, outputs: unknown, login: LoginTransport = toLocal) {
+  let tick = Date.parse("2026-01-01T00:00:00Z");
+  const report = await runSmoke(
+    {
+      cognito: new CognitoIdentityClient({ region: "us-east-1" }),
+      sts: new STSClient({ region: "us-east-1" }),
+      now: () => new Date((tick += 1000)),
+      random: () => "0f3c9a7e",
+      login,
+    },
+    outputs,
+    { stack, callTimeoutMs: 2000 },
+  );
+  return { report, route: report.checks.find((c) => c.name === "login-route") };
+}
+
+const noSecrets = (report: SmokeReport) => {
+  const text = JSON.stringify(report);
+  for (const v of [GUEST_CREDS.SecretAccessKey, GUEST_CREDS.SessionToken, GUEST_TOKEN]) {
+    expect(text).not.toContain(v);
+  }
+};
+
+beforeEach(() => {
+  cognito.reset();
+  sts.reset();
+  seen = [];
+  answer = invalidCode;
+});
+
+describe.each(STACKS)("login-route step of $stack", ({ stack, region }) => {
+  it("posts an invalid code, unsigned, to the custom domain of a public route: 401 passes", async () => {
+    answerLikeAws(region);
+    const { report, route } = await smoke(
+      stack,
+      outputsFor(region, { auth: "none", domain: "login.example.cn" }),
+    );
+    expect(route).toMatchObject({
+      status: "pass",
+      detail: expect.stringContaining("login.example.cn"),
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      method: "POST",
+      path: "/login/wechat",
+      headers: { host: "login.example.cn", "content-type": "application/json" },
+    });
+    expect(seen[0]?.headers.authorization).toBeUndefined();
+    expect(JSON.parse(seen[0]?.body ?? "")).toEqual({
+      code: expect.stringMatching(/^smoke-invalid-code-/),
+    });
+    expect(report.ok).toBe(true);
+  });
+
+  it("signs for loginAuth iam with basic-flow guest credentials (SigV4, execute-api)", async () => {
+    const { guestId } = answerLikeAws(region);
+    const outputs = outputsFor(region, { auth: "iam" });
+    answer = async (r) =>
+      (await signatureValid(r, region))
+        ? invalidCode()
+        : { status: 403, body: { message: "The request signature we calculated does not match" } };
+    const { report, route } = await smoke(stack, outputs);
+
+    expect(route).toMatchObject({ status: "pass" });
+    expect(seen[0]?.headers["x-amz-security-token"]).toBe(GUEST_CREDS.SessionToken);
+    expect(String(seen[0]?.headers.authorization)).toMatch(
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=${GUEST_CREDS.AccessKeyId}/\\d{8}/${region}/execute-api/aws4_request, `,
+      ),
+    );
+    // Basic flow: the guest token through STS on the guest role (not enhanced-flow credentials).
+    const guestRole = sts
+      .commandCalls(AssumeRoleWithWebIdentityCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.RoleArn === outputs.guestRoleArn);
+    expect(guestRole).toEqual([
+      expect.objectContaining({ WebIdentityToken: GUEST_TOKEN, DurationSeconds: 900 }),
+    ]);
+    expect(report.createdIdentityIds).toContain(guestId);
+    expect(report.checks.find((c) => c.name === "cleanup")?.status).toBe("pass");
+    noSecrets(report);
+  });
+
+  it("explains a 403 of a signed route: guest session policy, missing Invoke grant", async () => {
+    answerLikeAws(region);
+    answer = async () => ({ status: 403, body: { message: "Forbidden" } });
+    const { report, route } = await smoke(stack, outputsFor(region, { auth: "iam" }));
+    expect(route?.status).toBe("fail");
+    expect(route?.detail).toMatch(/answered 403 \("Forbidden"\), not 401 INVALID_CODE/);
+    expect(route?.detail).toContain("execute-api:Invoke");
+    expect(route?.detail).toContain("AmazonCognitoUnAuthedIdentitiesSessionPolicy");
+    expect(route?.detail).toMatch(/Fix: .*pulumi up --stack /);
+    expect(report.ok).toBe(false);
+    noSecrets(report);
+  });
+
+  it("explains a 403 of a public route on a custom domain: ICP (China), domain mapping", async () => {
+    answerLikeAws(region);
+    answer = async () => ({ status: 403, body: { message: "Forbidden" } });
+    const { route } = await smoke(
+      stack,
+      outputsFor(region, { auth: "none", domain: "login.example.cn" }),
+    );
+    expect(route?.detail).toContain("no API mapping");
+    if (region.startsWith("cn-")) expect(route?.detail).toMatch(/ICP filing.*icpFilingNumber/);
+    else expect(route?.detail).not.toContain("ICP");
+  });
+
+  it.each([
+    [503, "UPSTREAM_UNAVAILABLE", /WeChat's API or Secrets Manager is unreachable/],
+    [500, "INTERNAL", /cannot read the WeChat AppSecret from Secrets Manager/],
+    [404, undefined, /no such route/],
+    [200, undefined, /a deliberately invalid code logged in/],
+  ])("reports %d %s with its likely cause", async (status, code, cause) => {
+    answerLikeAws(region);
+    answer = async () => ({
+      status,
+      body: code ? { error: { code, message: "m", requestId: "r" } } : { message: "Not Found" },
+    });
+    const { route } = await smoke(stack, outputsFor(region, { auth: "none" }));
+    expect(route?.status).toBe("fail");
+    expect(route?.detail).toMatch(cause);
+    expect(route?.detail).toMatch(/Fix: /);
+  });
+
+  it("names the DNS record when the custom domain does not resolve", async () => {
+    answerLikeAws(region);
+    const dns: LoginTransport = async () => {
+      throw Object.assign(new Error("getaddrinfo ENOTFOUND login.example.cn"), {
+        code: "ENOTFOUND",
+      });
+    };
+    const { route } = await smoke(
+      stack,
+      outputsFor(region, { auth: "none", domain: "login.example.cn" }),
+      dns,
+    );
+    expect(route?.detail).toMatch(
+      /login\.example\.cn does not resolve \(ENOTFOUND\)\. Fix: create the DNS record/,
+    );
+  });
+
+  it("fails loginAuth iam when the classic flow is off, naming AllowClassicFlow", async () => {
+    answerLikeAws(region);
+    cognito.on(GetOpenIdTokenCommand).rejects(
+      new InvalidParameterException({
+        message: "Basic (classic) flow is not enabled, please use enhanced flow.",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const { route } = await smoke(stack, outputsFor(region, { auth: "iam" }));
+    expect(route?.status).toBe("fail");
+    expect(route?.detail).toMatch(/AllowClassicFlow true/);
+    expect(seen).toHaveLength(0);
+  });
+});
