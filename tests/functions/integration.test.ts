@@ -184,6 +184,16 @@ function loginEventFor(code: string, requestContext: Record<string, unknown> = {
   };
 }
 
+/** The request context the HTTP API IAM authorizer gives a request signed by guest `identityId`. */
+function guestContext(identityId: string, identityPoolId: string) {
+  return {
+    requestId: "g",
+    authorizer: {
+      iam: { cognitoIdentity: { amr: ["unauthenticated"], identityId, identityPoolId } },
+    },
+  };
+}
+
 interface Stack {
   c: Case;
   poolId: string;
@@ -459,20 +469,7 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
   it("upgrades a guest identity of this pool for a new user", async () => {
     const guest = cognito.model.createGuest(`${c.region}:0a1b2c3d-4e5f-4a6b-8c7d-9e8f7a6b5c4d`);
     wechat.users.set("guest", { openid: "oGuest_0002" });
-    const res = await invoke(
-      event("guest", {
-        requestId: "g",
-        authorizer: {
-          iam: {
-            cognitoIdentity: {
-              amr: ["unauthenticated"],
-              identityId: guest,
-              identityPoolId: poolId,
-            },
-          },
-        },
-      }),
-    );
+    const res = await invoke(event("guest", guestContext(guest, poolId)));
     expect(res.statusCode).toBe(200);
     expect(res.json["identityId"]).toBe(guest);
     expect(cognito.requests.at(-1)?.["IdentityId"]).toBe(guest);
@@ -706,20 +703,11 @@ describe.each(CASES)(
     }, 30_000);
     afterAll(() => stopStack(st));
 
-    const signedBy = (guest: string) => ({
-      requestId: "g",
-      authorizer: {
-        iam: {
-          cognitoIdentity: {
-            amr: ["unauthenticated"],
-            identityId: guest,
-            identityPoolId: st.poolId,
-          },
-        },
-      },
-    });
     const invoke = async (code: string, guest?: string) => {
-      const ev = loginEventFor(code, guest === undefined ? { requestId: "r" } : signedBy(guest));
+      const ev = loginEventFor(
+        code,
+        guest === undefined ? { requestId: "r" } : guestContext(guest, st.poolId),
+      );
       const res = await handler(ev, { awsRequestId: `merge-${code}` });
       responses.push(res.body);
       return { ...res, json: JSON.parse(res.body) as Record<string, unknown> };
