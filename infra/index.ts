@@ -69,6 +69,7 @@ async function main() {
     userKey: cfg.userKey,
     tableName: users.tableName,
     tableArn: users.tableArn,
+    identityIndexArn: users.identityIndexArn,
     wechatAppId: cfg.wechat.appId,
     wechatAppSecret: pulumi.secret(cfg.wechat.appSecret.reveal()),
     auth: cfg.login.auth,

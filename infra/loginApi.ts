@@ -32,6 +32,8 @@ export interface LoginApiArgs {
   userKey: UserKey;
   tableName: pulumi.Input<string>;
   tableArn: pulumi.Input<string>;
+  /** ARN of the table's `byIdentityId` index (the function queries it for guest upgrades). */
+  identityIndexArn: pulumi.Input<string>;
   wechatAppId: string;
   /** The WeChat AppSecret; stored in Secrets Manager only. Pass a secret Output. */
   wechatAppSecret: pulumi.Input<string>;
@@ -148,12 +150,20 @@ export class LoginApi extends pulumi.ComponentResource {
       {
         role: role.name,
         policy: pulumi
-          .all([target, logGroup.name, args.tableArn, args.identityPoolArn, secret.name])
-          .apply(([t, logGroupName, tableArn, identityPoolArn, secretName]) =>
+          .all([
+            target,
+            logGroup.name,
+            args.tableArn,
+            args.identityIndexArn,
+            args.identityPoolArn,
+            secret.name,
+          ])
+          .apply(([t, logGroupName, tableArn, identityIndexArn, identityPoolArn, secretName]) =>
             toJson(
               loginFunctionPolicy({
                 logGroupArn: arns.logGroup(t, logGroupName),
                 tableArn,
+                identityIndexArn,
                 identityPoolArn,
                 wechatSecretArn: arns.secretByName(t, secretName),
               }),

@@ -1,9 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { IDENTITY_INDEX } from "../core/mappingTable";
 import { arns, type DeployTarget } from "../core/partition";
-
-/** Name of the global secondary index on `identityId`. */
-export const IDENTITY_INDEX = "byIdentityId";
 
 export interface MappingTableArgs {
   /** Partition facts and account, for the table's ARN. */
@@ -27,6 +25,10 @@ export interface MappingTableArgs {
  * - `identityId`: the Cognito IdentityId; the `byIdentityId` index (keys only) finds the user of
  *   an identity, e.g. for account deletion.
  * - `createdAt`, `lastLoginAt`, `appId`, `openid`, `unionid`: plain attributes.
+ *
+ * Guest claims (one item per upgraded guest identity, no `identityId`, so not in the index):
+ * `pk` = `guest#<IdentityId>`, `claimedBy` = the user key allowed to link that guest identity
+ * (functions/README.md, "Guest upgrade").
  */
 export class MappingTable extends pulumi.ComponentResource {
   public readonly tableName: pulumi.Output<string>;

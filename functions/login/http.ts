@@ -3,6 +3,7 @@
  * errors become responses.
  */
 import * as z from "zod/mini";
+import { isIdentityIdOfPoolRegion } from "../../core/ids";
 import { InvalidRequestError, LoginError, isRecord } from "./errors";
 
 export interface HttpResponse {
@@ -60,9 +61,9 @@ function tooLarge(): InvalidRequestError {
  * UNAUTHENTICATED identity of OUR pool (HTTP API IAM authorizer). Anything else (no authorizer,
  * an authenticated identity, another pool, an IAM user) -> undefined: a plain login.
  *
- * A caller that IS an unauthenticated identity of our pool but whose identityId is not
- * `<pool region>:<id>` (id `[\w-]+`, at most 128 chars) is rejected with 400: silently logging it
- * in without the guest link would strand the guest's data.
+ * A caller that IS an unauthenticated identity of our pool but whose identityId is not a real
+ * IdentityId of the pool's region (core/ids `IDENTITY_ID`) is rejected with 400: silently logging
+ * it in without the guest link would strand the guest's data.
  */
 export function guestIdentityIdOf(event: unknown, identityPoolId: string): string | undefined {
   const ctx = pick(event, "requestContext");
@@ -71,13 +72,7 @@ export function guestIdentityIdOf(event: unknown, identityPoolId: string): strin
   const { identityId, identityPoolId: poolId, amr } = cognito;
   if (poolId !== identityPoolId) return undefined;
   if (!Array.isArray(amr) || !amr.includes("unauthenticated")) return undefined;
-  const region = identityPoolId.slice(0, identityPoolId.indexOf(":"));
-  if (
-    typeof identityId !== "string" ||
-    identityId.length > 128 ||
-    !identityId.startsWith(`${region}:`) ||
-    !/^[\w-]+$/.test(identityId.slice(region.length + 1))
-  ) {
+  if (typeof identityId !== "string" || !isIdentityIdOfPoolRegion(identityId, identityPoolId)) {
     throw new InvalidRequestError("The caller's guest identity is malformed.");
   }
   return identityId;

@@ -2,18 +2,24 @@
  * The login use case: WeChat code -> user key -> Cognito developer identity (+ STS in the basic
  * flow), keeping our mapping table in step. No I/O here except through the ports.
  *
- * Latency: a returning user waits on exactly two remote steps in sequence: WeChat, then Cognito
- * and DynamoDB (UpdateItem lastLoginAt, attribute_exists) in parallel. A first login adds one
- * conditional PutItem after Cognito answers; the basic flow adds STS after Cognito (in parallel
- * with that PutItem). A guest upgrade reads the mapping before calling Cognito (one extra step,
- * only for guest callers) because whether to pass the guest IdentityId depends on it.
+ * Cognito is authoritative. It keeps one IdentityId per developer user id, so its answer is the
+ * user's identity; the mapping row is our hot-path copy. When the row names another IdentityId,
+ * the row is stale and is repaired with a conditional write (logged
+ * `mapping_identity_mismatch_repaired`); the caller gets Cognito's identity and token.
  *
- * Row vs Cognito: when the mapping row (read by the parallel update, or written by a concurrent
- * first login that won the conditional create) names another IdentityId than Cognito answered,
- * Cognito is asked again WITH the row's IdentityId (see `adoptRow`). Real Cognito never disagrees
- * unless the row is stale, and then refuses (conflict) and its own answer wins; emulators without
- * the developer-user mapping (moto: a random IdentityId per call) accept it, so a user keeps one
- * identity there too.
+ * Latency: a plain login of a returning user waits on exactly two remote steps in sequence:
+ * WeChat, then Cognito and DynamoDB (UpdateItem lastLoginAt, attribute_exists) in parallel. A first
+ * login adds one conditional PutItem after Cognito answers; the basic flow adds STS after Cognito
+ * (in parallel with that PutItem or repair). A guest-signed login reads the row first (one extra
+ * step), and, for a user without a row, claims the guest identity before Cognito (one more).
+ *
+ * Guest upgrade: Cognito links a developer user id to ANY IdentityId it is given, even one that
+ * already carries another user's login (that is how merges work: docs/cognito.md, "Developer
+ * identities"). Guest credentials outlive the upgrade (up to an hour, still `amr:
+ * unauthenticated`), so the caller's guest IdentityId alone proves nothing. Before passing it,
+ * the user must hold the identity's claim item (conditional write: at most one user ever does)
+ * and no other user's row may name it (index query, for identities linked before claims existed).
+ * Otherwise the login is plain and the guest identity is left alone.
  */
 import { createHash } from "node:crypto";
 import type { LoginConfig } from "./config";
@@ -88,93 +94,107 @@ export async function login(
 
   const session = await deps.wechat.exchangeCode(input.code, signal);
   const user = userKeyFor(session, config);
-
-  /**
-   * Our row says `row.identityId`, and Cognito answered otherwise (`answer`) or was not asked
-   * yet. Ask Cognito for a token for the row's identity. Real Cognito links a developer user to
-   * one identity, so this succeeds only when the row is right (then the row wins: it also covers
-   * emulators without Cognito's developer-user mapping, which hand out a new IdentityId on every
-   * call). If Cognito says the login belongs to another identity, the row is stale: Cognito's
-   * answer wins and the row is repaired.
-   */
-  const adoptRow = async (
-    row: MappingRow,
-    answer: OpenIdToken | undefined,
-  ): Promise<OpenIdToken> => {
-    let chosen: OpenIdToken;
-    try {
-      chosen = await identity.getOpenIdToken(
-        { developerUserId: user.pk, identityId: row.identityId },
-        signal,
-      );
-    } catch (err) {
-      if (!(err instanceof IdentityConflictError)) throw err;
-      chosen = answer ?? (await identity.getOpenIdToken({ developerUserId: user.pk }, signal));
-    }
-    if (chosen.identityId !== row.identityId) {
-      logger.warn("mapping_identity_mismatch_repaired", { user: user.logTag });
-      await mapping.replaceIdentity(user.pk, row.identityId, chosen.identityId, nowIso, signal);
-    }
-    return chosen;
-  };
+  const plain = (): Promise<OpenIdToken> =>
+    identity.getOpenIdToken({ developerUserId: user.pk }, signal);
 
   let existing: MappingRow | undefined;
   let issued: OpenIdToken;
   let linkedGuest = false;
-  if (input.guestIdentityId !== undefined) {
-    // Guest upgrade. A WeChat user who already has an identity (mapping row, or Cognito says the
-    // login belongs to another identity) logs in to THAT identity: the guest IdentityId is not
-    // linked, and the guest identity is simply left behind (its data is not merged).
+  if (input.guestIdentityId === undefined) {
+    [existing, issued] = await both(mapping.touch(user.pk, nowIso, signal), plain());
+  } else {
+    // A user with a row already has an identity: log in to it, never link the guest.
     existing = await mapping.touch(user.pk, nowIso, signal);
     if (existing === undefined) {
-      try {
-        issued = await identity.getOpenIdToken(
-          { developerUserId: user.pk, identityId: input.guestIdentityId },
-          signal,
-        );
-        linkedGuest = issued.identityId === input.guestIdentityId;
-      } catch (err) {
-        if (!(err instanceof IdentityConflictError)) throw err;
-        logger.info("guest_upgrade_conflict_existing_identity", { user: user.logTag });
-        issued = await identity.getOpenIdToken({ developerUserId: user.pk }, signal);
-      }
+      issued = await upgradeGuest(deps, user, input.guestIdentityId, nowIso, plain, signal);
+      linkedGuest = issued.identityId === input.guestIdentityId;
     } else {
-      issued = await adoptRow(existing, undefined);
-    }
-  } else {
-    // Returning user: exactly two remote steps (WeChat, then Cognito || DynamoDB) when the row
-    // and Cognito agree; one more Cognito call only when they disagree.
-    const [touched, token] = await Promise.allSettled([
-      mapping.touch(user.pk, nowIso, signal),
-      identity.getOpenIdToken({ developerUserId: user.pk }, signal),
-    ]);
-    if (token.status === "rejected") throw token.reason;
-    if (touched.status === "rejected") throw touched.reason;
-    existing = touched.value;
-    issued = token.value;
-    if (existing !== undefined && existing.identityId !== issued.identityId) {
-      issued = await adoptRow(existing, issued);
+      issued = await plain();
     }
   }
 
-  const credentialsFor = (t: OpenIdToken): Promise<TemporaryCredentials | undefined> =>
-    deps.credentials
-      ? deps.credentials.assumeRole(
-          { token: t.token, roleSessionName: roleSessionNameFor(t.identityId) },
-          signal,
-        )
-      : Promise.resolve(undefined);
+  // The row follows Cognito's answer; STS (basic flow) runs meanwhile on the token we hold.
+  const credentials = deps.credentials
+    ? deps.credentials.assumeRole(
+        { token: issued.token, roleSessionName: roleSessionNameFor(issued.identityId) },
+        signal,
+      )
+    : Promise.resolve(undefined);
+  const [created, creds] = await Promise.allSettled([
+    syncRow(deps, user, session, existing, issued.identityId, nowIso, signal),
+    credentials,
+  ]);
+  if (created.status === "rejected") throw created.reason;
+  if (creds.status === "rejected") throw creds.reason;
 
-  // STS (basic flow) runs in parallel with the first-login PutItem, on the token we hold; it is
-  // redone only if losing the conditional create switches us to another identity.
-  let created = false;
-  const credentialsPromise = credentialsFor(issued);
-  const mappingPromise = (async (): Promise<OpenIdToken> => {
-    if (existing !== undefined) return issued;
+  logger.info("login_succeeded", {
+    user: user.logTag,
+    newUser: created.value,
+    linkedGuest,
+    flow: config.flow,
+  });
+  return {
+    identityId: issued.identityId,
+    token: issued.token,
+    expiresAt: new Date(now.getTime() + config.tokenDurationSeconds * 1000),
+    credentials: creds.value,
+    newUser: created.value,
+    linkedGuest,
+  };
+}
+
+/**
+ * A user without a row, signed in as guest `guest`: link the login to `guest` only if this user
+ * holds its claim and no other user's row names it; else (or if Cognito refuses the link) a
+ * plain login.
+ */
+async function upgradeGuest(
+  deps: LoginDeps,
+  user: UserKey,
+  guest: string,
+  nowIso: string,
+  plain: () => Promise<OpenIdToken>,
+  signal: AbortSignal,
+): Promise<OpenIdToken> {
+  const { mapping, identity, logger } = deps;
+  const [claimed, owners] = await both(
+    mapping.claimGuest(guest, user.pk, nowIso, signal),
+    mapping.usersOfIdentity(guest, signal),
+  );
+  if (!claimed || owners.some((pk) => pk !== user.pk)) {
+    logger.warn("guest_identity_of_another_user", { user: user.logTag });
+    return plain();
+  }
+  try {
+    return await identity.getOpenIdToken({ developerUserId: user.pk, identityId: guest }, signal);
+  } catch (err) {
+    if (!(err instanceof IdentityConflictError)) throw err;
+    // Already registered under another identity, or the guest identity no longer exists.
+    logger.info("guest_link_refused", { user: user.logTag, reason: err.message });
+    return plain();
+  }
+}
+
+/**
+ * Make the row name `identityId` (Cognito's answer): create it on a first login, repair it with
+ * a conditional write when it names another identity. True if this call created the row.
+ */
+async function syncRow(
+  deps: LoginDeps,
+  user: UserKey,
+  session: WechatSession,
+  existing: MappingRow | undefined,
+  identityId: string,
+  nowIso: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const { mapping, logger, config } = deps;
+  let row = existing;
+  if (row === undefined) {
     const result = await mapping.create(
       {
         pk: user.pk,
-        identityId: issued.identityId,
+        identityId,
         createdAt: nowIso,
         lastLoginAt: nowIso,
         appId: config.wechatAppId,
@@ -183,42 +203,20 @@ export async function login(
       },
       signal,
     );
-    if (result === "created") {
-      created = true;
-      return issued;
-    }
-    // A concurrent first login created the row first.
-    if (result.identityId === issued.identityId) return issued;
-    return adoptRow(result, issued);
-  })();
-
-  const [mapped, creds] = await Promise.allSettled([mappingPromise, credentialsPromise]);
-  if (mapped.status === "rejected") {
-    if (creds.status === "rejected") throw creds.reason;
-    throw mapped.reason;
+    if (result === "created") return true;
+    row = result; // a concurrent first login created it first
   }
-  const final = mapped.value;
-  let credentials: TemporaryCredentials | undefined;
-  if (final.token === issued.token) {
-    if (creds.status === "rejected") throw creds.reason;
-    credentials = creds.value;
-  } else {
-    credentials = await credentialsFor(final);
+  if (row.identityId !== identityId) {
+    logger.warn("mapping_identity_mismatch_repaired", { user: user.logTag });
+    await mapping.replaceIdentity(user.pk, row.identityId, identityId, nowIso, signal);
   }
-  if (linkedGuest && final.identityId !== input.guestIdentityId) linkedGuest = false;
+  return false;
+}
 
-  logger.info("login_succeeded", {
-    user: user.logTag,
-    newUser: created,
-    linkedGuest,
-    flow: config.flow,
-  });
-  return {
-    identityId: final.identityId,
-    token: final.token,
-    expiresAt: new Date(now.getTime() + config.tokenDurationSeconds * 1000),
-    credentials,
-    newUser: created,
-    linkedGuest,
-  };
+/** Run two remote calls at once; throw the first one's error (after both have settled). */
+async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === "rejected") throw ra.reason;
+  if (rb.status === "rejected") throw rb.reason;
+  return [ra.value, rb.value];
 }

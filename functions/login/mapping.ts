@@ -1,11 +1,17 @@
-/** DynamoDB mapping table adapter: pk (S) hash key, GSI byIdentityId on identityId (S). */
+/**
+ * DynamoDB mapping table adapter: pk (S) hash key, GSI byIdentityId on identityId (S, keys only).
+ * User rows are keyed by the user key; guest claims by `guest#<IdentityId>` (no identityId
+ * attribute, so they stay out of the index).
+ */
 import {
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
+import { IDENTITY_INDEX } from "../../core/mappingTable";
 import { InternalError, awsErrorName, classifyAwsError } from "./errors";
 import type { MappingPort, MappingRow } from "./ports";
 
@@ -95,7 +101,53 @@ export function makeMappingTable(client: DynamoDBClient, tableName: string): Map
         throw classifyAwsError("dynamodb", err);
       }
     },
+
+    async claimGuest(guestIdentityId, pk, nowIso, signal) {
+      // An upsert that only the first claimer (or the same user again) passes; DynamoDB
+      // serializes conditional writes to one item, so two users can never both hold it.
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: guestClaimKey(guestIdentityId) } },
+            UpdateExpression: "SET claimedBy = :me, claimedAt = if_not_exists(claimedAt, :now)",
+            ConditionExpression: "attribute_not_exists(pk) OR claimedBy = :me",
+            ExpressionAttributeValues: { ":me": { S: pk }, ":now": { S: nowIso } },
+          }),
+          { abortSignal: signal },
+        );
+        return true;
+      } catch (err) {
+        if (awsErrorName(err) === "ConditionalCheckFailedException") return false;
+        throw classifyAwsError("dynamodb", err);
+      }
+    },
+
+    async usersOfIdentity(identityId, signal) {
+      try {
+        const out = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: IDENTITY_INDEX,
+            KeyConditionExpression: "identityId = :id",
+            ExpressionAttributeValues: { ":id": { S: identityId } },
+            ProjectionExpression: "pk",
+            // Keys are unique: of any two rows, one is another user's.
+            Limit: 2,
+          }),
+          { abortSignal: signal },
+        );
+        return (out.Items ?? []).flatMap((i) => (i["pk"]?.S ? [i["pk"].S] : []));
+      } catch (err) {
+        throw classifyAwsError("dynamodb", err);
+      }
+    },
   };
+}
+
+/** Key of the claim item of a guest identity. */
+export function guestClaimKey(guestIdentityId: string): string {
+  return `guest#${guestIdentityId}`;
 }
 
 function toRow(item: Record<string, AttributeValue> | undefined): MappingRow | undefined {

@@ -17,9 +17,11 @@ export interface OpenIdToken {
 
 export interface IdentityPort {
   /**
-   * Cognito GetOpenIdTokenForDeveloperIdentity. With `identityId`, links the developer user id to
-   * that (guest) identity. Throws IdentityConflictError when Cognito says the login already
-   * belongs to another identity.
+   * Cognito GetOpenIdTokenForDeveloperIdentity. Without `identityId`: the one identity Cognito
+   * maps the developer user id to (created on first use). With `identityId`: links the developer
+   * user id to that identity, which may already carry other developer user ids (Cognito does not
+   * refuse that: the caller must own the identity). Throws IdentityConflictError when Cognito
+   * refuses the link.
    */
   getOpenIdToken(
     input: { developerUserId: string; identityId?: string | undefined },
@@ -27,7 +29,12 @@ export interface IdentityPort {
   ): Promise<OpenIdToken>;
 }
 
-/** Cognito ResourceConflictException / DeveloperUserAlreadyRegisteredException. */
+/**
+ * Cognito refused to link a login to the given IdentityId: the developer user id is registered
+ * under another identity (ResourceConflictException / DeveloperUserAlreadyRegisteredException),
+ * or the identity does not exist (ResourceNotFoundException, e.g. a deleted guest). The message is
+ * Cognito's error name.
+ */
 export class IdentityConflictError extends Error {
   override readonly name = "IdentityConflictError";
 }
@@ -55,6 +62,18 @@ export interface MappingPort {
     nowIso: string,
     signal: AbortSignal,
   ): Promise<void>;
+  /**
+   * Atomically claim guest identity `guestIdentityId` for user `pk` (conditional create of its
+   * claim item). True if `pk` holds the claim (now or from before), false if another user does.
+   */
+  claimGuest(
+    guestIdentityId: string,
+    pk: string,
+    nowIso: string,
+    signal: AbortSignal,
+  ): Promise<boolean>;
+  /** User keys of the rows naming `identityId` (index query; at most two are needed). */
+  usersOfIdentity(identityId: string, signal: AbortSignal): Promise<string[]>;
 }
 
 export interface TemporaryCredentials {

@@ -1,8 +1,8 @@
 /**
  * IAM documents of the login API: pure functions, plain strings in, typed JSON out. Every
  * statement names exact resources and only the actions the function calls
- * (functions/login: GetItem/PutItem/UpdateItem, GetOpenIdTokenForDeveloperIdentity,
- * GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
+ * (functions/login: GetItem/PutItem/UpdateItem on the table, Query on the `byIdentityId` index
+ * only, GetOpenIdTokenForDeveloperIdentity, GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
  * token and the role's trust policy, so it needs no permission here.
  */
 import type { PolicyDocument } from "./document";
@@ -12,6 +12,8 @@ export interface LoginFunctionPolicyArgs {
   logGroupArn: string;
   /** ARN of the user mapping table. */
   tableArn: string;
+  /** ARN of the table's `byIdentityId` index (`<table ARN>/index/byIdentityId`). */
+  identityIndexArn: string;
   /** ARN of the identity pool. */
   identityPoolArn: string;
   /** ARN of the Secrets Manager secret holding the WeChat AppSecret. */
@@ -35,6 +37,14 @@ export function loginFunctionPolicy(args: LoginFunctionPolicyArgs): PolicyDocume
         Effect: "Allow",
         Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         Resource: args.tableArn,
+      },
+      {
+        // Guest upgrade: which users' rows name a guest identity (functions/README.md, "Guest
+        // upgrade"). The index only: no Query or Scan of the table itself.
+        Sid: "FindUsersOfIdentity",
+        Effect: "Allow",
+        Action: "dynamodb:Query",
+        Resource: args.identityIndexArn,
       },
       {
         Sid: "IssueDeveloperIdentityTokens",

@@ -11,6 +11,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { CognitoIdentities } from "./cognito-model";
 import { fakeJwt } from "./support";
 
 export interface Started {
@@ -110,13 +111,9 @@ function amzJsonError(res: ServerResponse, status: number, type: string, message
   send(res, status, "application/x-amz-json-1.1", JSON.stringify({ __type: type, message }));
 }
 
-/**
- * GetOpenIdTokenForDeveloperIdentity. mode "cognito": one IdentityId per developer user id,
- * ResourceConflictException when linking a user that belongs to another identity. mode "moto":
- * like moto, no developer-user mapping at all: the IdentityId passed, else a random one per call.
- */
+/** GetOpenIdTokenForDeveloperIdentity over the wire, on a Cognito-like model (cognito-model.ts). */
 export class FakeCognitoServer {
-  readonly identities = new Map<string, string>();
+  readonly model: CognitoIdentities;
   readonly tokens: string[] = [];
   readonly requests: Record<string, unknown>[] = [];
   server!: Started;
@@ -124,8 +121,13 @@ export class FakeCognitoServer {
     readonly region: string,
     readonly poolId: string,
     readonly providerName: string,
-    public mode: "cognito" | "moto" = "cognito",
-  ) {}
+  ) {
+    this.model = new CognitoIdentities(region);
+  }
+  /** Developer user id -> IdentityId, as Cognito keeps it. */
+  get identities(): Map<string, string> {
+    return this.model.byUser;
+  }
   async start() {
     this.server = await start((req, body, res) => {
       if (
@@ -148,14 +150,9 @@ export class FakeCognitoServer {
       const user = input.Logins?.[this.providerName];
       if (!user || Object.keys(input.Logins ?? {}).length !== 1)
         return amzJsonError(res, 400, "InvalidParameterException", "logins");
-      let id = this.mode === "moto" ? undefined : this.identities.get(user);
-      if (input.IdentityId !== undefined && this.mode === "cognito") {
-        if (id !== undefined && id !== input.IdentityId)
-          return amzJsonError(res, 400, "ResourceConflictException", "linked elsewhere");
-        id = input.IdentityId;
-      }
-      id ??= input.IdentityId ?? `${this.region}:${randomUUID()}`;
-      if (this.mode === "cognito") this.identities.set(user, id);
+      const result = this.model.link(user, input.IdentityId);
+      if ("refused" in result) return amzJsonError(res, 400, result.refused, "refused");
+      const id = result.identityId;
       const now = Math.floor(Date.now() / 1000);
       const token = fakeJwt({
         iss: `https://cognito-identity.${this.region.startsWith("cn-") ? `${this.region}.amazonaws.com.cn` : "amazonaws.com"}`,

@@ -216,6 +216,7 @@ describe("guest upgrade (SigV4 from an unauthenticated identity of this pool)", 
 
   it("links a new WeChat user to the caller's guest identity", async () => {
     const h = harness("enhanced");
+    h.cognito.model.createGuest(GUEST);
     h.wechat.codes.set("g", UNION);
     const res = await call(h, guestEvent("g", GUEST));
     expect(res.statusCode).toBe(200);
@@ -224,31 +225,40 @@ describe("guest upgrade (SigV4 from an unauthenticated identity of this pool)", 
       { developerUserId: `wechat-union#${UNION.unionid}`, identityId: GUEST },
     ]);
     expect(h.mapping.rows.get(`wechat-union#${UNION.unionid}`)?.identityId).toBe(GUEST);
+    expect(h.mapping.claims.get(GUEST)).toBe(`wechat-union#${UNION.unionid}`);
+    expect(h.cognito.model.loginsOf(GUEST)).toEqual([`wechat-union#${UNION.unionid}`]);
   });
 
   it("logs a user who already has a mapping row in to their existing identity, not the guest's", async () => {
     const h = harness("enhanced");
     h.wechat.codes.set("first", UNION);
     h.wechat.codes.set("again", UNION);
+    h.cognito.model.createGuest(GUEST);
     const first = await call(h, loginEvent({ code: "first" }));
     const res = await call(h, guestEvent("again", GUEST));
     expect(res.body["identityId"]).toBe(first.body["identityId"]);
-    // Asked for the row's identity directly: one Cognito call, the guest id never sent.
+    // One plain Cognito call (Cognito knows the user's identity); the guest id is never sent,
+    // never claimed, and the guest identity stays unlinked.
     expect(h.cognito.calls.slice(1)).toEqual([
-      { developerUserId: `wechat-union#${UNION.unionid}`, identityId: first.body["identityId"] },
+      { developerUserId: `wechat-union#${UNION.unionid}` },
     ]);
+    expect(h.mapping.claims.size).toBe(0);
+    expect(h.cognito.model.loginsOf(GUEST)).toEqual([]);
   });
 
   it("falls back to the existing identity when Cognito says the login is linked elsewhere", async () => {
     const h = harness("enhanced");
     h.wechat.codes.set("g", UNION);
     const existing = "us-east-1:11111111-2222-4333-8444-555555555555";
-    h.cognito.byUser.set(`wechat-union#${UNION.unionid}`, existing); // Cognito knows; no row yet
+    h.cognito.model.createGuest(GUEST);
+    h.cognito.model.createGuest(existing);
+    h.cognito.model.link(`wechat-union#${UNION.unionid}`, existing); // Cognito knows; no row yet
     const res = await call(h, guestEvent("g", GUEST));
     expect(res.statusCode).toBe(200);
     expect(res.body["identityId"]).toBe(existing);
     expect(h.cognito.calls.map((c) => c.identityId)).toEqual([GUEST, undefined]);
     expect(h.mapping.rows.get(`wechat-union#${UNION.unionid}`)?.identityId).toBe(existing);
+    expect(h.cognito.model.loginsOf(GUEST)).toEqual([]);
   });
 
   it.each([
@@ -792,6 +802,7 @@ describe("guest upgrade, basic flow", () => {
 
   it("links the guest and returns credentials for the guest identity", async () => {
     const h = harness("basic");
+    h.cognito.model.createGuest(GUEST);
     h.wechat.codes.set("g", UNION);
     const res = await call(h, guestEvent("g", GUEST));
     expect(res.statusCode).toBe(200);
@@ -818,18 +829,21 @@ describe("guest upgrade, basic flow", () => {
 });
 
 describe("guest identity ids", () => {
-  it.each([
-    ["an emulator-style id", "us-east-1:guest_01-abc"],
-    ["a GUID", "us-east-1:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],
-  ])("links %s", async (_l, id) => {
-    const h = harness("enhanced");
-    h.wechat.codes.set("g", UNION);
-    const res = await call(h, guestEvent("g", id));
-    expect(res.body["identityId"]).toBe(id);
-  });
+  it.each([["a GUID", "us-east-1:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"]])(
+    "links %s",
+    async (_l, id) => {
+      const h = harness("enhanced");
+      h.cognito.model.createGuest(id);
+      h.wechat.codes.set("g", UNION);
+      const res = await call(h, guestEvent("g", id));
+      expect(res.body["identityId"]).toBe(id);
+    },
+  );
 
   it.each([
     ["another region", "eu-west-1:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],
+    ["an emulator-style (not a GUID) id", "us-east-1:guest_01-abc"],
+    ["an upper-case GUID", "us-east-1:9A8B7C6D-5E4F-4A3B-8C2D-1E0F9A8B7C6D"],
     ["no region", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"],
     ["bad characters", "us-east-1:abc def"],
     ["an empty id", "us-east-1:"],
@@ -843,9 +857,11 @@ describe("guest identity ids", () => {
   });
 });
 
-describe("Cognito without a developer-user mapping (moto-like: a random IdentityId per call)", () => {
-  it("gives a returning user the same IdentityId, with a token for it", async () => {
-    const h = harness("enhanced", {}, {}, "moto");
+describe("Cognito is authoritative (a Cognito-like fake: one IdentityId per developer user)", () => {
+  const PK = `wechat-union#${UNION.unionid}`;
+
+  it("gives a returning user the same IdentityId, with the token of that login's one call", async () => {
+    const h = harness("enhanced");
     h.wechat.codes.set("a", UNION);
     h.wechat.codes.set("b", UNION);
     h.wechat.codes.set("c", UNION);
@@ -854,19 +870,15 @@ describe("Cognito without a developer-user mapping (moto-like: a random Identity
     const third = await call(h, loginEvent({ code: "c" }));
     expect(second.body["identityId"]).toBe(first.body["identityId"]);
     expect(third.body["identityId"]).toBe(first.body["identityId"]);
-    // The token returned is the one Cognito issued for the row's identity.
-    expect(h.cognito.calls.at(-1)).toEqual({
-      developerUserId: `wechat-union#${UNION.unionid}`,
-      identityId: first.body["identityId"],
-    });
+    expect(h.cognito.calls).toEqual(Array(3).fill({ developerUserId: PK }));
     expect(third.body["token"]).toBe(h.cognito.tokens.at(-1));
     expect(h.mapping.rows.size).toBe(1);
     expect(h.mapping.ops).not.toContain("replaceIdentity");
     expect(h.logger.text()).not.toContain("mapping_identity_mismatch_repaired");
   });
 
-  it("basic flow: assumes the role with the token of the row's identity", async () => {
-    const h = harness("basic", {}, {}, "moto");
+  it("basic flow: assumes the role with the token Cognito issued for the user's identity", async () => {
+    const h = harness("basic");
     h.wechat.codes.set("a", UNION);
     h.wechat.codes.set("b", UNION);
     const first = await call(h, loginEvent({ code: "a" }));
@@ -880,7 +892,7 @@ describe("Cognito without a developer-user mapping (moto-like: a random Identity
 
   it("50 concurrent first logins -> one row, and ONE IdentityId returned to all 50", async () => {
     for (const flow of ["enhanced", "basic"] as const) {
-      const h = harness(flow, {}, {}, "moto");
+      const h = harness(flow);
       for (let i = 0; i < 50; i++) h.wechat.codes.set(`c${i}`, UNION);
       h.cognito.latencyMs = 5;
       h.mapping.latencyMs = 2;
@@ -891,23 +903,15 @@ describe("Cognito without a developer-user mapping (moto-like: a random Identity
       const ids = new Set(results.map((r) => r.body["identityId"]));
       expect(ids.size).toBe(1);
       expect(h.mapping.rows.size).toBe(1);
-      expect(h.mapping.rows.get(`wechat-union#${UNION.unionid}`)?.identityId).toBe([...ids][0]);
+      expect(h.mapping.rows.get(PK)?.identityId).toBe([...ids][0]);
+      expect(h.cognito.model.logins.size).toBe(1);
       if (flow === "basic") {
-        // Each of the 50 ends with exactly one AssumeRole for the winning identity (losers of
-        // the create redo their speculative one with the winner's token).
+        // Each of the 50 ends with exactly one AssumeRole, for the one identity.
         const winner = roleSessionNameFor(String([...ids][0]));
+        expect(h.sts.calls).toHaveLength(50);
         expect(h.sts.calls.filter((c) => c.roleSessionName === winner)).toHaveLength(50);
       }
     }
-  });
-
-  it("logs a guest with an existing row in to the row's identity", async () => {
-    const h = harness("enhanced", {}, {}, "moto");
-    h.wechat.codes.set("a", UNION);
-    h.wechat.codes.set("g", UNION);
-    const first = await call(h, loginEvent({ code: "a" }));
-    const res = await call(h, guestEvent("g", "us-east-1:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"));
-    expect(res.body["identityId"]).toBe(first.body["identityId"]);
   });
 
   it("still takes only WeChat, then Cognito || DynamoDB, when the row and Cognito agree", async () => {
@@ -919,25 +923,229 @@ describe("Cognito without a developer-user mapping (moto-like: a random Identity
     await call(h, loginEvent({ code: "b" }));
     expect(h.cognito.calls.length - before).toBe(1);
   });
-});
 
-describe("stale mapping rows (real Cognito semantics)", () => {
+  it("a returning user whose row is stale: Cognito's identity wins, the row is repaired, one Cognito call", async () => {
+    for (const flow of ["enhanced", "basic"] as const) {
+      const h = harness(flow);
+      h.wechat.codes.set("a", UNION);
+      h.wechat.codes.set("b", UNION);
+      const first = await call(h, loginEvent({ code: "a" }));
+      const stale = "us-east-1:00000000-0000-4000-8000-00000000dead";
+      const row = h.mapping.rows.get(PK);
+      if (!row) throw new Error("no row");
+      h.mapping.rows.set(PK, { ...row, identityId: stale });
+      h.cognito.calls.length = 0;
+      const res = await call(h, loginEvent({ code: "b" }));
+      expect(res.statusCode).toBe(200);
+      expect(res.body["identityId"]).toBe(first.body["identityId"]);
+      expect(h.cognito.calls).toEqual([{ developerUserId: PK }]);
+      expect(h.mapping.rows.get(PK)?.identityId).toBe(first.body["identityId"]);
+      expect(h.mapping.ops.at(-1)).toBe("replaceIdentity");
+      expect(h.logger.text()).toContain("mapping_identity_mismatch_repaired");
+      if (flow === "basic") expect(h.sts.calls.at(-1)?.token).toBe(h.cognito.tokens.at(-1));
+    }
+  });
+
   it("on losing the conditional create to a row of another identity, Cognito's answer wins and the row is repaired", async () => {
     const h = harness("basic");
     h.wechat.codes.set("c", UNION);
-    const pk = `wechat-union#${UNION.unionid}`;
     // The row appears between our touch and our create (a concurrent writer with a stale id).
     const create = h.mapping.create.bind(h.mapping);
     h.mapping.create = async (row, signal) => {
-      h.mapping.rows.set(pk, { ...row, identityId: "us-east-1:stale-row" });
+      h.mapping.rows.set(PK, {
+        ...row,
+        identityId: "us-east-1:00000000-0000-4000-8000-0000000000aa",
+      });
       return create(row, signal);
     };
     const res = await call(h, loginEvent({ code: "c" }));
     expect(res.statusCode).toBe(200);
-    expect(res.body["identityId"]).toBe(h.cognito.byUser.get(pk));
-    expect(h.mapping.rows.get(pk)?.identityId).toBe(h.cognito.byUser.get(pk));
-    expect(h.cognito.calls.map((c) => c.identityId)).toEqual([undefined, "us-east-1:stale-row"]);
+    expect(res.body["identityId"]).toBe(h.cognito.byUser.get(PK));
+    expect(h.mapping.rows.get(PK)?.identityId).toBe(h.cognito.byUser.get(PK));
+    expect(h.cognito.calls.map((c) => c.identityId)).toEqual([undefined]);
     expect(h.logger.text()).toContain("mapping_identity_mismatch_repaired");
     expect(h.sts.calls.at(-1)?.token).toBe(h.cognito.tokens[0]);
+  });
+});
+
+describe("no user joins another user's identity (stale guest credentials, in memory)", () => {
+  const A = { openid: "oUserA_00000000000000000000001", unionid: "uUserA_0000000000000000000001" };
+  const B = { openid: "oUserB_00000000000000000000002", unionid: "uUserB_0000000000000000000002" };
+  const PK_A = `wechat-union#${A.unionid}`;
+  const PK_B = `wechat-union#${B.unionid}`;
+  const G = "us-east-1:6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d";
+
+  it.each(["enhanced", "basic"] as const)(
+    "A upgrades G; B signing with G's still-valid guest credentials gets its own new identity (%s)",
+    async (flow) => {
+      const h = harness(flow);
+      h.cognito.model.createGuest(G);
+      h.wechat.codes.set("a", A);
+      h.wechat.codes.set("b", B);
+      const a = await call(h, guestEvent("a", G));
+      expect(a.body["identityId"]).toBe(G);
+      const b = await call(h, guestEvent("b", G));
+      expect(b.statusCode).toBe(200);
+      expect(b.body["identityId"]).not.toBe(G);
+      expect(b.body["identityId"]).toBe(h.cognito.byUser.get(PK_B));
+      // G was passed to Cognito for A only, and carries A's login alone.
+      expect(h.cognito.calls.filter((c) => c.identityId === G)).toEqual([
+        { developerUserId: PK_A, identityId: G },
+      ]);
+      expect(h.cognito.model.loginsOf(G)).toEqual([PK_A]);
+      expect(h.cognito.model.loginsOf(String(b.body["identityId"]))).toEqual([PK_B]);
+      expect(h.mapping.rows.get(PK_A)?.identityId).toBe(G);
+      expect(h.mapping.rows.get(PK_B)?.identityId).toBe(b.body["identityId"]);
+      expect(h.mapping.claims.get(G)).toBe(PK_A);
+      expect(h.logger.text()).toContain("guest_identity_of_another_user");
+      if (flow === "basic") {
+        expect(h.sts.calls.at(-1)?.roleSessionName).toBe(
+          roleSessionNameFor(String(b.body["identityId"])),
+        );
+      }
+    },
+  );
+
+  it("A signing in again with G's credentials gets G back without a new link", async () => {
+    const h = harness("enhanced");
+    h.cognito.model.createGuest(G);
+    h.wechat.codes.set("a1", A);
+    h.wechat.codes.set("a2", A);
+    await call(h, guestEvent("a1", G));
+    const again = await call(h, guestEvent("a2", G));
+    expect(again.body["identityId"]).toBe(G);
+    expect(h.cognito.calls.at(-1)).toEqual({ developerUserId: PK_A });
+    expect(h.cognito.model.loginsOf(G)).toEqual([PK_A]);
+  });
+
+  it("an identity linked before guest claims existed (a row, no claim) is not passed for another user", async () => {
+    const h = harness("enhanced");
+    h.cognito.model.createGuest(G);
+    h.cognito.model.link(PK_A, G);
+    h.mapping.rows.set(PK_A, {
+      pk: PK_A,
+      identityId: G,
+      createdAt: "2025-01-01T00:00:00.000Z",
+      lastLoginAt: "2025-01-01T00:00:00.000Z",
+      appId: "wx0123456789abcdef",
+      openid: A.openid,
+      unionid: A.unionid,
+    });
+    h.wechat.codes.set("b", B);
+    const b = await call(h, guestEvent("b", G));
+    expect(b.body["identityId"]).not.toBe(G);
+    expect(h.cognito.calls).toEqual([{ developerUserId: PK_B }]);
+    expect(h.cognito.model.loginsOf(G)).toEqual([PK_A]);
+  });
+
+  it("A and B racing with the same G: exactly one is linked to G, the other gets its own identity", async () => {
+    for (let round = 0; round < 10; round++) {
+      const h = harness(round % 2 === 0 ? "enhanced" : "basic");
+      h.cognito.model.createGuest(G);
+      h.cognito.latencyMs = 1 + (round % 3);
+      h.mapping.latencyMs = 1 + ((round + 1) % 3);
+      h.wechat.codes.set("a", A);
+      h.wechat.codes.set("b", B);
+      const [a, b] = await Promise.all([call(h, guestEvent("a", G)), call(h, guestEvent("b", G))]);
+      const got = [a, b].map((r) => r.body["identityId"]);
+      expect(got.filter((id) => id === G)).toHaveLength(1);
+      expect(h.cognito.model.loginsOf(G)).toHaveLength(1);
+      const owner = h.cognito.model.loginsOf(G)[0];
+      expect(h.mapping.claims.get(G)).toBe(owner);
+      expect(got[owner === PK_A ? 0 : 1]).toBe(G);
+      const other = owner === PK_A ? PK_B : PK_A;
+      expect(got[owner === PK_A ? 1 : 0]).toBe(h.cognito.byUser.get(other));
+    }
+  });
+
+  it("10 different users racing with the same G: one is linked, nine log in plainly", async () => {
+    const h = harness("enhanced");
+    h.cognito.model.createGuest(G);
+    h.cognito.latencyMs = 2;
+    h.mapping.latencyMs = 1;
+    for (let i = 0; i < 10; i++) h.wechat.codes.set(`u${i}`, { openid: `oRacer_${i}` });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => call(h, guestEvent(`u${i}`, G))),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
+    expect(results.filter((r) => r.body["identityId"] === G)).toHaveLength(1);
+    expect(h.cognito.model.loginsOf(G)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.body["identityId"])).size).toBe(10);
+    for (const [, users] of h.cognito.model.logins) expect(users.size).toBeLessThanOrEqual(1);
+  });
+
+  it("50 concurrent first logins of one user signed with G end with one row and one identity, G", async () => {
+    for (const flow of ["enhanced", "basic"] as const) {
+      const h = harness(flow);
+      h.cognito.model.createGuest(G);
+      h.cognito.latencyMs = 5;
+      h.mapping.latencyMs = 2;
+      for (let i = 0; i < 50; i++) h.wechat.codes.set(`c${i}`, A);
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => call(h, guestEvent(`c${i}`, G))),
+      );
+      expect(results.map((r) => r.statusCode)).toEqual(Array(50).fill(200));
+      expect(new Set(results.map((r) => r.body["identityId"]))).toEqual(new Set([G]));
+      expect(h.mapping.rows.size).toBe(1);
+      expect(h.mapping.rows.get(PK_A)?.identityId).toBe(G);
+      expect(h.cognito.model.logins.size).toBe(1);
+      expect(h.cognito.model.loginsOf(G)).toEqual([PK_A]);
+    }
+  });
+
+  it("a guest whose IdentityId was deleted in Cognito logs in plainly to a new identity", async () => {
+    const h = harness("enhanced");
+    h.cognito.model.createGuest(G);
+    h.cognito.model.delete(G);
+    h.wechat.codes.set("a", A);
+    const res = await call(h, guestEvent("a", G));
+    expect(res.statusCode).toBe(200);
+    expect(res.body["identityId"]).not.toBe(G);
+    expect(res.body["identityId"]).toBe(h.cognito.byUser.get(PK_A));
+    expect(h.cognito.calls.map((c) => c.identityId)).toEqual([G, undefined]);
+    expect(h.mapping.rows.get(PK_A)?.identityId).toBe(res.body["identityId"]);
+    expect(h.logger.text()).toContain("ResourceNotFoundException");
+  });
+
+  it("a guest upgrade waits on WeChat, the row, the claim || index query, Cognito, the create", async () => {
+    const h = harness("enhanced");
+    h.cognito.model.createGuest(G);
+    h.wechat.codes.set("a", A);
+    h.wechat.latencyMs = 5;
+    h.cognito.latencyMs = 5;
+    h.mapping.latencyMs = 5;
+    await call(h, guestEvent("a", G));
+    expect(h.events.slice(0, 4)).toEqual([
+      "wechat:start",
+      "wechat:end",
+      "touch:start",
+      "touch:end",
+    ]);
+    expect(h.events.slice(4, 6).sort()).toEqual(["claimGuest:start", "usersOfIdentity:start"]);
+    expect(h.events.slice(6, 8).sort()).toEqual(["claimGuest:end", "usersOfIdentity:end"]);
+    expect(h.events.slice(8)).toEqual([
+      "cognito:start",
+      "cognito:end",
+      "create:start",
+      "create:end",
+    ]);
+  });
+
+  it("a guest-signed returning user never claims: WeChat, the row, then Cognito", async () => {
+    const h = harness("enhanced");
+    h.wechat.codes.set("a1", A);
+    h.wechat.codes.set("a2", A);
+    await call(h, loginEvent({ code: "a1" }));
+    h.events.length = 0;
+    await call(h, guestEvent("a2", G));
+    expect(h.events).toEqual([
+      "wechat:start",
+      "wechat:end",
+      "touch:start",
+      "touch:end",
+      "cognito:start",
+      "cognito:end",
+    ]);
+    expect(h.mapping.claims.size).toBe(0);
   });
 });

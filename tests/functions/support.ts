@@ -1,5 +1,6 @@
 /** In-memory fakes and helpers for the login function tests. */
 import { randomUUID } from "node:crypto";
+import { CognitoIdentities } from "./cognito-model";
 import type { LoginConfig, LoginFlow } from "../../functions/login/config";
 import { makeHandler, type HandlerDeps, type LoginHandler } from "../../functions/login/handler";
 import {
@@ -154,25 +155,23 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/**
- * "cognito": behaves like Cognito (one IdentityId per developer user id; links to a given
- * IdentityId, conflict if the user is linked elsewhere). "moto": like moto, which keeps no
- * developer-user mapping: the given IdentityId, else a random one on every call.
- */
-export type CognitoMode = "cognito" | "moto";
-
+/** GetOpenIdTokenForDeveloperIdentity over a Cognito-like model (cognito-model.ts). */
 export class FakeCognito implements IdentityPort {
-  readonly byUser = new Map<string, string>();
+  readonly model: CognitoIdentities;
   readonly calls: { developerUserId: string; identityId?: string | undefined }[] = [];
   latencyMs = 0;
   failWith: unknown = undefined;
   tokens: string[] = [];
   events: string[] | undefined;
 
-  constructor(
-    readonly region = "us-east-1",
-    public mode: CognitoMode = "cognito",
-  ) {}
+  constructor(readonly region = "us-east-1") {
+    this.model = new CognitoIdentities(region);
+  }
+
+  /** Developer user id -> IdentityId, as Cognito keeps it. */
+  get byUser(): Map<string, string> {
+    return this.model.byUser;
+  }
 
   async getOpenIdToken(
     input: { developerUserId: string; identityId?: string | undefined },
@@ -193,22 +192,11 @@ export class FakeCognito implements IdentityPort {
     this.calls.push({ ...input });
     if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
     if (this.failWith !== undefined) throw this.failWith;
-    if (this.mode === "moto") {
-      const id = input.identityId ?? `${this.region}:${randomUUID()}`;
-      const token = fakeJwt({ sub: id, aud: POOL_ID, n: this.tokens.length });
-      this.tokens.push(token);
-      return { identityId: id, token };
-    }
-    let id = this.byUser.get(input.developerUserId);
-    if (input.identityId !== undefined) {
-      if (id !== undefined && id !== input.identityId) throw new IdentityConflictError("conflict");
-      id = input.identityId;
-    }
-    id ??= `${this.region}:${randomUUID()}`;
-    this.byUser.set(input.developerUserId, id);
-    const token = fakeJwt({ sub: id, aud: POOL_ID, n: this.tokens.length });
+    const result = this.model.link(input.developerUserId, input.identityId);
+    if ("refused" in result) throw new IdentityConflictError(result.refused);
+    const token = fakeJwt({ sub: result.identityId, aud: POOL_ID, n: this.tokens.length });
     this.tokens.push(token);
-    return { identityId: id, token };
+    return { identityId: result.identityId, token };
   }
 }
 
@@ -263,6 +251,25 @@ export class FakeMapping implements MappingPort {
     const row = this.rows.get(pk);
     if (row && row.identityId === oldId)
       this.rows.set(pk, { ...row, identityId: newId, lastLoginAt: nowIso });
+  }
+
+  /** Guest IdentityId -> the user key holding its claim (items `guest#<id>` in the table). */
+  readonly claims = new Map<string, string>();
+
+  async claimGuest(guestIdentityId: string, pk: string, _nowIso: string, signal: AbortSignal) {
+    await this.step("claimGuest", signal);
+    const owner = this.claims.get(guestIdentityId);
+    if (owner !== undefined && owner !== pk) return false;
+    this.claims.set(guestIdentityId, pk);
+    return true;
+  }
+
+  async usersOfIdentity(identityId: string, signal: AbortSignal) {
+    await this.step("usersOfIdentity", signal);
+    return [...this.rows.values()]
+      .filter((r) => r.identityId === identityId)
+      .map((r) => r.pk)
+      .slice(0, 2);
   }
 }
 
@@ -320,11 +327,10 @@ export function harness(
   flow: LoginFlow,
   over: Partial<LoginConfig> = {},
   deps: Partial<HandlerDeps> = {},
-  cognitoMode: CognitoMode = "cognito",
 ): Harness {
   const events: string[] = [];
   const wechat = new FakeWechat();
-  const cognito = new FakeCognito("us-east-1", cognitoMode);
+  const cognito = new FakeCognito("us-east-1");
   const mapping = new FakeMapping();
   const sts = new FakeSts();
   wechat.events = events;
