@@ -3,12 +3,12 @@
  * in fresh child processes (bench/driver.cjs) that call loopback stubs of WeChat and the AWS
  * endpoints (bench/stubs.ts) through the real SDK clients. Prints figures beside their budgets,
  * never pass/fail (timing never lives in tests).
- *   npm run bench [-- --baseline <git-ref>] [--pairs N]
+ *   npm run bench [-- --baseline <git-ref>] [--pairs N] [--tls]
  * Sections: 1 init + first login vs bare node (Node 22 and this machine's Node), 2 warm CPU per
  * login, 3 logins/s on one core, 4 latency with injected upstream delays, 5 bundle sizes.
  * Loopback only, bounded loops, ~1 min (~2 min with --baseline).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
@@ -34,8 +34,8 @@ const IDEAL: Record<LoginFlow, { returning: number; first: number }> = {
   // basic: STS follows Cognito (+30); on a first login it runs beside the PutItem
   basic: { returning: 110, first: 110 },
 };
-const WARM_N = 400;
-const THROUGHPUT_SECONDS = 4;
+const WARM_N = 300;
+const THROUGHPUT_SECONDS = 3;
 const CONCURRENCY = 50;
 const LATENCY_N = 15;
 /** The returning user of every run (the first warm-up run creates its mapping row). */
@@ -44,15 +44,18 @@ const USER = "benchuser1";
 interface Args {
   baseline: string | undefined;
   pairs: number;
+  tls: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { baseline: undefined, pairs: 15 };
+  const args: Args = { baseline: undefined, pairs: 15, tls: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--baseline") args.baseline = argv[++i];
     else if (a === "--pairs") args.pairs = Number(argv[++i]);
-    else throw new Error(`unknown argument ${a}; usage: bench [--baseline <git-ref>] [--pairs N]`);
+    else if (a === "--tls") args.tls = true;
+    else
+      throw new Error(`unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--tls]`);
   }
   if (args.baseline === "") throw new Error("--baseline needs a git ref");
   if (!Number.isInteger(args.pairs) || args.pairs < 1) throw new Error("--pairs needs N >= 1");
@@ -79,8 +82,14 @@ const f1 = (n: number) => n.toFixed(1);
 const pad = (s: string, n: number) => s.padEnd(n);
 const verdict = (ok: boolean) => (ok ? "within" : "OVER");
 
+type EnvOf = (flow: LoginFlow) => Record<string, string>;
+
 /** What the function's environment holds in Lambda (infra/loginApi.ts), pointed at the stubs. */
-function functionEnv(flow: LoginFlow, stubs: string): Record<string, string> {
+function functionEnv(
+  flow: LoginFlow,
+  stubs: string,
+  extra: Record<string, string>,
+): Record<string, string> {
   const partition = { partition: partitionOfRegion(FIXTURE.region) ?? "aws" };
   return {
     PATH: process.env["PATH"] ?? "/usr/bin:/bin",
@@ -124,6 +133,7 @@ function functionEnv(flow: LoginFlow, stubs: string): Record<string, string> {
           CREDENTIALS_DURATION_SECONDS: "3600",
         }
       : {}),
+    ...extra,
   };
 }
 
@@ -144,19 +154,19 @@ interface ColdReport {
   loginMs: number;
 }
 
-async function cold(node: NodeBin, variants: readonly Variant[], pairs: number, stubs: string) {
+async function cold(node: NodeBin, variants: readonly Variant[], pairs: number, envOf: EnvOf) {
   const bareArgs = ["-e", "0"];
   const coldArgs = (v: Variant) => [DRIVER, "cold", v.file, JSON.stringify({ user: USER })];
   // Page cache, and the returning user's mapping row.
   for (const v of variants) {
-    await measure(node.path, bareArgs, functionEnv(v.flow, stubs));
-    await measure(node.path, coldArgs(v), functionEnv(v.flow, stubs));
+    await measure(node.path, bareArgs, envOf(v.flow));
+    await measure(node.path, coldArgs(v), envOf(v.flow));
   }
   const bare = new Map<Variant, Measured<unknown>[]>(variants.map((v) => [v, []]));
   const runs = new Map<Variant, Measured<ColdReport>[]>(variants.map((v) => [v, []]));
   for (let i = 0; i < pairs; i++) {
     for (const v of variants) {
-      const env = functionEnv(v.flow, stubs);
+      const env = envOf(v.flow);
       bare.get(v)?.push(await measure(node.path, bareArgs, env));
       runs.get(v)?.push(await measure<ColdReport>(node.path, coldArgs(v), env));
     }
@@ -190,7 +200,7 @@ interface WarmReport {
   first: { cpuUs: number; ms: number };
 }
 
-async function warm(node: NodeBin, variants: readonly Variant[], stubs: string): Promise<void> {
+async function warm(node: NodeBin, variants: readonly Variant[], envOf: EnvOf): Promise<void> {
   console.log(
     `\n== 2. Warm CPU per login (${node.label}; one warm process per bundle, ${WARM_N} sequential logins each, real SDK serialization against the stubs; process.resourceUsage)`,
   );
@@ -199,7 +209,7 @@ async function warm(node: NodeBin, variants: readonly Variant[], stubs: string):
     const { report } = await measure<WarmReport>(
       node.path,
       [DRIVER, "warm", v.file, JSON.stringify(opts)],
-      functionEnv(v.flow, stubs),
+      envOf(v.flow),
     );
     if (!report) throw new Error("warm run reported nothing");
     const per = (x: { cpuUs: number; ms: number }) => ({
@@ -223,7 +233,7 @@ function affinity(mask?: string): string | undefined {
   return /mask: ([0-9a-f]+)\s*$/.exec(r.stdout.trim().split("\n")[0] ?? "")?.[1];
 }
 
-async function throughput(node: NodeBin, variants: readonly Variant[], stubs: string) {
+async function throughput(node: NodeBin, variants: readonly Variant[], envOf: EnvOf) {
   const taskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
   const twoCores = cpus().length >= 2;
   const original = taskset && twoCores ? affinity() : undefined;
@@ -243,7 +253,7 @@ async function throughput(node: NodeBin, variants: readonly Variant[], stubs: st
       const { report } = await measure<{ n: number; cpuUs: number; ms: number }>(
         node.path,
         [DRIVER, "throughput", v.file, JSON.stringify(opts)],
-        functionEnv(v.flow, stubs),
+        envOf(v.flow),
         taskset ? { cpus: "0" } : {},
       );
       if (!report) throw new Error("throughput run reported nothing");
@@ -262,28 +272,58 @@ async function throughput(node: NodeBin, variants: readonly Variant[], stubs: st
   }
 }
 
-async function latency(node: NodeBin, variants: readonly Variant[], up: Upstreams) {
+const COLD_DELAYED_RUNS = 5;
+
+async function latency(node: NodeBin, variants: readonly Variant[], up: Upstreams, envOf: EnvOf) {
   const d = DELAYS;
   console.log(
-    `\n== 4. Latency with injected upstream delays (${node.label}; WeChat ${d.wechat}, Cognito ${d.cognito}, DynamoDB ${d.dynamodb}, STS ${d.sts}, Secrets Manager ${d.secrets} ms; median of ${LATENCY_N}, warm process)`,
+    `\n== 4. Latency with injected upstream delays (${node.label}; WeChat ${d.wechat}, Cognito ${d.cognito}, DynamoDB ${d.dynamodb}, STS ${d.sts}, Secrets Manager ${d.secrets} ms): warm process, median of ${LATENCY_N}; cold = whole fresh process until it has answered one returning login, median of ${COLD_DELAYED_RUNS}`,
   );
   up.delays = { ...DELAYS };
   try {
     for (const v of variants) {
-      const { report } = await measure<{ coldMs: number; first: number[]; returning: number[] }>(
+      const { report } = await measure<{ first: number[]; returning: number[] }>(
         node.path,
         [DRIVER, "latency", v.file, JSON.stringify({ user: USER, n: LATENCY_N })],
-        functionEnv(v.flow, up.url),
+        envOf(v.flow),
       );
       if (!report) throw new Error("latency run reported nothing");
+      const coldWall: number[] = [];
+      for (let i = 0; i < COLD_DELAYED_RUNS; i++) {
+        const args = [DRIVER, "cold", v.file, JSON.stringify({ user: USER })];
+        coldWall.push((await measure(node.path, args, envOf(v.flow))).wallMs);
+      }
       const ideal = IDEAL[v.flow];
       console.log(
-        `  ${pad(v.label, 20)} returning ${f1(median(report.returning))} ms (ideal ${ideal.returning})   first-time ${f1(median(report.first))} ms (ideal ${ideal.first})   process start -> first response ${f1(report.coldMs)} ms (1 sample; + Secrets Manager ${d.secrets})`,
+        `  ${pad(v.label, 20)} returning ${f1(median(report.returning))} ms (ideal ${ideal.returning})   first-time ${f1(median(report.first))} ms (ideal ${ideal.first})   cold ${f1(median(coldWall))} ms (ideal ${d.secrets + ideal.returning} + init)`,
       );
     }
   } finally {
     up.delays = { ...NO_DELAYS };
   }
+}
+
+/** A throw-away RSA 2048 certificate for 127.0.0.1 (real endpoints present RSA 2048 too). */
+function selfSignedCertificate(dir: string): { key: string; cert: string; certFile: string } {
+  const keyFile = path.join(dir, "stub-key.pem");
+  const certFile = path.join(dir, "stub-cert.pem");
+  const r = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+    ].concat(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", keyFile, "-out", certFile]),
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`--tls needs openssl: ${r.stderr || r.error?.message}`);
+  return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8"), certFile };
 }
 
 function write(dir: string, label: string, flow: LoginFlow, bundle: LoginBundle): Variant {
@@ -297,7 +337,11 @@ function write(dir: string, label: string, flow: LoginFlow, bundle: LoginBundle)
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(path.join(tmpdir(), "login-bench-"));
-  const up = await new Upstreams().start();
+  const tls = args.tls ? selfSignedCertificate(dir) : undefined;
+  const up = await new Upstreams().start(tls);
+  // The child trusts the stubs' certificate; bare node gets the same variable (same clean env).
+  const extra: Record<string, string> = tls ? { NODE_EXTRA_CA_CERTS: tls.certFile } : {};
+  const envOf: EnvOf = (flow) => functionEnv(flow, up.url, extra);
   let baselineDir: string | undefined;
   try {
     const variants: Variant[] = [];
@@ -330,12 +374,12 @@ async function main(): Promise<void> {
     if ("error" in n22 || n22.path !== process.execPath) nodes.push(machine);
     const primary = nodes[0] ?? machine;
     console.log(
-      `\n== 1. Init + first login (returning user) in a fresh process vs bare \`node -e 0\`: clean env (env -i, the function's variables), stubs on loopback; medians of ${args.pairs} A/B pairs; CPU = user+sys of the whole child`,
+      `\n== 1. Init + first login (returning user) in a fresh process vs bare \`node -e 0\`: clean env (env -i, the function's variables), stubs on loopback over ${tls ? "HTTPS (RSA 2048, trusted via NODE_EXTRA_CA_CERTS)" : "plain HTTP (--tls: HTTPS)"}; medians of ${args.pairs} A/B pairs; CPU = user+sys of the whole child`,
     );
-    for (const node of nodes) await cold(node, variants, args.pairs, up.url);
-    await warm(primary, variants, up.url);
-    await throughput(primary, variants, up.url);
-    await latency(primary, variants, up);
+    for (const node of nodes) await cold(node, variants, args.pairs, envOf);
+    await warm(primary, variants, envOf);
+    await throughput(primary, variants, envOf);
+    await latency(primary, variants, up, envOf);
     sizes(variants);
   } finally {
     await up.close();

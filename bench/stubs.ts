@@ -15,6 +15,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export const SERVICES = ["wechat", "cognito", "dynamodb", "secrets", "sts"] as const;
@@ -87,19 +88,22 @@ export class Upstreams {
   delays: Delays = { ...NO_DELAYS };
   readonly counts: Record<Service, number> = { ...NO_DELAYS };
   url = "";
-  private server: Server | undefined;
+  private server: Server | TlsServer | undefined;
   private readonly identities = new Map<string, string>();
   private readonly table = new Map<string, Item>();
 
-  async start(): Promise<this> {
-    const server = createServer((req, res) => {
+  /** Plain HTTP, or HTTPS with this key and certificate (the client must trust it). */
+  async start(tls?: { key: string; cert: string }): Promise<this> {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => this.route(req, Buffer.concat(chunks).toString("utf8"), res));
-    });
+    };
+    const server = tls ? createTlsServer(tls, listener) : createServer(listener);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const port = (server.address() as AddressInfo).port;
+    this.url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
     return this;
   }
 
