@@ -10,4 +10,6 @@ module.exports = {
   },
   // Pulumi synthesis and the bundled-function integration test take a few seconds each.
   testTimeout: 60000,
+  // Jest's default leaves one core idle on a 2-core machine (CI's size): use both.
+  maxWorkers: 2,
 };

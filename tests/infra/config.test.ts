@@ -158,7 +158,8 @@ describe("stack configuration", () => {
     // A public China route also needs the ICP-filed domain mini-programs may call.
     const domain = JSON.stringify({
       domainName: "login.myapp.cn",
-      certificateArn: "arn:aws-cn:acm:cn-north-1:528715093461:certificate/3f6b2a1c-8d4e-4f7a-9b0c-2e5d7a9c1b3f",
+      certificateArn:
+        "arn:aws-cn:acm:cn-north-1:528715093461:certificate/3f6b2a1c-8d4e-4f7a-9b0c-2e5d7a9c1b3f",
     });
     expect(
       parseConfig({

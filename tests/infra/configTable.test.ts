@@ -25,7 +25,8 @@ import { STACKS } from "../support/stacks";
 
 const APP_SECRET = "9d1f0c2b7e4a4c6f8a3b5d7e9f1a2c4e";
 const APP_ID = "wx8f3a61c2d94be705";
-const CN_IAM_CERT = "arn:aws-cn:acm:cn-north-1:528715093461:certificate/3f6b2a1c-8d4e-4f7a-9b0c-2e5d7a9c1b3f";
+const CN_IAM_CERT =
+  "arn:aws-cn:acm:cn-north-1:528715093461:certificate/3f6b2a1c-8d4e-4f7a-9b0c-2e5d7a9c1b3f";
 const CN_ACM_CERT =
   "arn:aws-cn:acm:cn-north-1:528715093461:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
 

@@ -116,11 +116,21 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
       authenticatedRoleArn: one(synth, ROLE, "identity-authenticated").state.arn,
       ...(guestRole ? { guestRoleArn: guestRole.state.arn } : {}),
       tableName: ofType(synth, TABLE)[0]?.state.name,
-      loginUrl: expect.stringMatching(
-        new RegExp(
-          `^https://[a-z0-9]{10}\\.execute-api\\.${region}\\.${partition === "aws-cn" ? "amazonaws\\.com\\.cn" : "amazonaws\\.com"}/login/wechat$`,
-        ),
-      ),
+      // China's login is on the app's own ICP-filed domain; dev uses the API's endpoint.
+      ...(partition === "aws-cn"
+        ? {
+            loginUrl: "https://login.myapp.cn/login/wechat",
+            loginDomainName: "login.myapp.cn",
+            loginDomainTarget: expect.stringMatching(
+              /^d-[a-z0-9]{10}\.execute-api\.cn-north-1\.amazonaws\.com\.cn$/,
+            ),
+            loginDefaultEndpointDisabled: true,
+          }
+        : {
+            loginUrl: expect.stringMatching(
+              /^https:\/\/[a-z0-9]{10}\.execute-api\.us-east-1\.amazonaws\.com\/login\/wechat$/,
+            ),
+          }),
       loginFlow: "enhanced",
       // Both committed stacks serve a public route (China's on its ICP-filed domain).
       loginAuth: "none",
