@@ -167,7 +167,12 @@ const loginClientRateLimit = setting({
   },
   schema: z.strictObject({
     requestsPerMinute: z
-      .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { message: CLIENT_RANGE })
+      .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], {
+        error: (issue) =>
+          issue.input === undefined
+            ? `{key} is required: requests per minute, 1 to ${MAX_CLIENT_REQUESTS_PER_MINUTE}`
+            : CLIENT_RANGE,
+      })
       .pipe(
         z
           .number()
