@@ -144,10 +144,9 @@ const CLIENT_RANGE = `must be a whole number from 1 to ${MAX_CLIENT_REQUESTS_PER
 const loginClientRateLimit = setting({
   type: "object",
   description:
-    "Per-client login limit, e.g. { requestsPerMinute: 30, key: sourceIp }, counted by the " +
-    "login function in the mapping table (works in aws and aws-cn; HTTP APIs have no per-client " +
-    "throttling or AWS WAF): a client over it gets 429 RATE_LIMITED with Retry-After before " +
-    "Cognito is called. See docs/abuse-protection.md. Default: none (off).",
+    "Per-client login limit, { requestsPerMinute, key: sourceIp|identity }, counted by the " +
+    "login function in the mapping table (aws and aws-cn: HTTP APIs have no per-client " +
+    "throttling or WAF). Over it: 429 before Cognito. See docs/abuse-protection.md. Default: off.",
   fix: `${setPath("loginClientRateLimit.requestsPerMinute", "30")} and ${setPath("loginClientRateLimit.key", "sourceIp")}`,
   leaves: {
     requestsPerMinute: {
