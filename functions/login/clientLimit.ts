@@ -8,6 +8,7 @@
  * and the table keeps counters for a while after their window.
  */
 import { createHash } from "node:crypto";
+import { MAX_CLIENT_LOGINS_PER_MINUTE } from "../../core/quotas";
 import { CLIENT_KEYS, isOneOf, type ClientKey } from "../../core/vocabulary";
 import { EnvError } from "./config";
 import { LoginError, RateLimitedError, isRecord } from "./errors";
@@ -29,11 +30,8 @@ export interface ClientLimitConfig {
   readonly key: ClientKey;
 }
 
-/** Highest CLIENT_RATE_LIMIT_PER_MINUTE accepted (the stack caps it lower). */
-const MAX_PER_MINUTE = 1_000_000;
-
 /**
- * CLIENT_RATE_LIMIT_PER_MINUTE (1..) and CLIENT_RATE_LIMIT_KEY (`sourceIp` | `identity`,
+ * CLIENT_RATE_LIMIT_PER_MINUTE (1 to the stack's cap) and CLIENT_RATE_LIMIT_KEY (`sourceIp` | `identity`,
  * default `sourceIp`); both unset: the limit is off. Throws EnvError naming the variable.
  */
 export function readClientLimit(
@@ -44,8 +42,10 @@ export function readClientLimit(
   if (perMinute === "" && key === "") return undefined;
   const problems: string[] = [];
   const n = Number(perMinute);
-  if (!/^\d+$/.test(perMinute) || n < 1 || n > MAX_PER_MINUTE) {
-    problems.push(`CLIENT_RATE_LIMIT_PER_MINUTE must be an integer in 1..${MAX_PER_MINUTE}`);
+  if (!/^\d+$/.test(perMinute) || n < 1 || n > MAX_CLIENT_LOGINS_PER_MINUTE) {
+    problems.push(
+      `CLIENT_RATE_LIMIT_PER_MINUTE must be an integer in 1..${MAX_CLIENT_LOGINS_PER_MINUTE}`,
+    );
   }
   if (key !== "" && !isOneOf(CLIENT_KEYS, key)) {
     problems.push(`CLIENT_RATE_LIMIT_KEY must be ${CLIENT_KEYS.join(" or ")}`);

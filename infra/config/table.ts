@@ -23,7 +23,12 @@ import {
   WECHAT_APP_ID,
 } from "../../core/ids";
 import { PARTITIONS } from "../../core/partition";
-import { LOG_RETENTION_DAYS, MAX_LOGIN_BURST_LIMIT, MAX_LOGIN_RATE_LIMIT } from "../../core/quotas";
+import {
+  LOG_RETENTION_DAYS,
+  MAX_CLIENT_LOGINS_PER_MINUTE,
+  MAX_LOGIN_BURST_LIMIT,
+  MAX_LOGIN_RATE_LIMIT,
+} from "../../core/quotas";
 import { CLIENT_KEYS, LOGIN_AUTHS, LOGIN_FLOWS, USER_KEYS } from "../../core/vocabulary";
 import { certificateArn } from "./certificate";
 import {
@@ -137,9 +142,7 @@ const loginDomain = setting({
   }),
 });
 
-/** Highest per-client limit: a client at the whole stage's steady rate (a limit above is moot). */
-const MAX_CLIENT_REQUESTS_PER_MINUTE = MAX_LOGIN_RATE_LIMIT * 60;
-const CLIENT_RANGE = `must be a whole number from 1 to ${MAX_CLIENT_REQUESTS_PER_MINUTE}`;
+const CLIENT_RANGE = `must be a whole number from 1 to ${MAX_CLIENT_LOGINS_PER_MINUTE}`;
 
 const loginClientRateLimit = setting({
   type: "object",
@@ -152,7 +155,7 @@ const loginClientRateLimit = setting({
     requestsPerMinute: {
       type: "integer",
       required: true,
-      description: `Login requests a client may make per minute (fixed window), 1 to ${MAX_CLIENT_REQUESTS_PER_MINUTE}.`,
+      description: `Login requests a client may make per minute (fixed window), 1 to ${MAX_CLIENT_LOGINS_PER_MINUTE}.`,
       fix: setPath("loginClientRateLimit.requestsPerMinute", "30"),
     },
     key: {
@@ -169,7 +172,7 @@ const loginClientRateLimit = setting({
       .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], {
         error: (issue) =>
           issue.input === undefined
-            ? `{key} is required: requests per minute, 1 to ${MAX_CLIENT_REQUESTS_PER_MINUTE}`
+            ? `{key} is required: requests per minute, 1 to ${MAX_CLIENT_LOGINS_PER_MINUTE}`
             : CLIENT_RANGE,
       })
       .pipe(
@@ -177,7 +180,7 @@ const loginClientRateLimit = setting({
           .number()
           .int({ message: CLIENT_RANGE })
           .min(1, { message: CLIENT_RANGE })
-          .max(MAX_CLIENT_REQUESTS_PER_MINUTE, { message: CLIENT_RANGE }),
+          .max(MAX_CLIENT_LOGINS_PER_MINUTE, { message: CLIENT_RANGE }),
       ),
     key: oneOf(CLIENT_KEYS).default("sourceIp"),
   }),
