@@ -8,7 +8,8 @@
  * `mapping_identity_mismatch_repaired`); the caller gets Cognito's identity and token.
  *
  * Latency: a plain login of a returning user waits on exactly two remote steps in sequence:
- * WeChat (and, with a per-client limit, the client's count beside it: ./clientLimit.ts), then Cognito and DynamoDB (UpdateItem lastLoginAt, attribute_exists) in parallel. A first
+ * WeChat (with a per-client limit, the client's count beside it: ./clientLimit.ts), then
+ * Cognito and DynamoDB (UpdateItem lastLoginAt, attribute_exists) in parallel. A first
  * login adds one conditional PutItem after Cognito answers; the basic flow adds STS after Cognito
  * (in parallel with that PutItem or repair). A guest-signed login reads the row first (one extra
  * step), and, for a user without a row, claims the guest identity before Cognito (one more).
