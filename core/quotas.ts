@@ -30,3 +30,9 @@ export const LOG_RETENTION_DAYS = [
  * so it meets the same per-second developer-identity quota as the rate.
  */
 export const MAX_LOGIN_BURST_LIMIT = COGNITO_RATE_QUOTAS.GetOpenIdTokenForDeveloperIdentity;
+
+/**
+ * Highest per-client login limit (logins per client and minute) the config and the function
+ * accept: one client at the whole stage's highest steady rate; a limit above it is moot.
+ */
+export const MAX_CLIENT_LOGINS_PER_MINUTE = MAX_LOGIN_RATE_LIMIT * 60;

@@ -25,3 +25,10 @@ export function isOneOf<T extends string>(values: readonly T[], value: unknown):
  * AWS China, where API Gateway serves unauthenticated requests only for ICP-filed accounts.
  */
 export const ICP_FILING_TAG = "icp-filing";
+
+/**
+ * What the per-client login limiter counts by: the caller's source IP, or its guest IdentityId
+ * when the route is SigV4-signed by guests (docs/abuse-protection.md, "The per-client limiter").
+ */
+export const CLIENT_KEYS = ["sourceIp", "identity"] as const;
+export type ClientKey = (typeof CLIENT_KEYS)[number];

@@ -80,6 +80,7 @@ async function main() {
     disableDefaultEndpoint: cfg.login.domain?.disableDefaultEndpoint ?? false,
     rateLimit: cfg.login.rateLimit,
     burstLimit: cfg.login.burstLimit,
+    clientRateLimit: cfg.login.clientRateLimit,
     memoryMb: cfg.login.memoryMb,
     timeoutSeconds: cfg.login.timeoutSeconds,
     logRetentionDays: cfg.login.logRetentionDays,

@@ -3,7 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildLoginBundle, type LoginBundle } from "./bundle";
 import { toJson } from "./iam/document";
 import { invokeRoutePolicy, loginFunctionPolicy, serviceTrustPolicy } from "./iam/login";
-import { ICP_FILING_TAG, type LoginAuth, type LoginFlow, type UserKey } from "../core/vocabulary";
+import {
+  ICP_FILING_TAG,
+  type ClientKey,
+  type LoginAuth,
+  type LoginFlow,
+  type UserKey,
+} from "../core/vocabulary";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, httpApiEndpoint, servicePrincipal, type DeployTarget } from "../core/partition";
 
@@ -56,6 +62,8 @@ export interface LoginApiArgs {
   rateLimit: number;
   /** Stage throttle burst. */
   burstLimit: number;
+  /** Per-client limit the function counts in the table (docs/abuse-protection.md); off if unset. */
+  clientRateLimit?: { requestsPerMinute: number; key: ClientKey } | undefined;
   /** Function memory, MB. */
   memoryMb: number;
   /** Function timeout, seconds (the function's own remote-call timeouts fit inside it). */
@@ -186,6 +194,10 @@ export class LoginApi extends pulumi.ComponentResource {
       POWERTOOLS_SERVICE_NAME: "wechat-login",
       POWERTOOLS_LOG_LEVEL: "INFO",
     };
+    if (args.clientRateLimit) {
+      environment.CLIENT_RATE_LIMIT_PER_MINUTE = String(args.clientRateLimit.requestsPerMinute);
+      environment.CLIENT_RATE_LIMIT_KEY = args.clientRateLimit.key;
+    }
     if (args.flow === "basic" && args.authenticatedRoleArn) {
       environment.AUTHENTICATED_ROLE_ARN = args.authenticatedRoleArn;
       environment.CREDENTIALS_DURATION_SECONDS = String(args.credentialsDurationSeconds);

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { IDENTITY_INDEX } from "../core/mappingTable";
+import { IDENTITY_INDEX, TTL_ATTRIBUTE } from "../core/mappingTable";
 import { arns, type DeployTarget } from "../core/partition";
 
 export interface MappingTableArgs {
@@ -29,6 +29,11 @@ export interface MappingTableArgs {
  * Guest claims (one item per upgraded guest identity, no `identityId`, so not in the index):
  * `pk` = `guest#<IdentityId>`, `claimedBy` = the user key allowed to link that guest identity
  * (functions/README.md, "Guest upgrade").
+ *
+ * Per-client limiter counters (one item per client and minute, no `identityId`): `pk` =
+ * `rate#<hash>#<window start>`, `hits`, and `expiresAt` (epoch seconds), the table's TTL
+ * attribute, so DynamoDB deletes them (docs/abuse-protection.md, "The per-client limiter"). User
+ * rows and claims carry no `expiresAt`, so TTL never touches them.
  */
 export class MappingTable extends pulumi.ComponentResource {
   public readonly tableName: pulumi.Output<string>;
@@ -58,6 +63,7 @@ export class MappingTable extends pulumi.ComponentResource {
             projectionType: "KEYS_ONLY",
           },
         ],
+        ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },
         pointInTimeRecovery: { enabled: true },
         deletionProtectionEnabled: true,
         // KMS encryption with the AWS managed key (aws/dynamodb): key use is visible in CloudTrail.

@@ -1,4 +1,5 @@
 /** Thin Lambda handler over the login domain. `makeHandler(deps)` so tests inject fakes. */
+import { clientOf } from "./clientLimit";
 import type { LoginConfig } from "./config";
 import { ConfigError, LoginError, UpstreamUnavailableError } from "./errors";
 import {
@@ -42,7 +43,10 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
       const remaining = remainingMs(context);
       const budget = Math.max(1, Math.min(maxLoginMs, remaining - margin));
       const signal = AbortSignal.timeout(budget);
-      const outcome = await login(deps, { code, guestIdentityId }, signal);
+      const client =
+        deps.clientLimit &&
+        clientOf(event, deps.clientLimit.key, guestIdentityId, config.identityPoolId);
+      const outcome = await login(deps, { code, guestIdentityId, client }, signal);
       return jsonResponse(200, successBody(config, outcome));
     } catch (err) {
       logFailure(deps, err, requestId);

@@ -8,7 +8,8 @@
  * `mapping_identity_mismatch_repaired`); the caller gets Cognito's identity and token.
  *
  * Latency: a plain login of a returning user waits on exactly two remote steps in sequence:
- * WeChat, then Cognito and DynamoDB (UpdateItem lastLoginAt, attribute_exists) in parallel. A first
+ * WeChat (with a per-client limit, the client's count beside it: ./clientLimit.ts), then
+ * Cognito and DynamoDB (UpdateItem lastLoginAt, attribute_exists) in parallel. A first
  * login adds one conditional PutItem after Cognito answers; the basic flow adds STS after Cognito
  * (in parallel with that PutItem or repair). A guest-signed login reads the row first (one extra
  * step), and, for a user without a row, claims the guest identity before Cognito (one more).
@@ -22,6 +23,7 @@
  * Otherwise the login is plain and the guest identity is left alone.
  */
 import { createHash } from "node:crypto";
+import { exchangeCounted, type ClientLimit } from "./clientLimit";
 import type { LoginConfig } from "./config";
 import {
   IdentityConflictError,
@@ -45,12 +47,16 @@ export interface LoginDeps {
   readonly credentials?: CredentialsPort | undefined;
   readonly logger: LogPort;
   readonly now?: () => Date;
+  /** Per-client login limit; absent: off. */
+  readonly clientLimit?: ClientLimit | undefined;
 }
 
 export interface LoginInput {
   readonly code: string;
   /** Guest IdentityId from the IAM authorizer (already checked against our pool). Never the body. */
   readonly guestIdentityId: string | undefined;
+  /** The caller, hashed, for the per-client limit (./clientLimit.ts); absent: not counted. */
+  readonly client?: string | undefined;
 }
 
 export interface LoginOutcome {
@@ -92,7 +98,7 @@ export async function login(
   const now = (deps.now ?? (() => new Date()))();
   const nowIso = now.toISOString();
 
-  const session = await deps.wechat.exchangeCode(input.code, signal);
+  const session = await exchangeCounted(deps, input.code, input.client, now, signal);
   const user = userKeyFor(session, config);
   const plain = (): Promise<OpenIdToken> =>
     identity.getOpenIdToken({ developerUserId: user.pk }, signal);

@@ -98,3 +98,15 @@ export interface LogPort {
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
 }
+
+/** Whether a client may log in now; when not, how long until its window ends. */
+export type ClientAdmission =
+  { readonly admitted: true } | { readonly admitted: false; readonly retryAfterSeconds: number };
+
+export interface ClientLimiterPort {
+  /**
+   * Count one login attempt of `client` (a hash, never the raw IP or IdentityId) in the window
+   * that holds `now`; refused once the window's count has reached the limit.
+   */
+  admit(client: string, now: Date, signal: AbortSignal): Promise<ClientAdmission>;
+}

@@ -9,10 +9,12 @@ import { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { readClientLimit } from "./clientLimit";
 import { makeCognitoIdentity } from "./cognito";
 import { readConfig, type LoginConfigFor, type LoginFlow } from "./config";
 import { makeHandler, type LambdaContextLike, type LoginHandler } from "./handler";
 import type { HttpResponse } from "./http";
+import { makeClientLimiter } from "./limiter";
 import { makeMappingTable } from "./mapping";
 import type { CredentialsPort, LogPort } from "./ports";
 import { makeSecretGetter } from "./secrets";
@@ -124,6 +126,7 @@ export function createRuntime<F extends LoginFlow>(
   const serviceName = process.env["POWERTOOLS_SERVICE_NAME"]?.trim() || DEFAULT_SERVICE_NAME;
   const logger = new Logger({ serviceName });
   const config = readConfig(process.env, flow);
+  const clientLimit = readClientLimit(process.env);
   const cognito = new CognitoIdentityClient(sdkConfig(config.region, COGNITO_TIMEOUTS));
   const dynamodb = new DynamoDBClient(sdkConfig(config.region, DYNAMODB_TIMEOUTS));
   const secrets = new SecretsManagerClient(sdkConfig(config.region, SECRETS_TIMEOUTS));
@@ -144,6 +147,10 @@ export function createRuntime<F extends LoginFlow>(
     identity: makeCognitoIdentity(cognito, config),
     mapping: makeMappingTable(dynamodb, config.tableName),
     credentials: makeCredentials?.(config),
+    clientLimit: clientLimit && {
+      key: clientLimit.key,
+      limiter: makeClientLimiter(dynamodb, config.tableName, clientLimit.requestsPerMinute),
+    },
   });
   const handler = async (event: unknown, context?: LambdaContextLike): Promise<HttpResponse> => {
     // Per-invocation keys: cleared first, so an invocation never logs the previous request's id.

@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PartitionId, TrustOverride } from "../../core/partition";
-import type { LoginAuth, LoginFlow, UserKey } from "../../core/vocabulary";
+import type { ClientKey, LoginAuth, LoginFlow, UserKey } from "../../core/vocabulary";
 import { ConfigError, Secret } from "./errors";
 import { readSetting, secretLeaves } from "./read";
 import { RULES, whereFrom, type RuleInput } from "./rules";
@@ -44,6 +44,8 @@ export interface LoginApiConfig {
   domain: LoginDomainConfig | undefined;
   rateLimit: number;
   burstLimit: number;
+  /** Per-client limit counted by the function (docs/abuse-protection.md); undefined: off. */
+  clientRateLimit: { requestsPerMinute: number; key: ClientKey } | undefined;
   memoryMb: number;
   timeoutSeconds: number;
   logRetentionDays: number;
@@ -174,6 +176,7 @@ function toStackConfig(v: Values, where: Where & { region: string }): StackConfi
       },
       rateLimit: v.loginRateLimit,
       burstLimit: v.loginBurstLimit,
+      clientRateLimit: v.loginClientRateLimit && { ...v.loginClientRateLimit },
       memoryMb: v.loginMemoryMb,
       timeoutSeconds: v.loginTimeoutSeconds,
       logRetentionDays: v.logRetentionDays,

@@ -136,6 +136,17 @@ function iamRouteNeedsGuests({ v, where }: RuleInput): string[] {
   ];
 }
 
+/** Only a SigV4-signed route (`loginAuth: iam`) tells the function which guest is calling. */
+function identityKeyNeedsIamRoute({ v }: RuleInput): string[] {
+  if (v.loginClientRateLimit?.key !== "identity" || v.loginAuth !== "none") return [];
+  return [
+    `${k("loginClientRateLimit")}.key is 'identity' but ${k("loginAuth")} is 'none': a public ` +
+      "route carries no caller identity. Fix: pulumi config set --path " +
+      "loginClientRateLimit.key sourceIp, or " +
+      `${set("loginAuth", "iam")}.`,
+  ];
+}
+
 /**
  * A public route in China needs the account's ICP filing (API Gateway serves unauthenticated
  * requests only then) and an ICP-filed custom domain (WeChat mini-programs call only those).
@@ -221,6 +232,11 @@ export const RULES: readonly Rule[] = [
     name: "China public route needs ICP and domain",
     doc: "loginAuth 'none' in aws-cn needs both icpFilingNumber and loginDomain.",
     check: chinaPublicRouteNeedsIcpAndDomain,
+  },
+  {
+    name: "identity limit needs IAM route",
+    doc: "loginClientRateLimit.key 'identity' needs loginAuth 'iam' (only a signed request names its guest).",
+    check: identityKeyNeedsIamRoute,
   },
   {
     name: "burst at least rate",

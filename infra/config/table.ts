@@ -23,8 +23,13 @@ import {
   WECHAT_APP_ID,
 } from "../../core/ids";
 import { PARTITIONS } from "../../core/partition";
-import { LOG_RETENTION_DAYS, MAX_LOGIN_BURST_LIMIT, MAX_LOGIN_RATE_LIMIT } from "../../core/quotas";
-import { LOGIN_AUTHS, LOGIN_FLOWS, USER_KEYS } from "../../core/vocabulary";
+import {
+  LOG_RETENTION_DAYS,
+  MAX_CLIENT_LOGINS_PER_MINUTE,
+  MAX_LOGIN_BURST_LIMIT,
+  MAX_LOGIN_RATE_LIMIT,
+} from "../../core/quotas";
+import { CLIENT_KEYS, LOGIN_AUTHS, LOGIN_FLOWS, USER_KEYS } from "../../core/vocabulary";
 import { certificateArn } from "./certificate";
 import {
   flag,
@@ -134,6 +139,50 @@ const loginDomain = setting({
       },
     ).optional(),
     disableDefaultEndpoint: jsonFlag.default(true),
+  }),
+});
+
+const CLIENT_RANGE = `must be a whole number from 1 to ${MAX_CLIENT_LOGINS_PER_MINUTE}`;
+
+const loginClientRateLimit = setting({
+  type: "object",
+  description:
+    "Per-client login limit, { requestsPerMinute, key: sourceIp|identity }, counted by the " +
+    "login function in the mapping table (aws and aws-cn: HTTP APIs have no per-client " +
+    "throttling or WAF). Over it: 429 before Cognito. See docs/abuse-protection.md. Default: off.",
+  fix: `${setPath("loginClientRateLimit.requestsPerMinute", "30")} and ${setPath("loginClientRateLimit.key", "sourceIp")}`,
+  leaves: {
+    requestsPerMinute: {
+      type: "integer",
+      required: true,
+      description: `Login requests a client may make per minute (fixed window), 1 to ${MAX_CLIENT_LOGINS_PER_MINUTE}.`,
+      fix: setPath("loginClientRateLimit.requestsPerMinute", "30"),
+    },
+    key: {
+      type: "string",
+      default: "sourceIp",
+      description:
+        "What a client is: 'sourceIp' (the caller's IP as API Gateway saw it) or 'identity' " +
+        "(the signing guest's IdentityId; needs loginAuth 'iam').",
+      fix: setPath("loginClientRateLimit.key", "sourceIp|identity"),
+    },
+  },
+  schema: z.strictObject({
+    requestsPerMinute: z
+      .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], {
+        error: (issue) =>
+          issue.input === undefined
+            ? `{key} is required: requests per minute, 1 to ${MAX_CLIENT_LOGINS_PER_MINUTE}`
+            : CLIENT_RANGE,
+      })
+      .pipe(
+        z
+          .number()
+          .int({ message: CLIENT_RANGE })
+          .min(1, { message: CLIENT_RANGE })
+          .max(MAX_CLIENT_LOGINS_PER_MINUTE, { message: CLIENT_RANGE }),
+      ),
+    key: oneOf(CLIENT_KEYS).default("sourceIp"),
   }),
 });
 
@@ -330,6 +379,7 @@ export const TABLE = {
     fix: `${set("loginBurstLimit", "40")} (at most ${MAX_LOGIN_BURST_LIMIT})`,
     schema: wholeNumber(1, MAX_LOGIN_BURST_LIMIT),
   }),
+  loginClientRateLimit,
   loginMemoryMb: setting({
     type: "integer",
     default: 256,

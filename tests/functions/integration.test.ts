@@ -870,6 +870,79 @@ describe.each(CASES)(
   },
 );
 
+// ---------------------------------------------------------------------------------------------
+// Per-client login limit (docs/abuse-protection.md, "The per-client limiter"): the bundle's
+// conditional counter in the table, against dynalite, in both partitions.
+// ---------------------------------------------------------------------------------------------
+describe.each([CASES[0] as Case, CASES[3] as Case])(
+  "bundled $flow function in $region with CLIENT_RATE_LIMIT_PER_MINUTE",
+  (c) => {
+    let st: Stack;
+    let handler: Handler;
+    const fromIp = (code: string, sourceIp: string) =>
+      loginEventFor(code, { requestId: "rl", http: { method: "POST", sourceIp } });
+    beforeAll(async () => {
+      st = await startStack(c, "limit");
+      const env = functionEnv(st, perServiceEndpoints(st));
+      env["CLIENT_RATE_LIMIT_PER_MINUTE"] = "2";
+      env["CLIENT_RATE_LIMIT_KEY"] = "sourceIp";
+      process.env = env;
+      handler = loadHandler(c.flow, `limit-${c.flow}-${c.region}`);
+    }, 30_000);
+    afterAll(() => stopStack(st));
+
+    it("refuses a client's third login of the minute with 429 and Retry-After, before Cognito", async () => {
+      // Stay inside one minute's window: start a fresh one if this one ends within 3 s.
+      const msLeft = 60_000 - (Date.now() % 60_000);
+      if (msLeft < 3000) await new Promise((r) => setTimeout(r, msLeft + 50));
+      for (const code of ["l1", "l2", "l3", "l4"]) {
+        st.wechat.users.set(code, { openid: "oLimit_1", unionid: "uLimit_1" });
+      }
+      const from = captured.length;
+      const statuses: number[] = [];
+      for (const code of ["l1", "l2"]) {
+        const res = await handler(fromIp(code, "203.0.113.77"), { awsRequestId: code });
+        responses.push(res.body);
+        statuses.push(res.statusCode);
+      }
+      const cognitoCalls = st.cognito.requests.length;
+      const refused = await handler(fromIp("l3", "203.0.113.77"), { awsRequestId: "l3" });
+      responses.push(refused.body);
+      expect(statuses).toEqual([200, 200]);
+      expect(refused.statusCode).toBe(429);
+      expect((JSON.parse(refused.body) as { error: { code: string } }).error.code).toBe(
+        "RATE_LIMITED",
+      );
+      const retryAfter = Number(refused.headers["retry-after"]);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(st.cognito.requests.length).toBe(cognitoCalls);
+      // Another client is not affected.
+      const other = await handler(fromIp("l4", "198.51.100.23"), { awsRequestId: "l4" });
+      responses.push(other.body);
+      expect(other.statusCode).toBe(200);
+
+      const counters = (await scan(st)).filter((i) => i["pk"]?.S?.startsWith("rate#"));
+      expect(counters.map((i) => i["hits"]?.N).sort()).toEqual(["1", "2"]);
+      const nowSeconds = Date.now() / 1000;
+      for (const item of counters) {
+        expect(item["pk"]?.S).toMatch(/^rate#[0-9a-f]{32}#\d+$/);
+        const expiresAt = Number(item["expiresAt"]?.N);
+        expect(expiresAt).toBeGreaterThan(nowSeconds);
+        expect(expiresAt).toBeLessThanOrEqual(nowSeconds + 180);
+        expect(item["identityId"]).toBeUndefined();
+      }
+      const stored = JSON.stringify(await scan(st));
+      const logged = captured.slice(from).join("\n");
+      for (const ip of ["203.0.113.77", "198.51.100.23"]) {
+        expect(stored).not.toContain(ip);
+        expect(logged).not.toContain(ip);
+      }
+      expect(logged).toContain("client_rate_limited");
+    });
+  },
+);
+
 describe("everything the bundled functions logged", () => {
   it("was captured (not printed), has the success lines, and holds no secret", () => {
     const logs = captured.join("\n");
