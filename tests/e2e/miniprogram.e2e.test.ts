@@ -329,7 +329,26 @@ describe.each(REGIONS)("in %s", (region) => {
         expect(st.emulator.model.loginsOf(rb.identityId)).toEqual([b.pk]);
       });
 
-      it("refuses a login signed with enhanced-flow guest credentials (the guest session policy has no execute-api:Invoke)", async () => {
+      it("the IAM route admits only a correct signature by basic-flow guest credentials", async () => {
+        const u = wechatUser("authorizer");
+        const phone = st.device(u);
+        const kit = phone.start();
+        const loginUrl = new URL(st.config.login.url);
+        const login = async (creds: AwsCredentialIdentity, tamper = false) => {
+          const body = JSON.stringify({ code: st.wechat.mint(u) });
+          const req = { url: st.config.login.url, method: "POST" as const, body };
+          const signed = await kit.signRequest(
+            { ...req, headers: { "content-type": "application/json" } },
+            creds,
+            region,
+            "execute-api",
+            new Date(),
+          );
+          // The same login, one byte more: still valid JSON, no longer what was signed.
+          const sent = tamper ? body.replace('{"code":', '{"code": ') : body;
+          return post(st.apigw.server.address, loginUrl, signed.headers, sent);
+        };
+        // Enhanced-flow guest credentials, fetched as the AWS SDK fetches them (unsigned calls).
         const cognito = new CognitoIdentityClient({
           region,
           endpoint: st.emulator.server.url,
@@ -342,31 +361,28 @@ describe.each(REGIONS)("in %s", (region) => {
           new GetCredentialsForIdentityCommand({ IdentityId }),
         );
         cognito.destroy();
-        const kit = st.device(wechatUser("scoped")).start();
-        const loginUrl = new URL(st.config.login.url);
-        const body = JSON.stringify({ code: st.wechat.mint(wechatUser("scoped")) });
-        const signed = await kit.signRequest(
-          {
-            url: st.config.login.url,
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body,
-          },
-          {
-            accessKeyId: c?.AccessKeyId as string,
-            secretAccessKey: c?.SecretKey as string,
-            sessionToken: c?.SessionToken as string,
-          },
-          region,
-          "execute-api",
-          new Date(),
-        );
+        const scoped = {
+          accessKeyId: c?.AccessKeyId as string,
+          secretAccessKey: c?.SecretKey as string,
+          sessionToken: c?.SessionToken as string,
+        };
+        const basicGuest = await kit.createClient(st.config).credentials();
         const events = st.apigw.events.length;
-        const res = await post(st.apigw.server.address, loginUrl, signed.headers, body);
-        expect(res.status).toBe(403);
-        expect(st.apigw.events).toHaveLength(events); // the function never ran
+
+        expect((await login(scoped)).status).toBe(403);
         expect(st.apigw.forbidden.at(-1)?.reason).toMatch(/session policy/);
+        expect((await login(basicGuest, true)).status).toBe(403);
+        expect(st.apigw.forbidden.at(-1)?.reason).toBe("signature mismatch");
+        expect(
+          (await login({ ...basicGuest, secretAccessKey: scoped.secretAccessKey })).status,
+        ).toBe(403);
+        expect(st.apigw.events).toHaveLength(events); // the function never ran
         expect(st.emulator.model.loginsOf(IdentityId as string)).toEqual([]);
+
+        const ok = await login(basicGuest);
+        expect(ok.status).toBe(200);
+        expect(JSON.parse(ok.body)).toMatchObject({ identityId: expect.any(String) });
+        expect(st.apigw.events).toHaveLength(events + 1);
       });
     },
   );
