@@ -10,11 +10,11 @@ import * as path from "node:path";
 import * as vm from "node:vm";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { LoginBundle } from "../../infra/bundle";
 import type { LoginAuth, LoginFlow } from "../../core/vocabulary";
 import { toAppConfig, type AppConfig } from "../../scripts/appConfig";
-import { FakeSecretsServer } from "../functions/fake-upstreams";
+import { createMappingTable, FakeSecretsServer } from "../functions/fake-upstreams";
 import { ACCOUNT, deployedOutputs } from "../support/outputs";
 import { ApiGatewayShim } from "./apigw";
 import { AwsEmulator } from "./aws-emulator";
@@ -97,24 +97,7 @@ export async function startStack(
     endpoint: deps.dynamoUrl,
     credentials: { accessKeyId: "AKIDE2E", secretAccessKey: FUNCTION_SECRET_KEY },
   });
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "identityId", AttributeType: "S" },
-      ],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: "byIdentityId",
-          KeySchema: [{ AttributeName: "identityId", KeyType: "HASH" }],
-          Projection: { ProjectionType: "KEYS_ONLY" },
-        },
-      ],
-    }),
-  );
+  await createMappingTable(ddb, tableName);
 
   // What infra/loginApi.ts sets, what Lambda adds (region, role credentials), and the local
   // endpoints (AWS_ENDPOINT_URL_*, WECHAT_API_BASE_URL) in place of the real services.
