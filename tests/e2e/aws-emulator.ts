@@ -11,7 +11,7 @@
  * - GetCredentialsForIdentity takes a token it issued only under the partition's logins key
  *   (global `cognito-identity.amazonaws.com`, Beijing `cognito-identity.cn-north-1.amazonaws.com.cn`),
  *   for the identity the token names, while the token is valid; without Logins it serves guests,
- *   and only unauthenticated identities of a pool that allows them (docs/cognito.md, "Guests").
+ *   and only unauthenticated identities of a pool that allows them (docs/cognito.md, "Guests and the session policy").
  * - GetOpenIdToken (basic-flow guests) needs the pool's classic flow; its token lasts 10 minutes.
  * - AssumeRoleWithWebIdentity: the role's trust (aud = the pool, amr) must match the token: the
  *   authenticated role for login tokens, the guest role for guest tokens.

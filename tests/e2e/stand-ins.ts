@@ -1,6 +1,6 @@
 /**
  * WeChat's code2Session with codes as `wx.login` mints them (single use: a second exchange is
- * errcode 40163; docs/wechat.md), and an S3 that lists a prefix only for the identity whose
+ * errcode 40163: docs/wechat.md, "Error codes"), and an S3 that lists a prefix only for the identity whose
  * credentials signed the request (`users/<identityId>/`, the prefix the examples list).
  */
 import type { AwsEmulator } from "./aws-emulator";
