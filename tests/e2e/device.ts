@@ -43,6 +43,8 @@ export class Device {
   /** Every timer the kit set, in ms (its sleeps: backoff, Retry-After). */
   readonly timers: number[] = [];
   loginCodes = 0;
+  /** How far this phone's clock is off the world's (ms; negative: behind). */
+  clockOffsetMs = 0;
 
   constructor(
     private readonly build: vm.Script,
@@ -64,8 +66,9 @@ export class Device {
       },
       clearTimeout,
       console,
-      // The device clock is the test's clock (see above); every other global is the context's own.
-      Date,
+      // The device clock is the test's clock (see above), off by `clockOffsetMs`; every other
+      // global is the context's own.
+      Date: this.clockOffsetMs === 0 ? Date : offsetDate(this.clockOffsetMs),
       module,
       exports: module.exports,
     };
@@ -146,4 +149,18 @@ export class Device {
       },
     };
   }
+}
+
+/** `Date`, `offsetMs` off the test's clock (a phone whose clock is wrong). */
+function offsetDate(offsetMs: number): DateConstructor {
+  class PhoneDate extends Date {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(Date.now() + offsetMs);
+      else super(...(args as [number]));
+    }
+    static override now(): number {
+      return Date.now() + offsetMs;
+    }
+  }
+  return PhoneDate as unknown as DateConstructor;
 }

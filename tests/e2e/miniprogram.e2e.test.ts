@@ -329,6 +329,21 @@ describe.each(REGIONS)("in %s", (region) => {
         expect(st.emulator.model.loginsOf(rb.identityId)).toEqual([b.pk]);
       });
 
+      it("a phone whose clock is 20 minutes behind still signs its login in time and gets fresh credentials", async () => {
+        const u = wechatUser("skewed");
+        const phone = st.device(u);
+        phone.clockOffsetMs = -20 * 60_000;
+        const app = phone.start().createClient(st.config);
+        const { identityId } = await app.signIn();
+        expect(st.apigw.forbidden.filter((f) => /skew/.test(f.reason))).toEqual([]);
+        expect(st.emulator.model.loginsOf(identityId)).toEqual([u.pk]);
+        // Expiry is handed to the SDK in the phone's clock: about an hour from the phone's now.
+        const c = await app.credentials();
+        const left = (c.expiration as Date).getTime() - (Date.now() + phone.clockOffsetMs);
+        expect(left).toBeGreaterThan(55 * 60_000);
+        expect(left).toBeLessThanOrEqual(60 * 60_000 + 2_000);
+      });
+
       it("the IAM route admits only a correct signature by basic-flow guest credentials", async () => {
         const u = wechatUser("authorizer");
         const phone = st.device(u);
