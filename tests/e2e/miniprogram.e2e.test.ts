@@ -231,7 +231,9 @@ describe.each(REGIONS)("in %s", (region) => {
         const app = phone.start().createClient(st.config);
         const { identityId } = await app.signIn();
         const first = await app.credentials();
-        const codes = phone.loginCodes;
+        const stored = JSON.parse([...phone.storage.values()][0] as string) as {
+          token?: { value: string };
+        };
 
         // 56 minutes on: the 1-hour credentials are due (5 minutes ahead), the token is not.
         jest.setSystemTime(Date.now() + 56 * 60_000);
@@ -253,12 +255,30 @@ describe.each(REGIONS)("in %s", (region) => {
         expect(new Set(all.map((c) => c.accessKeyId)).size).toBe(1);
         const renewed = all[0] as AwsCredentialIdentity;
         expect(phone.loginCodes).toBe(before + 1);
+        // Basic: the guest kept from the last re-login signs again (no new guest identity).
         expect(phone.ops()).toEqual(
-          flow === "enhanced" ? ["GetId", ...signing, "GetCredentialsForIdentity"] : signing, // the kept guest signs again: no new guest identity
+          flow === "enhanced" ? ["GetId", ...signing, "GetCredentialsForIdentity"] : signing,
         );
         expect(loginStatuses(phone)).toEqual([200]);
         expect(app.identityId).toBe(identityId);
-        expect(phone.loginCodes).toBeGreaterThan(codes);
+        if (flow === "enhanced") {
+          // The first login's token (which served at 56 minutes) really has expired at Cognito.
+          expect(stored.token?.value).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+          const cognito = new CognitoIdentityClient({
+            region,
+            endpoint: st.emulator.server.url,
+            maxAttempts: 1,
+          });
+          await expect(
+            cognito.send(
+              new GetCredentialsForIdentityCommand({
+                IdentityId: identityId,
+                Logins: { [st.config.loginsKey]: stored.token?.value as string },
+              }),
+            ),
+          ).rejects.toMatchObject({ name: "NotAuthorizedException" });
+          cognito.destroy();
+        }
         expect(st.emulator.credentials.get(renewed.accessKeyId)).toMatchObject({
           identityId,
           amr: "authenticated",
