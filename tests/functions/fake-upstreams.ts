@@ -11,6 +11,8 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { IDENTITY_INDEX } from "../../core/mappingTable";
 import { CognitoIdentities } from "./cognito-model";
 import { fakeJwt } from "./support";
 
@@ -359,4 +361,29 @@ export async function startFailing(
     );
   });
   return { ...started, requests: () => count };
+}
+
+/**
+ * The mapping table as infra/mappingTable.ts creates it: hash key `pk`, and the keys-only
+ * `byIdentityId` index the guest-upgrade check queries.
+ */
+export async function createMappingTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "identityId", AttributeType: "S" },
+      ],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: IDENTITY_INDEX,
+          KeySchema: [{ AttributeName: "identityId", KeyType: "HASH" }],
+          Projection: { ProjectionType: "KEYS_ONLY" },
+        },
+      ],
+    }),
+  );
 }
