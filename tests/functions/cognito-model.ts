@@ -37,6 +37,22 @@ export class CognitoIdentities {
     this.logins.delete(identityId);
   }
 
+  /**
+   * UnlinkDeveloperIdentity: the login leaves the identity and is a new user next time it is
+   * seen. A login linked to ANOTHER identity is refused (ResourceConflictException).
+   */
+  unlink(
+    developerUserId: string,
+    identityId: string,
+  ): "unlinked" | "ResourceNotFoundException" | "ResourceConflictException" {
+    const current = this.byUser.get(developerUserId);
+    if (current === undefined || !this.logins.has(identityId)) return "ResourceNotFoundException";
+    if (current !== identityId) return "ResourceConflictException";
+    this.logins.get(identityId)?.delete(developerUserId);
+    this.byUser.delete(developerUserId);
+    return "unlinked";
+  }
+
   /** The developer user ids an identity carries, sorted. */
   loginsOf(identityId: string): string[] {
     return [...(this.logins.get(identityId) ?? [])].sort();
