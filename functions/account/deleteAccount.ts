@@ -12,12 +12,11 @@
 import { createHash } from "node:crypto";
 import type { LogPort } from "../login/ports";
 import { guestClaimKey } from "../login/mapping";
-import type { AccountEventsPort, AccountIdentityPort, AccountTablePort } from "./ports";
+import type { AccountIdentityPort, AccountTablePort } from "./ports";
 
 export interface DeleteAccountDeps {
   readonly identity: AccountIdentityPort;
   readonly table: AccountTablePort;
-  readonly events?: AccountEventsPort | undefined;
   readonly logger: LogPort;
 }
 
@@ -55,7 +54,6 @@ export async function deleteAccount(
     else keptRows++;
   }
   await table.deleteClaim(identityId, signal);
-  await deps.events?.accountDeleted(identityId, signal);
   logger.info("account_deleted", {
     identity: identityTag(identityId),
     unlinkedLogins: logins.length,

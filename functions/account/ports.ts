@@ -21,7 +21,3 @@ export interface AccountTablePort {
   deleteClaim(identityId: string, signal: AbortSignal): Promise<void>;
 }
 
-/** Hook for the app team: told the IdentityId of every deleted account, nothing else. */
-export interface AccountEventsPort {
-  accountDeleted(identityId: string, signal: AbortSignal): Promise<void>;
-}

@@ -69,11 +69,24 @@ export interface UserKey {
   readonly logTag: string;
 }
 
+/** Developer user id (and row key) of a unionid: shared by every app of the Open Platform account. */
+export const UNIONID_KEY_PREFIX = "wechat-union#";
+/** Developer user id (and row key) of an openid: per app. */
+export const OPENID_KEY_PREFIX = "wechat-open#";
+
+export function unionidKey(unionid: string): string {
+  return `${UNIONID_KEY_PREFIX}${unionid}`;
+}
+
+export function openidKey(appId: string, openid: string): string {
+  return `${OPENID_KEY_PREFIX}${appId}#${openid}`;
+}
+
 export function userKeyFor(session: WechatSession, config: LoginConfig): UserKey {
   const pk =
     config.userKey === "unionid" && session.unionid
-      ? `wechat-union#${session.unionid}`
-      : `wechat-open#${config.wechatAppId}#${session.openid}`;
+      ? unionidKey(session.unionid)
+      : openidKey(config.wechatAppId, session.openid);
   return { pk, logTag: createHash("sha256").update(pk).digest("hex").slice(0, 12) };
 }
 
