@@ -18,6 +18,11 @@ export interface LoginFunctionPolicyArgs {
   identityPoolArn: string;
   /** ARN of the Secrets Manager secret holding the WeChat AppSecret. */
   wechatSecretArn: string;
+  /**
+   * Unionid migration (userKey `unionid`): MergeDeveloperIdentities links a unionid that appears
+   * later to the user's openid identity (docs/users.md, "Unionid migration").
+   */
+  mergeIdentities?: boolean;
 }
 
 /** Permissions of the login function's execution role. */
@@ -49,7 +54,12 @@ export function loginFunctionPolicy(args: LoginFunctionPolicyArgs): PolicyDocume
       {
         Sid: "IssueDeveloperIdentityTokens",
         Effect: "Allow",
-        Action: "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+        Action: args.mergeIdentities
+          ? [
+              "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+              "cognito-identity:MergeDeveloperIdentities",
+            ]
+          : "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
         Resource: args.identityPoolArn,
       },
       {

@@ -53,6 +53,20 @@ export class CognitoIdentities {
     return "unlinked";
   }
 
+  /**
+   * MergeDeveloperIdentities: `source` is associated with the IdentityId of `destination`
+   * (leaving its old identity without that login). Refused when `destination` is unknown.
+   */
+  merge(source: string, destination: string): { identityId: string } | { refused: CognitoRefusal } {
+    const target = this.byUser.get(destination);
+    if (target === undefined) return { refused: "ResourceNotFoundException" };
+    const current = this.byUser.get(source);
+    if (current !== undefined) this.logins.get(current)?.delete(source);
+    this.logins.get(target)?.add(source);
+    this.byUser.set(source, target);
+    return { identityId: target };
+  }
+
   /** The developer user ids an identity carries, sorted. */
   loginsOf(identityId: string): string[] {
     return [...(this.logins.get(identityId) ?? [])].sort();

@@ -37,7 +37,11 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
         Resource: `${arnOf(synth, "aws:dynamodb/table:Table")}/index/byIdentityId`,
       },
       {
-        Action: "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+        // userKey unionid: MergeDeveloperIdentities for the unionid migration.
+        Action: [
+          "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+          "cognito-identity:MergeDeveloperIdentities",
+        ],
         Resource: arnOf(synth, "aws:cognito/identityPool:IdentityPool"),
       },
       {
