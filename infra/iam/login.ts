@@ -2,7 +2,8 @@
  * IAM documents of the login API: pure functions, plain strings in, typed JSON out. Every
  * statement names exact resources and only the actions the function calls
  * (functions/login: GetItem/PutItem/UpdateItem on the table, Query on the `byIdentityId` index
- * only, GetOpenIdTokenForDeveloperIdentity, GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
+ * only, GetOpenIdTokenForDeveloperIdentity, MergeDeveloperIdentities with userKey unionid,
+ * GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
  * token and the role's trust policy, so it needs no permission here.
  */
 import type { PolicyDocument } from "./document";
