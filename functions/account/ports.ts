@@ -20,4 +20,3 @@ export interface AccountTablePort {
   /** Delete the guest claim item of `identityId` (`guest#<IdentityId>`), if there is one. */
   deleteClaim(identityId: string, signal: AbortSignal): Promise<void>;
 }
-
