@@ -4,6 +4,7 @@
  * on the `byIdentityId` index and DeleteItem on the table; nothing else.
  */
 import type { PolicyDocument } from "./document";
+import { writeOwnLogs } from "./login";
 
 export interface AccountFunctionPolicyArgs {
   /** ARN of the function's log group (no `:*`). */
@@ -25,12 +26,7 @@ export function accountFunctionPolicy(args: AccountFunctionPolicyArgs): PolicyDo
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `${args.logGroupArn}:log-stream:*`,
-      },
+      writeOwnLogs(args.logGroupArn),
       {
         Sid: "FindRowsOfIdentity",
         Effect: "Allow",

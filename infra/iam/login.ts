@@ -6,7 +6,7 @@
  * GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
  * token and the role's trust policy, so it needs no permission here.
  */
-import type { PolicyDocument } from "./document";
+import type { PolicyDocument, PolicyStatement } from "./document";
 
 export interface LoginFunctionPolicyArgs {
   /** ARN of the function's log group, as the provider reports it (no `:*`). */
@@ -26,18 +26,22 @@ export interface LoginFunctionPolicyArgs {
   mergeIdentities?: boolean;
 }
 
+/** A function writes to its own log group, which the stack creates (so no logs:CreateLogGroup). */
+export function writeOwnLogs(logGroupArn: string): PolicyStatement {
+  return {
+    Sid: "WriteOwnLogs",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: `${logGroupArn}:log-stream:*`,
+  };
+}
+
 /** Permissions of the login function's execution role. */
 export function loginFunctionPolicy(args: LoginFunctionPolicyArgs): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        // The log group is created by the stack, so no logs:CreateLogGroup.
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `${args.logGroupArn}:log-stream:*`,
-      },
+      writeOwnLogs(args.logGroupArn),
       {
         Sid: "MapUsersToIdentities",
         Effect: "Allow",
