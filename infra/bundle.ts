@@ -42,6 +42,15 @@ const envOnlyCredentials: Plugin = {
 export async function buildLoginBundle(flow: LoginFlow): Promise<LoginBundle> {
   const entry = ENTRIES[flow];
   if (!entry) throw new Error(`unknown login flow: ${String(flow)}`);
+  return buildEntry(entry, flow);
+}
+
+/** The account-deletion function (functions/account), same build settings. */
+export function buildAccountBundle(): Promise<LoginBundle> {
+  return buildEntry(path.join(FUNCTIONS, "account", "index.ts"), "account");
+}
+
+async function buildEntry(entry: string, label: string): Promise<LoginBundle> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -63,7 +72,7 @@ export async function buildLoginBundle(flow: LoginFlow): Promise<LoginBundle> {
   });
   const out = result.outputFiles[0];
   if (!out || result.outputFiles.length !== 1) {
-    throw new Error(`esbuild produced ${result.outputFiles.length} files for ${flow}`);
+    throw new Error(`esbuild produced ${result.outputFiles.length} files for ${label}`);
   }
   return {
     code: out.text,

@@ -5,13 +5,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ACCOUNT_ROUTE, AccountApi } from "./accountApi";
 import { loadConfig, PROJECT } from "./config";
 import { IdentityPool } from "./identityPool";
 import { LOGIN_ROUTE, LoginApi } from "./loginApi";
 import { LoginDomain } from "./loginDomain";
 import { MappingTable } from "./mappingTable";
 import { NAME_LIMITS, physicalName } from "./naming";
-import { partitionFacts } from "../core/partition";
+import { httpApiEndpoint, partitionFacts } from "../core/partition";
 
 async function main() {
   const cfg = loadConfig();
@@ -87,6 +88,23 @@ async function main() {
     tags,
   });
 
+  // Self-service account deletion on the same API and stage (docs/users.md).
+  new AccountApi("account", {
+    target,
+    namePrefix,
+    apiId: login.apiId,
+    stageName: login.stageName,
+    identityPoolId: identity.identityPoolId,
+    identityPoolArn: identity.identityPoolArn,
+    developerProviderName: cfg.developerProviderName,
+    tableName: users.tableName,
+    tableArn: users.tableArn,
+    identityIndexArn: users.identityIndexArn,
+    authenticatedRole: identity.authenticatedRole,
+    logRetentionDays: cfg.login.logRetentionDays,
+    tags,
+  });
+
   const domainConfig = cfg.login.domain;
   const domain =
     domainConfig &&
@@ -110,6 +128,11 @@ async function main() {
     ...(identity.guestRoleArn ? { guestRoleArn: identity.guestRoleArn } : {}),
     tableName: users.tableName,
     loginUrl: domain ? `${domain.baseUrl}${LOGIN_ROUTE.path}` : login.loginUrl,
+    accountUrl: domain
+      ? `${domain.baseUrl}${ACCOUNT_ROUTE.path}`
+      : pulumi
+          .all([target, login.apiId])
+          .apply(([t, apiId]) => `${httpApiEndpoint(t, apiId)}${ACCOUNT_ROUTE.path}`),
     ...(domain && domainConfig
       ? {
           loginDomainName: domain.domainName,

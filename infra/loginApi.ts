@@ -174,6 +174,7 @@ export class LoginApi extends pulumi.ComponentResource {
                 identityIndexArn,
                 identityPoolArn,
                 wechatSecretArn: arns.secretByName(t, secretName),
+                mergeIdentities: args.userKey === "unionid",
               }),
             ),
           ),

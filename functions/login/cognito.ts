@@ -1,6 +1,7 @@
-/** Cognito Identity adapter (GetOpenIdTokenForDeveloperIdentity). */
+/** Cognito Identity adapter (GetOpenIdTokenForDeveloperIdentity, MergeDeveloperIdentities). */
 import {
   GetOpenIdTokenForDeveloperIdentityCommand,
+  MergeDeveloperIdentitiesCommand,
   type CognitoIdentityClient,
 } from "@aws-sdk/client-cognito-identity";
 import { InternalError, awsErrorName, classifyAwsError } from "./errors";
@@ -48,6 +49,31 @@ export function makeCognitoIdentity(
         throw new InternalError("cognito-identity returned no IdentityId/Token");
       }
       return { identityId: out.IdentityId, token: out.Token };
+    },
+
+    async merge(input, signal) {
+      try {
+        await client.send(
+          new MergeDeveloperIdentitiesCommand({
+            IdentityPoolId: opts.identityPoolId,
+            DeveloperProviderName: opts.developerProviderName,
+            SourceUserIdentifier: input.source,
+            DestinationUserIdentifier: input.destination,
+          }),
+          { abortSignal: signal },
+        );
+      } catch (err) {
+        const name = awsErrorName(err);
+        // Refusals (already merged, identity gone, login limit): the caller keeps Cognito's answer.
+        if (
+          name === "ResourceConflictException" ||
+          name === "ResourceNotFoundException" ||
+          name === "InvalidParameterException"
+        ) {
+          throw new IdentityConflictError(name);
+        }
+        throw classifyAwsError("cognito-identity", err);
+      }
     },
   };
 }

@@ -75,11 +75,24 @@ export interface UserKey {
   readonly logTag: string;
 }
 
+/** Developer user id (and row key) of a unionid: shared by every app of the Open Platform account. */
+export const UNIONID_KEY_PREFIX = "wechat-union#";
+/** Developer user id (and row key) of an openid: per app. */
+export const OPENID_KEY_PREFIX = "wechat-open#";
+
+export function unionidKey(unionid: string): string {
+  return `${UNIONID_KEY_PREFIX}${unionid}`;
+}
+
+export function openidKey(appId: string, openid: string): string {
+  return `${OPENID_KEY_PREFIX}${appId}#${openid}`;
+}
+
 export function userKeyFor(session: WechatSession, config: LoginConfig): UserKey {
   const pk =
     config.userKey === "unionid" && session.unionid
-      ? `wechat-union#${session.unionid}`
-      : `wechat-open#${config.wechatAppId}#${session.openid}`;
+      ? unionidKey(session.unionid)
+      : openidKey(config.wechatAppId, session.openid);
   return { pk, logTag: createHash("sha256").update(pk).digest("hex").slice(0, 12) };
 }
 
@@ -108,10 +121,21 @@ export async function login(
   let linkedGuest = false;
   if (input.guestIdentityId === undefined) {
     [existing, issued] = await both(mapping.touch(user.pk, nowIso, signal), plain());
+    if (existing === undefined) {
+      issued = await migrateToUnionid(deps, user, session, issued, nowIso, plain, signal);
+    }
   } else {
     // A user with a row already has an identity: log in to it, never link the guest.
-    existing = await mapping.touch(user.pk, nowIso, signal);
-    if (existing === undefined) {
+    // The openid row is read alongside (no extra wait): it decides migration vs guest upgrade.
+    let openidRow: MappingRow | undefined;
+    [existing, openidRow] = await both(
+      mapping.touch(user.pk, nowIso, signal),
+      openidRowOf(deps, user, session, nowIso, signal),
+    );
+    if (existing === undefined && openidRow !== undefined) {
+      // An openid-only user: keep their identity (link the unionid key to it), not the guest's.
+      issued = await linkOrPlain(deps, user, openidRow.identityId, plain, signal);
+    } else if (existing === undefined) {
       issued = await upgradeGuest(deps, user, input.guestIdentityId, nowIso, plain, signal);
       linkedGuest = issued.identityId === input.guestIdentityId;
     } else {
@@ -147,6 +171,73 @@ export async function login(
     newUser: created.value,
     linkedGuest,
   };
+}
+
+/**
+ * The openid-keyed row of a unionid-keyed user who has no unionid row yet (a user first seen
+ * before WeChat returned their unionid): undefined for anyone else. Records the login on it.
+ */
+async function openidRowOf(
+  deps: LoginDeps,
+  user: UserKey,
+  session: WechatSession,
+  nowIso: string,
+  signal: AbortSignal,
+): Promise<MappingRow | undefined> {
+  if (!user.pk.startsWith(UNIONID_KEY_PREFIX)) return undefined;
+  return deps.mapping.touch(openidKey(deps.config.wechatAppId, session.openid), nowIso, signal);
+}
+
+/** Link the user's login to `identityId`; if Cognito refuses, the identity Cognito maps it to. */
+async function linkOrPlain(
+  deps: LoginDeps,
+  user: UserKey,
+  identityId: string,
+  plain: () => Promise<OpenIdToken>,
+  signal: AbortSignal,
+): Promise<OpenIdToken> {
+  try {
+    const issued = await deps.identity.getOpenIdToken(
+      { developerUserId: user.pk, identityId },
+      signal,
+    );
+    deps.logger.info("unionid_migrated", { user: user.logTag });
+    return issued;
+  } catch (err) {
+    if (!(err instanceof IdentityConflictError)) throw err;
+    deps.logger.warn("unionid_migration_refused", { user: user.logTag, reason: err.message });
+    return plain();
+  }
+}
+
+/**
+ * Unionid migration after a plain login without a unionid row (docs/users.md, "Unionid
+ * migration"). The plain call already gave the unionid key an identity of its own (a new one), so
+ * if the user has an openid row naming another identity, the unionid key is merged into that
+ * identity (MergeDeveloperIdentities, destination = the openid key) and Cognito asked again: its
+ * answer is authoritative, also when a concurrent login merged first or Cognito refuses. A
+ * brand-new user pays one extra read here; returning users never reach it.
+ */
+async function migrateToUnionid(
+  deps: LoginDeps,
+  user: UserKey,
+  session: WechatSession,
+  issued: OpenIdToken,
+  nowIso: string,
+  plain: () => Promise<OpenIdToken>,
+  signal: AbortSignal,
+): Promise<OpenIdToken> {
+  const openidRow = await openidRowOf(deps, user, session, nowIso, signal);
+  if (openidRow === undefined || openidRow.identityId === issued.identityId) return issued;
+  const destination = openidKey(deps.config.wechatAppId, session.openid);
+  try {
+    await deps.identity.merge({ source: user.pk, destination }, signal);
+    deps.logger.info("unionid_migrated", { user: user.logTag });
+  } catch (err) {
+    if (!(err instanceof IdentityConflictError)) throw err;
+    deps.logger.warn("unionid_migration_refused", { user: user.logTag, reason: err.message });
+  }
+  return plain();
 }
 
 /**

@@ -27,6 +27,11 @@ export interface IdentityPort {
     input: { developerUserId: string; identityId?: string | undefined },
     signal: AbortSignal,
   ): Promise<OpenIdToken>;
+  /**
+   * Cognito MergeDeveloperIdentities: associate developer user id `source` with the IdentityId of
+   * `destination` (unionid migration). Throws IdentityConflictError when Cognito refuses.
+   */
+  merge(input: { source: string; destination: string }, signal: AbortSignal): Promise<void>;
 }
 
 /**

@@ -2,10 +2,11 @@
  * IAM documents of the login API: pure functions, plain strings in, typed JSON out. Every
  * statement names exact resources and only the actions the function calls
  * (functions/login: GetItem/PutItem/UpdateItem on the table, Query on the `byIdentityId` index
- * only, GetOpenIdTokenForDeveloperIdentity, GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
+ * only, GetOpenIdTokenForDeveloperIdentity, MergeDeveloperIdentities with userKey unionid,
+ * GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
  * token and the role's trust policy, so it needs no permission here.
  */
-import type { PolicyDocument } from "./document";
+import type { PolicyDocument, PolicyStatement } from "./document";
 
 export interface LoginFunctionPolicyArgs {
   /** ARN of the function's log group, as the provider reports it (no `:*`). */
@@ -18,6 +19,21 @@ export interface LoginFunctionPolicyArgs {
   identityPoolArn: string;
   /** ARN of the Secrets Manager secret holding the WeChat AppSecret. */
   wechatSecretArn: string;
+  /**
+   * Unionid migration (userKey `unionid`): MergeDeveloperIdentities links a unionid that appears
+   * later to the user's openid identity (docs/users.md, "Unionid migration").
+   */
+  mergeIdentities?: boolean;
+}
+
+/** A function writes to its own log group, which the stack creates (so no logs:CreateLogGroup). */
+export function writeOwnLogs(logGroupArn: string): PolicyStatement {
+  return {
+    Sid: "WriteOwnLogs",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: `${logGroupArn}:log-stream:*`,
+  };
 }
 
 /** Permissions of the login function's execution role. */
@@ -25,13 +41,7 @@ export function loginFunctionPolicy(args: LoginFunctionPolicyArgs): PolicyDocume
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        // The log group is created by the stack, so no logs:CreateLogGroup.
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `${args.logGroupArn}:log-stream:*`,
-      },
+      writeOwnLogs(args.logGroupArn),
       {
         Sid: "MapUsersToIdentities",
         Effect: "Allow",
@@ -49,7 +59,12 @@ export function loginFunctionPolicy(args: LoginFunctionPolicyArgs): PolicyDocume
       {
         Sid: "IssueDeveloperIdentityTokens",
         Effect: "Allow",
-        Action: "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+        Action: args.mergeIdentities
+          ? [
+              "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+              "cognito-identity:MergeDeveloperIdentities",
+            ]
+          : "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
         Resource: args.identityPoolArn,
       },
       {

@@ -37,6 +37,36 @@ export class CognitoIdentities {
     this.logins.delete(identityId);
   }
 
+  /**
+   * UnlinkDeveloperIdentity: the login leaves the identity and is a new user next time it is
+   * seen. A login linked to ANOTHER identity is refused (ResourceConflictException).
+   */
+  unlink(
+    developerUserId: string,
+    identityId: string,
+  ): "unlinked" | "ResourceNotFoundException" | "ResourceConflictException" {
+    const current = this.byUser.get(developerUserId);
+    if (current === undefined || !this.logins.has(identityId)) return "ResourceNotFoundException";
+    if (current !== identityId) return "ResourceConflictException";
+    this.logins.get(identityId)?.delete(developerUserId);
+    this.byUser.delete(developerUserId);
+    return "unlinked";
+  }
+
+  /**
+   * MergeDeveloperIdentities: `source` is associated with the IdentityId of `destination`
+   * (leaving its old identity without that login). Refused when `destination` is unknown.
+   */
+  merge(source: string, destination: string): { identityId: string } | { refused: CognitoRefusal } {
+    const target = this.byUser.get(destination);
+    if (target === undefined) return { refused: "ResourceNotFoundException" };
+    const current = this.byUser.get(source);
+    if (current !== undefined) this.logins.get(current)?.delete(source);
+    this.logins.get(target)?.add(source);
+    this.byUser.set(source, target);
+    return { identityId: target };
+  }
+
   /** The developer user ids an identity carries, sorted. */
   loginsOf(identityId: string): string[] {
     return [...(this.logins.get(identityId) ?? [])].sort();

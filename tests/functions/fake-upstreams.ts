@@ -132,14 +132,26 @@ export class FakeCognitoServer {
   }
   async start() {
     this.server = await start((req, body, res) => {
-      if (
-        req.headers["x-amz-target"] !==
-        "AWSCognitoIdentityService.GetOpenIdTokenForDeveloperIdentity"
-      ) {
-        return amzJsonError(res, 400, "UnknownOperationException", "unknown");
-      }
+      const target = req.headers["x-amz-target"];
       if (!sigv4(req, this.region, "cognito-identity"))
         return amzJsonError(res, 400, "NotAuthorizedException", "unsigned");
+      if (target === "AWSCognitoIdentityService.MergeDeveloperIdentities") {
+        const merge = JSON.parse(body) as Record<string, string | undefined>;
+        this.requests.push(merge);
+        if (merge["IdentityPoolId"] !== this.poolId)
+          return amzJsonError(res, 400, "ResourceNotFoundException", "pool");
+        if (merge["DeveloperProviderName"] !== this.providerName)
+          return amzJsonError(res, 400, "InvalidParameterException", "provider");
+        const merged = this.model.merge(
+          merge["SourceUserIdentifier"] ?? "",
+          merge["DestinationUserIdentifier"] ?? "",
+        );
+        if ("refused" in merged) return amzJsonError(res, 400, merged.refused, "refused");
+        return send(res, 200, "application/x-amz-json-1.1", JSON.stringify(merged));
+      }
+      if (target !== "AWSCognitoIdentityService.GetOpenIdTokenForDeveloperIdentity") {
+        return amzJsonError(res, 400, "UnknownOperationException", "unknown");
+      }
       const input = JSON.parse(body) as {
         IdentityPoolId?: string;
         IdentityId?: string;

@@ -487,6 +487,19 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
     });
   });
 
+  it("keeps an openid-only user's IdentityId when WeChat starts returning a unionid", async () => {
+    wechat.users.set("mig-1", { openid: "oMig_0005" });
+    const first = await invoke(event("mig-1"));
+    wechat.users.set("mig-2", { openid: "oMig_0005", unionid: "uMig_0005" });
+    const second = await invoke(event("mig-2"));
+    expect(second.statusCode).toBe(200);
+    expect(second.json["identityId"]).toBe(first.json["identityId"]);
+    expect(cognito.identities.get("wechat-union#uMig_0005")).toBe(first.json["identityId"]);
+    expect(cognito.identities.get(`wechat-open#${appId}#oMig_0005`)).toBe(first.json["identityId"]);
+    const union = (await rows()).find((r) => r["pk"]?.S === "wechat-union#uMig_0005");
+    expect(union?.["identityId"]?.S).toBe(first.json["identityId"]);
+  });
+
   it("ends 50 simultaneous first logins of one user with one mapping row and one IdentityId", async () => {
     for (let i = 0; i < 50; i++)
       wechat.users.set(`race-${i}`, { openid: `oRace_${i}`, unionid: "uRace_0003" });

@@ -159,6 +159,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export class FakeCognito implements IdentityPort {
   readonly model: CognitoIdentities;
   readonly calls: { developerUserId: string; identityId?: string | undefined }[] = [];
+  /** MergeDeveloperIdentities calls (unionid migration). */
+  readonly merges: { source: string; destination: string }[] = [];
   latencyMs = 0;
   failWith: unknown = undefined;
   tokens: string[] = [];
@@ -180,6 +182,19 @@ export class FakeCognito implements IdentityPort {
     this.events?.push("cognito:start");
     try {
       return await this.answer(input, signal);
+    } finally {
+      this.events?.push("cognito:end");
+    }
+  }
+
+  async merge(input: { source: string; destination: string }, signal: AbortSignal) {
+    this.events?.push("cognito:start");
+    try {
+      this.merges.push({ ...input });
+      if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
+      if (this.failWith !== undefined) throw this.failWith;
+      const result = this.model.merge(input.source, input.destination);
+      if ("refused" in result) throw new IdentityConflictError(result.refused);
     } finally {
       this.events?.push("cognito:end");
     }

@@ -37,7 +37,11 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
         Resource: `${arnOf(synth, "aws:dynamodb/table:Table")}/index/byIdentityId`,
       },
       {
-        Action: "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+        // userKey unionid: MergeDeveloperIdentities for the unionid migration.
+        Action: [
+          "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+          "cognito-identity:MergeDeveloperIdentities",
+        ],
         Resource: arnOf(synth, "aws:cognito/identityPool:IdentityPool"),
       },
       {
@@ -135,7 +139,8 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
   it("keeps every log group for a bounded time", async () => {
     const synth = await committed(stack);
     const groups = ofType(synth, "aws:cloudwatch/logGroup:LogGroup");
-    expect(groups.map((g) => g.inputs.retentionInDays)).toEqual([30, 30]);
+    // Login function, access logs, account-deletion function.
+    expect(groups.map((g) => g.inputs.retentionInDays)).toEqual([30, 30, 30]);
     expect(groups.map((g) => g.inputs.name)).toContain(
       `/aws/lambda/cognito-devauth-${stack}-login`,
     );
@@ -143,7 +148,7 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
 
   it("lets only this API's login route invoke the function", async () => {
     const synth = await committed(stack);
-    const [permission] = ofType(synth, "aws:lambda/permission:Permission");
+    const permission = one(synth, "aws:lambda/permission:Permission", "wechat-login-invoke");
     const [api] = ofType(synth, "aws:apigatewayv2/api:Api");
     expect(permission?.inputs).toEqual({
       action: "lambda:InvokeFunction",
@@ -154,21 +159,32 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
   });
 });
 
+/** No guest grant: the login function's policy, and the account route's (tests/infra/accountApi). */
+const LOGIN_AND_ACCOUNT_POLICIES = [
+  "account-authenticated-invoke",
+  "account-function",
+  "wechat-login-function",
+];
+
 describe("route authorization", () => {
   it("serves a public route in the global stack and grants guests nothing", async () => {
     const synth = await committed("dev");
-    const [route] = ofType(synth, "aws:apigatewayv2/route:Route");
+    const route = one(synth, "aws:apigatewayv2/route:Route", "wechat-login-login");
     expect(route?.inputs).toMatchObject({
       routeKey: "POST /login/wechat",
       authorizationType: "NONE",
     });
-    expect(ofType(synth, ROLE_POLICY).map((p) => p.name)).toEqual(["wechat-login-function"]);
+    expect(
+      ofType(synth, ROLE_POLICY)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(LOGIN_AND_ACCOUNT_POLICIES);
   });
 
   it("requires SigV4 in China with loginAuth iam and lets the pool's guests invoke exactly the login route", async () => {
     // The committed China stack is the public ICP route; the no-ICP option is one override away.
     const synth = await synthesize("cn-north-1", { loginAuth: "iam" });
-    const [route] = ofType(synth, "aws:apigatewayv2/route:Route");
+    const route = one(synth, "aws:apigatewayv2/route:Route", "wechat-login-login");
     expect(route?.inputs).toMatchObject({
       routeKey: "POST /login/wechat",
       authorizationType: "AWS_IAM",
@@ -196,9 +212,13 @@ describe("route authorization", () => {
     });
     const [api] = ofType(synth, "aws:apigatewayv2/api:Api");
     expect((api?.inputs.tags as Record<string, string>)["icp-filing"]).toBe("京ICP备12345678号");
-    const [route] = ofType(synth, "aws:apigatewayv2/route:Route");
+    const route = one(synth, "aws:apigatewayv2/route:Route", "wechat-login-login");
     expect(route?.inputs.authorizationType).toBe("NONE");
-    expect(ofType(synth, ROLE_POLICY).map((p) => p.name)).toEqual(["wechat-login-function"]);
+    expect(
+      ofType(synth, ROLE_POLICY)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(LOGIN_AND_ACCOUNT_POLICIES);
   });
 });
 

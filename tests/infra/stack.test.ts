@@ -131,6 +131,12 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
               /^https:\/\/[a-z0-9]{10}\.execute-api\.us-east-1\.amazonaws\.com\/login\/wechat$/,
             ),
           }),
+      accountUrl:
+        partition === "aws-cn"
+          ? "https://login.myapp.cn/account"
+          : expect.stringMatching(
+              /^https:\/\/[a-z0-9]{10}\.execute-api\.us-east-1\.amazonaws\.com\/account$/,
+            ),
       loginFlow: "enhanced",
       // Both committed stacks serve a public route (China's on its ICP-filed domain).
       loginAuth: "none",

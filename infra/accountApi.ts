@@ -1,0 +1,187 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { buildAccountBundle, type LoginBundle } from "./bundle";
+import { accountFunctionPolicy } from "./iam/account";
+import { toJson } from "./iam/document";
+import { invokeRoutePolicy, serviceTrustPolicy } from "./iam/login";
+import { LOGIN_RUNTIME } from "./loginApi";
+import { NAME_LIMITS, physicalName } from "./naming";
+import { arns, servicePrincipal, type DeployTarget } from "../core/partition";
+
+/** The self-service deletion route: SigV4-signed by the identity that deletes itself. */
+export const ACCOUNT_ROUTE = { method: "DELETE", path: "/account" } as const;
+
+export interface AccountApiArgs {
+  target: pulumi.Input<DeployTarget>;
+  /** Prefix of the physical names, as for LoginApi. */
+  namePrefix: string;
+  /** The login API (the route joins it) and the stage that serves it. */
+  apiId: pulumi.Input<string>;
+  stageName: pulumi.Input<string>;
+  identityPoolId: pulumi.Input<string>;
+  identityPoolArn: pulumi.Input<string>;
+  developerProviderName: string;
+  tableName: pulumi.Input<string>;
+  tableArn: pulumi.Input<string>;
+  identityIndexArn: pulumi.Input<string>;
+  /** The pool's authenticated role: granted `execute-api:Invoke` on exactly this route. */
+  authenticatedRole: aws.iam.Role;
+  logRetentionDays: number;
+  /** Function code; default the esbuild bundle of functions/account. */
+  code?: pulumi.Input<pulumi.asset.Archive>;
+  tags: Record<string, string>;
+}
+
+/** Function timeout, seconds: a deletion is a handful of control-plane calls. */
+const TIMEOUT_SECONDS = 10;
+
+let bundled: Promise<LoginBundle> | undefined;
+function bundle(): Promise<LoginBundle> {
+  return (bundled ??= buildAccountBundle());
+}
+
+/**
+ * `DELETE /account` on the login API: the account-deletion function, its least-privilege role,
+ * its log group, and the authenticated role's grant of exactly this route (docs/users.md).
+ */
+export class AccountApi extends pulumi.ComponentResource {
+  public readonly functionName: pulumi.Output<string>;
+  public readonly routePath: string = ACCOUNT_ROUTE.path;
+
+  constructor(name: string, args: AccountApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cognito-devauth:index:AccountApi", name, {}, opts);
+    const { tags } = args;
+    const target = pulumi.output(args.target);
+    const functionName = physicalName(args.namePrefix, "account", NAME_LIMITS.lambdaFunction);
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-function-logs`,
+      { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, tags },
+      { parent: this },
+    );
+    const role = new aws.iam.Role(
+      `${name}-function`,
+      {
+        name: physicalName(args.namePrefix, "account-function", NAME_LIMITS.role),
+        description: `Execution role of the account-deletion function ${functionName}`,
+        assumeRolePolicy: target.apply((p) =>
+          toJson(serviceTrustPolicy(servicePrincipal(p, "lambda"))),
+        ),
+        tags,
+      },
+      { parent: this },
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-function`,
+      {
+        role: role.name,
+        policy: pulumi
+          .all([target, logGroup.name, args.tableArn, args.identityIndexArn, args.identityPoolArn])
+          .apply(([t, logGroupName, tableArn, identityIndexArn, identityPoolArn]) =>
+            toJson(
+              accountFunctionPolicy({
+                logGroupArn: arns.logGroup(t, logGroupName),
+                tableArn,
+                identityIndexArn,
+                identityPoolArn,
+              }),
+            ),
+          ),
+      },
+      { parent: this },
+    );
+
+    const code =
+      args.code ??
+      pulumi
+        .output(bundle())
+        .apply(
+          (b) =>
+            new pulumi.asset.AssetArchive({ [b.fileName]: new pulumi.asset.StringAsset(b.code) }),
+        );
+    const fn = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        name: functionName,
+        description: "Deletes the calling Cognito identity, its developer logins and its rows",
+        runtime: LOGIN_RUNTIME,
+        handler: pulumi.output(bundle()).handler,
+        code,
+        role: pulumi.all([target, role.name]).apply(([t, n]) => arns.role(t, n)),
+        memorySize: 256,
+        timeout: TIMEOUT_SECONDS,
+        environment: {
+          variables: {
+            IDENTITY_POOL_ID: args.identityPoolId,
+            DEVELOPER_PROVIDER_NAME: args.developerProviderName,
+            TABLE_NAME: args.tableName,
+            POWERTOOLS_SERVICE_NAME: "account-deletion",
+            POWERTOOLS_LOG_LEVEL: "INFO",
+          },
+        },
+        tags,
+      },
+      { parent: this, dependsOn: [rolePolicy, logGroup] },
+    );
+
+    const integration = new aws.apigatewayv2.Integration(
+      `${name}-delete`,
+      {
+        apiId: args.apiId,
+        integrationType: "AWS_PROXY",
+        integrationUri: pulumi
+          .all([target, fn.name])
+          .apply(([t, n]) => arns.lambdaInvocation(t, arns.lambdaFunction(t, n))),
+        integrationMethod: "POST",
+        payloadFormatVersion: "2.0",
+        timeoutMilliseconds: (TIMEOUT_SECONDS + 1) * 1000,
+      },
+      { parent: this },
+    );
+    new aws.apigatewayv2.Route(
+      `${name}-delete`,
+      {
+        apiId: args.apiId,
+        routeKey: `${ACCOUNT_ROUTE.method} ${ACCOUNT_ROUTE.path}`,
+        // The function trusts the authorizer's cognitoIdentity: never a public route.
+        authorizationType: "AWS_IAM",
+        target: pulumi.interpolate`integrations/${integration.id}`,
+      },
+      { parent: this },
+    );
+    new aws.lambda.Permission(
+      `${name}-invoke`,
+      {
+        action: "lambda:InvokeFunction",
+        function: fn.name,
+        principal: target.apply((p) => servicePrincipal(p, "apigateway")),
+        sourceArn: pulumi
+          .all([target, args.apiId])
+          .apply(([t, apiId]) =>
+            arns.executeApi(t, apiId, "*", ACCOUNT_ROUTE.method, ACCOUNT_ROUTE.path),
+          ),
+      },
+      { parent: this },
+    );
+    // Signed-in users may call exactly this route; kept separate from the role's other grants.
+    new aws.iam.RolePolicy(
+      `${name}-authenticated-invoke`,
+      {
+        role: args.authenticatedRole.name,
+        policy: pulumi
+          .all([target, args.apiId, args.stageName])
+          .apply(([t, apiId, stageName]) =>
+            toJson(
+              invokeRoutePolicy(
+                arns.executeApi(t, apiId, stageName, ACCOUNT_ROUTE.method, ACCOUNT_ROUTE.path),
+              ),
+            ),
+          ),
+      },
+      { parent: this },
+    );
+
+    this.functionName = fn.name;
+    this.registerOutputs({ functionName: this.functionName });
+  }
+}
