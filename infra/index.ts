@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, PROJECT } from "./config";
+import { summarizeGrants } from "./iam/grants";
 import { IdentityPool } from "./identityPool";
 import { cognitoRoleName, IdentityRoles } from "./identityRoles";
 import { LOGIN_ROUTE, LoginApi } from "./loginApi";
@@ -137,6 +138,8 @@ async function main() {
       : {}),
     loginFlow: cfg.loginFlow,
     loginAuth: cfg.login.auth,
+    // What app identities may use (buckets, prefixes, tables), for the plan and the app config.
+    grants: target.apply((t) => summarizeGrants(cfg.grants, t)),
   };
 }
 
