@@ -43,7 +43,12 @@ function reaches(pattern: string, service: string, resources: readonly string[])
   if (pattern === "*") return true;
   const arn = splitArn(pattern);
   if (!arn || !globMatch(arn.service, service)) return false;
-  return resources.some((r) => globMatch(arn.resource, r) || globMatch(r, arn.resource));
+  // The pattern matches the resource, the resource's pattern form matches it (`-??????`), or
+  // it names a sub-resource of it (`table/<name>/index/<index>`).
+  return resources.some(
+    (r) =>
+      globMatch(arn.resource, r) || globMatch(r, arn.resource) || arn.resource.startsWith(`${r}/`),
+  );
 }
 
 function reachesAny(statement: JsonObject, service: string, resources: readonly string[]) {

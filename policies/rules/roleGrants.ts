@@ -22,7 +22,11 @@ export interface GrantedDocument {
 function namesRole(from: PolicyResource, ref: unknown, role: PolicyResource): boolean {
   if ((from.propertyDependencies?.["role"] ?? []).some((d) => d.urn === role.urn)) return true;
   const props = raw(role.props);
-  return known(ref) && (ref === props["name"] || ref === props["id"] || ref === props["arn"]);
+  if (!known(ref)) return false;
+  if (ref === props["name"] || ref === props["id"] || ref === props["arn"]) return true;
+  // A role known only by its ARN: `...:role/<path><name>` ends in the name a policy uses.
+  const arn = props["arn"];
+  return known(arn) && !ref.includes("/") && arn.endsWith(`/${ref}`);
 }
 
 function documentOf(source: string, urn: string, policy: unknown): GrantedDocument[] {
