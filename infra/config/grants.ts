@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { ACCESS_LEVELS, type Grant } from "../iam/grants";
+import { setting } from "./setting";
 
 /** S3 bucket names: 3-63 of lower-case letters, digits, '.', '-', starting and ending alphanumeric. */
 const BUCKET = /^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -104,4 +105,41 @@ const grant = z.discriminatedUnion(
 export const grantsSchema: z.ZodType<{ authenticated: Grant[]; guest: Grant[] }> = z.strictObject({
   authenticated: z.array(grant).default([]),
   guest: z.array(grant).default([]),
+});
+
+const grantFix = (role: string) =>
+  `list the grants under cognito-devauth:grants.${role} in Pulumi.<stack>.yaml, e.g. ` +
+  "{ type: s3PerIdentity, bucket: myapp-user-files, prefix: users, access: read-write } " +
+  "(docs/configuration.md, grants)";
+
+/** The `grants` row of the config table (./table.ts). */
+export const grants = setting({
+  type: "object",
+  default: { authenticated: [], guest: [] },
+  description:
+    "What app identities may do: { authenticated: [...], guest: [...] }, each a list of grants " +
+    "with a type: s3PerIdentity { bucket, prefix, access } (objects under <prefix>/<IdentityId>/), " +
+    "s3SharedRead { bucket, prefix }, dynamodbPerIdentity { table, access } (items whose " +
+    "partition key is the IdentityId), apiInvoke { apiId, stage, method, path }, or statements " +
+    "{ statements: [IAM statements] }; access is read, write or read-write. Guest grants need " +
+    "allowGuests. Both roles also carry a permissions boundary that caps them at these grants. " +
+    "Default: none (the roles can do nothing).",
+  fix: grantFix("authenticated"),
+  leaves: {
+    authenticated: {
+      type: "list",
+      default: "[]",
+      description: "Grants of signed-in (WeChat) identities.",
+      fix: grantFix("authenticated"),
+    },
+    guest: {
+      type: "list",
+      default: "[]",
+      description:
+        "Grants of guest identities (allowGuests true). In the enhanced flow AWS's guest " +
+        "session policy removes most actions (docs/cognito.md).",
+      fix: grantFix("guest"),
+    },
+  },
+  schema: grantsSchema,
 });

@@ -26,7 +26,7 @@ import { PARTITIONS } from "../../core/partition";
 import { LOG_RETENTION_DAYS, MAX_LOGIN_BURST_LIMIT, MAX_LOGIN_RATE_LIMIT } from "../../core/quotas";
 import { LOGIN_AUTHS, LOGIN_FLOWS, USER_KEYS } from "../../core/vocabulary";
 import { certificateArn } from "./certificate";
-import { grantsSchema } from "./grants";
+import { grants } from "./grants";
 import {
   flag,
   formatted,
@@ -136,42 +136,6 @@ const loginDomain = setting({
     ).optional(),
     disableDefaultEndpoint: jsonFlag.default(true),
   }),
-});
-
-const grantFix = (role: string) =>
-  `list the grants under cognito-devauth:grants.${role} in Pulumi.<stack>.yaml, e.g. ` +
-  "{ type: s3PerIdentity, bucket: myapp-user-files, prefix: users, access: read-write } " +
-  "(docs/configuration.md, grants)";
-
-const grants = setting({
-  type: "object",
-  default: { authenticated: [], guest: [] },
-  description:
-    "What app identities may do: { authenticated: [...], guest: [...] }, each a list of grants " +
-    "with a type: s3PerIdentity { bucket, prefix, access } (objects under <prefix>/<IdentityId>/), " +
-    "s3SharedRead { bucket, prefix }, dynamodbPerIdentity { table, access } (items whose " +
-    "partition key is the IdentityId), apiInvoke { apiId, stage, method, path }, or statements " +
-    "{ statements: [IAM statements] }; access is read, write or read-write. Guest grants need " +
-    "allowGuests. Both roles also carry a permissions boundary that caps them at these grants. " +
-    "Default: none (the roles can do nothing).",
-  fix: grantFix("authenticated"),
-  leaves: {
-    authenticated: {
-      type: "list",
-      default: "[]",
-      description: "Grants of signed-in (WeChat) identities.",
-      fix: grantFix("authenticated"),
-    },
-    guest: {
-      type: "list",
-      default: "[]",
-      description:
-        "Grants of guest identities (allowGuests true). In the enhanced flow AWS's guest " +
-        "session policy removes most actions (docs/cognito.md).",
-      fix: grantFix("guest"),
-    },
-  },
-  schema: grantsSchema,
 });
 
 /** The table. Order is the order problems are reported in. */

@@ -9,16 +9,12 @@ import {
   policyOf,
   resourceOf,
   withExtra,
-  type Stack,
+  withAuthStatement,
 } from "./fixtures";
 
 describe("cognito-roles-no-identity-admin", () => {
   const policy = "cognito-roles-no-identity-admin";
-  /** The stack whose authenticated role's policy holds only `statement`. */
-  const granting = (partition: Stack, statement: Record<string, unknown>) =>
-    runPolicies(
-      mutate(partition, "auth-role-data", (props) => ({ ...props, policy: policyOf([statement]) })),
-    );
+  const granting = withAuthStatement;
 
   describe.each(both)("%s", (partition) => {
     const pool = arnOf(partition, "cognito-identity", `identitypool/${ENVS[partition].poolId}`);

@@ -4,7 +4,7 @@
  * covers one rule: the happy stack, then one mutation per test.
  */
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import type { PlanResource, Violation } from "../../policies/rules/run";
+import { runPolicies, type PlanResource, type Violation } from "../../policies/rules/run";
 
 // The engine's preview proxy (internal to @pulumi/policy, so untyped): used to prove rules behave
 // the way they will under `pulumi preview`.
@@ -344,6 +344,12 @@ export function mutate(
       : r,
   );
 }
+
+/** The happy stack with the authenticated role's policy 'auth-role-data' holding only `statement`. */
+export const withAuthStatement = (partition: Stack, statement: Record<string, unknown>) =>
+  runPolicies(
+    mutate(partition, "auth-role-data", (props) => ({ ...props, policy: policyOf([statement]) })),
+  );
 
 /** The happy stack plus extra resources. */
 export const withExtra = (partition: Stack, ...extra: PlanResource[]) => [

@@ -9,15 +9,12 @@ import {
   mutate,
   expectViolation,
   type Stack,
+  withAuthStatement,
 } from "./fixtures";
 
 describe("no-wildcard-iam", () => {
   const policy = "no-wildcard-iam";
-  /** The stack with the role policy 'auth-role-data' holding only `statement`. */
-  const withStatement = (partition: Stack, statement: Record<string, unknown>) =>
-    runPolicies(
-      mutate(partition, "auth-role-data", (props) => ({ ...props, policy: policyOf([statement]) })),
-    );
+  const withStatement = withAuthStatement;
   /** The stack with the function role's inline policies replaced. */
   const withInlinePolicy = (partition: Stack, name: string, policy: unknown) =>
     runPolicies(
