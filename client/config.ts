@@ -33,6 +33,54 @@ export interface AppConfig {
     readonly flow: LoginFlow;
     readonly auth: LoginAuth;
   };
+  /**
+   * S3 prefixes the stack grants (optional): `perIdentity` ones hold keys under
+   * `<prefix>/<IdentityId>/`, shared ones under `<prefix>/` (read-only).
+   */
+  readonly storage?: readonly StorageGrant[] | undefined;
+  /** DynamoDB tables whose items keyed by the caller's IdentityId the app may use (optional). */
+  readonly tables?: readonly TableGrant[] | undefined;
+}
+
+export interface StorageGrant {
+  readonly role: "authenticated" | "guest";
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly access: "read" | "write" | "read-write";
+  readonly perIdentity: boolean;
+}
+
+export interface TableGrant {
+  readonly role: "authenticated" | "guest";
+  readonly table: string;
+  readonly access: "read" | "write" | "read-write";
+}
+
+const ROLES = ["authenticated", "guest"] as const;
+const ACCESS = ["read", "write", "read-write"] as const;
+
+/** An optional list of grants, each checked for the fields a client uses. */
+function grantList<T>(
+  key: string,
+  value: unknown,
+  fields: Record<string, string>,
+): T[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) return fail(key, "is not a list");
+  value.forEach((item, i) => {
+    if (!isRecord(item)) fail(`${key}[${i}]`, "is not an object");
+    for (const [field, kind] of Object.entries(fields)) {
+      const v = item[field];
+      const ok =
+        kind === "role"
+          ? isOneOf(ROLES, v)
+          : kind === "access"
+            ? isOneOf(ACCESS, v)
+            : typeof v === kind && v !== "";
+      if (!ok) fail(`${key}[${i}].${field}`, "is missing or not valid");
+    }
+  });
+  return value as T[];
 }
 
 const FIX = "Fix: use the JSON that `npm run app-config` writes for your stack.";
@@ -101,5 +149,17 @@ export function checkAppConfig(input: unknown): AppConfig {
       flow: login["flow"] as LoginFlow,
       auth: login["auth"] as LoginAuth,
     },
+    storage: grantList<StorageGrant>("storage", c["storage"], {
+      role: "role",
+      bucket: "string",
+      prefix: "string",
+      access: "access",
+      perIdentity: "boolean",
+    }),
+    tables: grantList<TableGrant>("tables", c["tables"], {
+      role: "role",
+      table: "string",
+      access: "access",
+    }),
   };
 }

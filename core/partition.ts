@@ -214,6 +214,8 @@ export function arn(
 /** Partition-correct ARNs of the resources this stack names. */
 export const arns = {
   role: (t: DeployTarget, name: string) => arn(t, "iam", "", t.accountId, `role/${name}`),
+  /** A customer managed policy of the account (path `/`). */
+  policy: (t: DeployTarget, name: string) => arn(t, "iam", "", t.accountId, `policy/${name}`),
   identityPool: (t: DeployTarget, id: string) =>
     arn(t, "cognito-identity", t.region, t.accountId, `identitypool/${id}`),
   table: (t: DeployTarget, name: string) =>

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildAccountBundle, type LoginBundle } from "./bundle";
 import { accountFunctionPolicy } from "./iam/account";
 import { toJson } from "./iam/document";
-import { invokeRoutePolicy, serviceTrustPolicy } from "./iam/login";
+import { serviceTrustPolicy } from "./iam/login";
 import { LOGIN_RUNTIME } from "./loginApi";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, servicePrincipal, type DeployTarget } from "../core/partition";
@@ -24,8 +24,6 @@ export interface AccountApiArgs {
   tableName: pulumi.Input<string>;
   tableArn: pulumi.Input<string>;
   identityIndexArn: pulumi.Input<string>;
-  /** The pool's authenticated role: granted `execute-api:Invoke` on exactly this route. */
-  authenticatedRole: aws.iam.Role;
   logRetentionDays: number;
   /** Function code; default the esbuild bundle of functions/account. */
   code?: pulumi.Input<pulumi.asset.Archive>;
@@ -46,6 +44,9 @@ function bundle(): Promise<LoginBundle> {
  */
 export class AccountApi extends pulumi.ComponentResource {
   public readonly functionName: pulumi.Output<string>;
+  public readonly functionArn: pulumi.Output<string>;
+  /** `execute-api` ARN of the route (stage, method, path): what the authenticated role may call. */
+  public readonly routeArn: pulumi.Output<string>;
   public readonly routePath: string = ACCOUNT_ROUTE.path;
 
   constructor(name: string, args: AccountApiArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -163,25 +164,20 @@ export class AccountApi extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // Signed-in users may call exactly this route; kept separate from the role's other grants.
-    new aws.iam.RolePolicy(
-      `${name}-authenticated-invoke`,
-      {
-        role: args.authenticatedRole.name,
-        policy: pulumi
-          .all([target, args.apiId, args.stageName])
-          .apply(([t, apiId, stageName]) =>
-            toJson(
-              invokeRoutePolicy(
-                arns.executeApi(t, apiId, stageName, ACCOUNT_ROUTE.method, ACCOUNT_ROUTE.path),
-              ),
-            ),
-          ),
-      },
-      { parent: this },
-    );
+    // Signed-in users may call exactly this route: IdentityRoles grants it (and its boundary
+    // allows it), since the roles are created after the API.
+    this.routeArn = pulumi
+      .all([target, args.apiId, args.stageName])
+      .apply(([t, apiId, stageName]) =>
+        arns.executeApi(t, apiId, stageName, ACCOUNT_ROUTE.method, ACCOUNT_ROUTE.path),
+      );
+    this.functionArn = pulumi.all([target, fn.name]).apply(([t, n]) => arns.lambdaFunction(t, n));
 
     this.functionName = fn.name;
-    this.registerOutputs({ functionName: this.functionName });
+    this.registerOutputs({
+      functionName: this.functionName,
+      functionArn: this.functionArn,
+      routeArn: this.routeArn,
+    });
   }
 }

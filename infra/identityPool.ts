@@ -1,12 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { toJson } from "./iam/document";
-import { cognitoTrustPolicy, type CognitoIdentityKind } from "./iam/trust";
-import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, type DeployTarget } from "../core/partition";
-
-/** IAM's lowest role MaxSessionDuration (CreateRole API reference): shorter sessions still fit. */
-const MIN_MAX_SESSION_SECONDS = 3600;
 
 export interface IdentityPoolArgs {
   /** Pool name. Changing it replaces the pool, which the pool's protection refuses. */
@@ -18,17 +12,13 @@ export interface IdentityPoolArgs {
   developerProviderName: string;
   /** Partition facts and account: trust principal, condition-key prefix, ARNs. */
   target: pulumi.Input<DeployTarget>;
-  /** Prefix of the roles' physical names, e.g. `cognito-devauth-dev` (unique per account). */
-  namePrefix: string;
-  /** Allow guest (unauthenticated) identities, with their own role. */
+  /** Allow guest (unauthenticated) identities (the guest role is IdentityRoles'). */
   allowGuests: boolean;
   /**
    * Allow the basic (classic) flow: `AssumeRoleWithWebIdentity` with the Cognito token. Whether it
    * gates the developer path is unverified (docs/aws-china.md), so it is set explicitly either way.
    */
   allowClassicFlow: boolean;
-  /** Maximum session of the authenticated role, in seconds (basic flow credentials). */
-  authenticatedRoleMaxSessionSeconds: number;
   /** Social identity providers (`SupportedLoginProviders`), provider domain to app id. */
   supportedLoginProviders: Record<string, string>;
   /** Cognito user pool providers (global partition only). */
@@ -42,17 +32,13 @@ export interface IdentityPoolArgs {
 }
 
 /**
- * A Cognito identity pool with a developer provider, its authenticated role, an optional guest
- * role, and the role attachment. The roles carry no permissions: app teams grant what their app
- * needs, and the login API grants guests only the login route.
+ * A Cognito identity pool with a developer provider. Its roles and role attachment are the
+ * IdentityRoles component's (./identityRoles.ts), created after the login API whose route the
+ * guest role may call.
  */
 export class IdentityPool extends pulumi.ComponentResource {
   public readonly identityPoolId: pulumi.Output<string>;
   public readonly identityPoolArn: pulumi.Output<string>;
-  public readonly authenticatedRole: aws.iam.Role;
-  public readonly authenticatedRoleArn: pulumi.Output<string>;
-  public readonly guestRole: aws.iam.Role | undefined;
-  public readonly guestRoleArn: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: IdentityPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cognito-devauth:index:IdentityPool", name, {}, opts);
@@ -84,58 +70,9 @@ export class IdentityPool extends pulumi.ComponentResource {
       .all([target, pool.id])
       .apply(([t, id]) => arns.identityPool(t, id));
 
-    const role = (kind: CognitoIdentityKind, suffix: string, maxSessionDuration?: number) =>
-      new aws.iam.Role(
-        `${name}-${suffix}`,
-        {
-          name: physicalName(args.namePrefix, suffix, NAME_LIMITS.role),
-          description: `Assumed by ${kind} identities of Cognito identity pool ${args.identityPoolName}`,
-          assumeRolePolicy: pulumi.all([pool.id, target]).apply(([identityPoolId, p]) =>
-            toJson(
-              cognitoTrustPolicy({
-                identityPoolId,
-                kind,
-                principal: p.trustPrincipal,
-                conditionKeyPrefix: p.trustConditionKeyPrefix,
-              }),
-            ),
-          ),
-          maxSessionDuration,
-          tags,
-        },
-        { parent: this },
-      );
-
-    this.authenticatedRole = role(
-      "authenticated",
-      "authenticated",
-      Math.max(MIN_MAX_SESSION_SECONDS, args.authenticatedRoleMaxSessionSeconds),
-    );
-    this.guestRole = args.allowGuests ? role("unauthenticated", "guest") : undefined;
-    // ARNs from the role's name output: partition-correct by construction, and still dependent
-    // on the role, so the attachment waits for it.
-    const roleArn = (r: aws.iam.Role) =>
-      pulumi.all([target, r.name]).apply(([t, n]) => arns.role(t, n));
-    this.authenticatedRoleArn = roleArn(this.authenticatedRole);
-    this.guestRoleArn = this.guestRole ? roleArn(this.guestRole) : undefined;
-
-    new aws.cognito.IdentityPoolRoleAttachment(
-      `${name}-roles`,
-      {
-        identityPoolId: pool.id,
-        roles: {
-          authenticated: this.authenticatedRoleArn,
-          ...(this.guestRoleArn ? { unauthenticated: this.guestRoleArn } : {}),
-        },
-      },
-      { parent: this },
-    );
-
     this.registerOutputs({
       identityPoolId: this.identityPoolId,
       identityPoolArn: this.identityPoolArn,
-      authenticatedRoleArn: this.authenticatedRoleArn,
-      guestRoleArn: this.guestRoleArn,
     });
   }
 }

@@ -7,12 +7,14 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCOUNT_ROUTE, AccountApi } from "./accountApi";
 import { loadConfig, PROJECT } from "./config";
+import { summarizeGrants } from "./iam/grants";
 import { IdentityPool } from "./identityPool";
+import { cognitoRoleName, IdentityRoles } from "./identityRoles";
 import { LOGIN_ROUTE, LoginApi } from "./loginApi";
 import { LoginDomain } from "./loginDomain";
 import { MappingTable } from "./mappingTable";
 import { NAME_LIMITS, physicalName } from "./naming";
-import { httpApiEndpoint, partitionFacts } from "../core/partition";
+import { arns, httpApiEndpoint, partitionFacts } from "../core/partition";
 
 async function main() {
   const cfg = loadConfig();
@@ -42,12 +44,10 @@ async function main() {
     identityPoolName: cfg.identityPoolName,
     developerProviderName: cfg.developerProviderName,
     target,
-    namePrefix,
     allowGuests: cfg.allowGuests,
     // The basic flow needs it, and so does guest signing (`loginAuth: iam`): only basic-flow guest
     // credentials may call an IAM-authorized route (docs/guest-signing.md).
     allowClassicFlow: cfg.loginFlow === "basic" || cfg.login.auth === "iam",
-    authenticatedRoleMaxSessionSeconds: cfg.credentialsDurationSeconds,
     supportedLoginProviders: cfg.supportedLoginProviders,
     cognitoIdentityProviders: cfg.cognitoIdentityProviders,
     tags,
@@ -74,8 +74,11 @@ async function main() {
     wechatAppId: cfg.wechat.appId,
     wechatAppSecret: pulumi.secret(cfg.wechat.appSecret.reveal()),
     auth: cfg.login.auth,
-    guestRole: identity.guestRole,
-    authenticatedRoleArn: identity.authenticatedRoleArn,
+    // Name-built: the role is created after the API (IdentityRoles), so nothing here waits on it.
+    authenticatedRoleArn: target.apply((t) =>
+      arns.role(t, cognitoRoleName(namePrefix, "authenticated")),
+    ),
+    principalTags: cfg.principalTags,
     credentialsDurationSeconds: cfg.credentialsDurationSeconds,
     icpFilingNumber: cfg.login.icpFilingNumber,
     disableDefaultEndpoint: cfg.login.domain?.disableDefaultEndpoint ?? false,
@@ -89,7 +92,7 @@ async function main() {
   });
 
   // Self-service account deletion on the same API and stage (docs/users.md).
-  new AccountApi("account", {
+  const account = new AccountApi("account", {
     target,
     namePrefix,
     apiId: login.apiId,
@@ -100,8 +103,25 @@ async function main() {
     tableName: users.tableName,
     tableArn: users.tableArn,
     identityIndexArn: users.identityIndexArn,
-    authenticatedRole: identity.authenticatedRole,
     logRetentionDays: cfg.login.logRetentionDays,
+    tags,
+  });
+
+  const roles = new IdentityRoles("identity-roles", {
+    target,
+    namePrefix,
+    identityPoolId: identity.identityPoolId,
+    identityPoolName: cfg.identityPoolName,
+    allowGuests: cfg.allowGuests,
+    authenticatedRoleMaxSessionSeconds: cfg.credentialsDurationSeconds,
+    grants: cfg.grants,
+    principalTags: cfg.principalTags,
+    loginRouteArn: cfg.login.auth === "iam" ? login.loginRouteArn : undefined,
+    mappingTableArn: users.tableArn,
+    secretArns: [login.wechatSecretArn],
+    functionArns: [login.functionArn, account.functionArn],
+    authenticatedRouteArns: [account.routeArn],
+    previousParents: { roles: identity, loginRoute: login },
     tags,
   });
 
@@ -124,8 +144,8 @@ async function main() {
     partition: target.partition,
     loginsKey: target.cognitoLoginsKey,
     developerProviderName: cfg.developerProviderName,
-    authenticatedRoleArn: identity.authenticatedRoleArn,
-    ...(identity.guestRoleArn ? { guestRoleArn: identity.guestRoleArn } : {}),
+    authenticatedRoleArn: roles.authenticatedRoleArn,
+    ...(roles.guestRoleArn ? { guestRoleArn: roles.guestRoleArn } : {}),
     tableName: users.tableName,
     loginUrl: domain ? `${domain.baseUrl}${LOGIN_ROUTE.path}` : login.loginUrl,
     accountUrl: domain
@@ -142,6 +162,8 @@ async function main() {
       : {}),
     loginFlow: cfg.loginFlow,
     loginAuth: cfg.login.auth,
+    // What app identities may use (buckets, prefixes, tables), for the plan and the app config.
+    grants: target.apply((t) => summarizeGrants(cfg.grants, t)),
   };
 }
 

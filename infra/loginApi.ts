@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildLoginBundle, type LoginBundle } from "./bundle";
 import { toJson } from "./iam/document";
-import { invokeRoutePolicy, loginFunctionPolicy, serviceTrustPolicy } from "./iam/login";
+import { loginFunctionPolicy, serviceTrustPolicy } from "./iam/login";
 import {
   ICP_FILING_TAG,
   type ClientKey,
@@ -43,12 +43,18 @@ export interface LoginApiArgs {
   wechatAppId: string;
   /** The WeChat AppSecret; stored in Secrets Manager only. Pass a secret Output. */
   wechatAppSecret: pulumi.Input<string>;
-  /** Route authorization: public, or SigV4 by this pool's guests. */
+  /**
+   * Route authorization: public, or SigV4 by this pool's guests (IdentityRoles grants the guest
+   * role `loginRouteArn`).
+   */
   auth: LoginAuth;
-  /** Guest role of the pool; required for `auth: iam`, which grants it the route. */
-  guestRole?: aws.iam.Role;
-  /** Authenticated role; required for the basic flow (the STS call's RoleArn). */
+  /**
+   * Authenticated role, built from its name (the role is created after this component); required
+   * for the basic flow (the STS call's RoleArn).
+   */
   authenticatedRoleArn?: pulumi.Input<string>;
+  /** Pass principal tags (appId, userKeyKind) with each token: attributes for access control. */
+  principalTags?: boolean;
   /** Lifetime of the basic flow's STS credentials, seconds. */
   credentialsDurationSeconds: number;
   /** ICP filing number, recorded as the API's `icp-filing` tag (public routes in China). */
@@ -100,6 +106,11 @@ export class LoginApi extends pulumi.ComponentResource {
   public readonly stageName: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly functionRoleArn: pulumi.Output<string>;
+  public readonly functionArn: pulumi.Output<string>;
+  /** ARN of the secret holding the WeChat AppSecret. */
+  public readonly wechatSecretArn: pulumi.Output<string>;
+  /** `execute-api` ARN of the login route on its stage: what a signing guest must be allowed. */
+  public readonly loginRouteArn: pulumi.Output<string>;
 
   constructor(name: string, args: LoginApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cognito-devauth:index:LoginApi", name, {}, opts);
@@ -110,9 +121,6 @@ export class LoginApi extends pulumi.ComponentResource {
     const timeoutSeconds = args.timeoutSeconds;
     const retentionInDays = args.logRetentionDays;
 
-    if (args.auth === "iam" && !args.guestRole) {
-      throw new Error(`LoginApi ${name}: auth 'iam' needs the pool's guest role.`);
-    }
     if (args.flow === "basic" && !args.authenticatedRoleArn) {
       throw new Error(`LoginApi ${name}: the basic flow needs the authenticated role ARN.`);
     }
@@ -203,6 +211,7 @@ export class LoginApi extends pulumi.ComponentResource {
       environment.AUTHENTICATED_ROLE_ARN = args.authenticatedRoleArn;
       environment.CREDENTIALS_DURATION_SECONDS = String(args.credentialsDurationSeconds);
     }
+    if (args.principalTags) environment.PRINCIPAL_TAGS = "true";
 
     const code =
       args.code ??
@@ -333,26 +342,6 @@ export class LoginApi extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    if (args.auth === "iam" && args.guestRole) {
-      new aws.iam.RolePolicy(
-        `${name}-guest-invoke`,
-        {
-          role: args.guestRole.name,
-          // Exactly this stage, method and path: the guest role can call nothing else.
-          policy: pulumi
-            .all([target, api.id, stage.name])
-            .apply(([t, apiId, stageName]) =>
-              toJson(
-                invokeRoutePolicy(
-                  arns.executeApi(t, apiId, stageName, LOGIN_ROUTE.method, LOGIN_ROUTE.path),
-                ),
-              ),
-            ),
-        },
-        { parent: this },
-      );
-    }
-
     this.loginUrl = pulumi
       .all([target, api.id])
       .apply(([t, apiId]) => `${httpApiEndpoint(t, apiId)}${LOGIN_ROUTE.path}`);
@@ -360,6 +349,14 @@ export class LoginApi extends pulumi.ComponentResource {
     this.stageName = stage.name;
     this.functionName = fn.name;
     this.functionRoleArn = pulumi.all([target, role.name]).apply(([t, n]) => arns.role(t, n));
+    this.functionArn = pulumi.all([target, fn.name]).apply(([t, n]) => arns.lambdaFunction(t, n));
+    this.wechatSecretArn = secret.arn;
+    // Exactly this stage, method and path.
+    this.loginRouteArn = pulumi
+      .all([target, api.id, stage.name])
+      .apply(([t, apiId, stageName]) =>
+        arns.executeApi(t, apiId, stageName, LOGIN_ROUTE.method, LOGIN_ROUTE.path),
+      );
 
     this.registerOutputs({
       loginUrl: this.loginUrl,

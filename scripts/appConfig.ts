@@ -6,6 +6,11 @@
  * Usage: pulumi stack output --json --stack dev | npm run app-config -- --stack dev
  *        npm run app-config -- --stack dev --file outputs.json [--out app-config.json]
  */
+import {
+  ACCESS_LEVELS,
+  type StorageGrantSummary,
+  type TableGrantSummary,
+} from "../infra/iam/grants";
 import { z } from "zod";
 import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, REGION, regionOfId } from "../core/ids";
 import {
@@ -49,6 +54,26 @@ const outputsSchema = z.object({
   loginAuth: z.enum(LOGIN_AUTHS),
   guestRoleArn: z.string().optional(),
   ...LOGIN_DOMAIN_OUTPUTS,
+  grants: z
+    .object({
+      storage: z.array(
+        z.object({
+          role: z.enum(["authenticated", "guest"]),
+          bucket: z.string(),
+          prefix: z.string(),
+          access: z.enum(ACCESS_LEVELS),
+          perIdentity: z.boolean(),
+        }),
+      ),
+      tables: z.array(
+        z.object({
+          role: z.enum(["authenticated", "guest"]),
+          table: z.string(),
+          access: z.enum(ACCESS_LEVELS),
+        }),
+      ),
+    })
+    .optional(),
 });
 
 export interface AppConfig {
@@ -74,6 +99,13 @@ export interface AppConfig {
     /** `iam`: sign the request with basic-flow guest credentials (SigV4, execute-api). */
     auth: LoginAuth;
   };
+  /**
+   * S3 prefixes the app may use (stack file `grants`): per identity, keys under
+   * `<prefix>/<IdentityId>/`; shared, keys under `<prefix>/`, read-only. Present when granted.
+   */
+  storage?: StorageGrantSummary[];
+  /** DynamoDB tables whose items keyed by the caller's IdentityId the app may use. */
+  tables?: TableGrantSummary[];
 }
 
 export class AppConfigError extends Error {
@@ -195,6 +227,8 @@ export function toAppConfig(stack: string, outputs: unknown): AppConfig {
     guests: o.guestRoleArn !== undefined,
     ...(o.guestRoleArn !== undefined ? { guestRoleArn: o.guestRoleArn } : {}),
     login: { url: o.loginUrl, method: "POST", flow: o.loginFlow, auth: o.loginAuth },
+    ...(o.grants && o.grants.storage.length > 0 ? { storage: o.grants.storage } : {}),
+    ...(o.grants && o.grants.tables.length > 0 ? { tables: o.grants.tables } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Violation } from "../policies/rules/run";
 import type { PlanResult } from "./plan";
+import { grantLines } from "./planGrants";
 import type { PlanResource } from "./synth";
 
 /** The IAM policy document a property holds (a JSON string with a `Statement`), if any. */
@@ -151,6 +152,13 @@ export function renderPlan(result: PlanResult, color = false): string {
   };
   for (const r of children(undefined)) walk(r, 1);
   out();
+
+  const grants = grantLines(s);
+  if (grants.length > 0) {
+    out(st.bold("Grants (stack file `grants` and the statements they become)"));
+    for (const line of grants) out(`  ${line}`);
+    out();
+  }
 
   out(st.bold("Policies"));
   for (const rule of result.rules) {

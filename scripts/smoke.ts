@@ -22,6 +22,9 @@
  *   login-route                        POST an invalid WeChat code to loginUrl (public, or signed
  *                                      with basic-flow guest credentials for loginAuth iam): must
  *                                      answer 401 INVALID_CODE (scripts/smokeLogin.ts)
+ *   identity-isolation                 (a per-identity read-write S3 grant) two throwaway identities
+ *                                      each write and read their own prefix and are denied the
+ *                                      other's; objects deleted (scripts/smokeIsolation.ts)
  *   cleanup                            DeleteIdentities for every identity the run created
  *
  * Tokens and credentials never reach stdout, stderr or the report: only their presence is checked,

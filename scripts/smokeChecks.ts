@@ -13,6 +13,7 @@ import {
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { randomUUID } from "node:crypto";
 import type { PartitionId } from "../core/partition";
+import { defaultS3For, identityIsolation, type S3For } from "./smokeIsolation";
 import {
   httpTransport,
   judgeLoginFailure,
@@ -47,6 +48,7 @@ export const CHECKS = [
   "guest-trust",
   "guest-cannot-assume-authenticated",
   "login-route",
+  "identity-isolation",
   "cleanup",
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
@@ -81,6 +83,8 @@ export interface SmokeDeps {
   readonly random?: () => string;
   /** Sends the login-route request (default: node:https). */
   readonly login?: LoginTransport;
+  /** S3 clients per identity for identity-isolation (default: real S3 clients). */
+  readonly s3For?: S3For;
 }
 
 export interface SmokeOptions {
@@ -447,6 +451,18 @@ export async function runSmoke(
       guestRoleArn ? guestCannotAssumeAuthenticated : noGuests,
     );
     await check("login-route", loginRoute);
+    await check("identity-isolation", () =>
+      identityIsolation({
+        t,
+        outputs,
+        cognito: deps.cognito,
+        s3For: deps.s3For ?? defaultS3For,
+        suffix,
+        bounded,
+        created,
+        secret: (...values) => redactor.add(...values),
+      }),
+    );
   } finally {
     await check("cleanup", cleanup);
   }

@@ -27,6 +27,7 @@ export function makeCognitoIdentity(
             IdentityId: input.identityId,
             Logins: { [opts.developerProviderName]: input.developerUserId },
             TokenDuration: opts.tokenDurationSeconds,
+            PrincipalTags: input.principalTags,
           }),
           { abortSignal: signal },
         );

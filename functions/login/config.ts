@@ -9,6 +9,7 @@
  *   USER_KEY                     <- DEFAULT_USER_KEY
  *   TOKEN_DURATION_SECONDS       <- DEFAULT_TOKEN_DURATION_SECONDS
  *   CREDENTIALS_DURATION_SECONDS <- DEFAULT_CREDENTIALS_DURATION_SECONDS (basic flow)
+ *   PRINCIPAL_TAGS               <- false (true: pass appId and userKeyKind as principal tags)
  *   WECHAT_API_BASE_URL          <- DEFAULT_WECHAT_API_BASE_URL; https only, plain http only to
  *                                   loopback (test fakes): the AppSecret travels in the query
  */
@@ -46,6 +47,8 @@ export interface LoginConfig {
   readonly authenticatedRoleArn: string | undefined;
   /** Basic flow only. */
   readonly credentialsDurationSeconds: number | undefined;
+  /** Pass principal tags (appId, userKeyKind) with each token: PRINCIPAL_TAGS=true. */
+  readonly principalTags?: boolean;
 }
 
 /** What readConfig guarantees for the basic flow. */
@@ -119,6 +122,10 @@ export function readConfig<F extends LoginFlow>(env: Env, flow: F): LoginConfigF
   const baseProblem = wechatBaseUrlProblem(wechatApiBaseUrl);
   if (baseProblem) problems.push(`WECHAT_API_BASE_URL ${baseProblem}`);
 
+  const principalTags = isSet("PRINCIPAL_TAGS")
+    ? str("PRINCIPAL_TAGS", /^(true|false)$/) === "true"
+    : false;
+
   let authenticatedRoleArn: string | undefined;
   let credentialsDurationSeconds: number | undefined;
   if (flow === "basic") {
@@ -154,6 +161,7 @@ export function readConfig<F extends LoginFlow>(env: Env, flow: F): LoginConfigF
     wechatApiBaseUrl,
     authenticatedRoleArn,
     credentialsDurationSeconds,
+    principalTags,
   } as LoginConfigFor<F>;
 }
 

@@ -96,6 +96,20 @@ export function userKeyFor(session: WechatSession, config: LoginConfig): UserKey
   return { pk, logTag: createHash("sha256").update(pk).digest("hex").slice(0, 12) };
 }
 
+/**
+ * Principal tags for attributes for access control (`principalTags` in the stack file): the
+ * mini-program's AppID and which WeChat id keys the user, never the id itself. Grants read them
+ * as `aws:PrincipalTag/appId` and `aws:PrincipalTag/userKeyKind`.
+ */
+export function principalTagsFor(
+  user: UserKey,
+  config: LoginConfig,
+): { principalTags?: Record<string, string> } {
+  if (!config.principalTags) return {};
+  const userKeyKind = user.pk.startsWith("wechat-union#") ? "unionid" : "openid";
+  return { principalTags: { appId: config.wechatAppId, userKeyKind } };
+}
+
 /** STS RoleSessionName: [\w+=,.@-]{2,64}. Derived from the IdentityId (traceable, no PII). */
 export function roleSessionNameFor(identityId: string): string {
   const name = `cognito-${identityId}`.replace(/[^\w+=,.@-]/g, "_").slice(0, 64);
@@ -114,7 +128,10 @@ export async function login(
   const session = await exchangeCounted(deps, input.code, input.client, now, signal);
   const user = userKeyFor(session, config);
   const plain = (): Promise<OpenIdToken> =>
-    identity.getOpenIdToken({ developerUserId: user.pk }, signal);
+    identity.getOpenIdToken(
+      { developerUserId: user.pk, ...principalTagsFor(user, config) },
+      signal,
+    );
 
   let existing: MappingRow | undefined;
   let issued: OpenIdToken;
@@ -263,7 +280,10 @@ async function upgradeGuest(
     return plain();
   }
   try {
-    return await identity.getOpenIdToken({ developerUserId: user.pk, identityId: guest }, signal);
+    return await identity.getOpenIdToken(
+      { developerUserId: user.pk, identityId: guest, ...principalTagsFor(user, deps.config) },
+      signal,
+    );
   } catch (err) {
     if (!(err instanceof IdentityConflictError)) throw err;
     // Already registered under another identity, or the guest identity no longer exists.

@@ -24,7 +24,12 @@ export interface IdentityPort {
    * refuses the link.
    */
   getOpenIdToken(
-    input: { developerUserId: string; identityId?: string | undefined },
+    input: {
+      developerUserId: string;
+      identityId?: string | undefined;
+      /** Session tags for attributes for access control (`PrincipalTags`), when opted in. */
+      principalTags?: Record<string, string>;
+    },
     signal: AbortSignal,
   ): Promise<OpenIdToken>;
   /**

@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PartitionId, TrustOverride } from "../../core/partition";
 import type { ClientKey, LoginAuth, LoginFlow, UserKey } from "../../core/vocabulary";
+import type { Grant } from "../iam/grants";
 import { ConfigError, Secret } from "./errors";
 import { readSetting, secretLeaves } from "./read";
 import { RULES, whereFrom, type RuleInput } from "./rules";
@@ -67,6 +68,10 @@ export interface StackConfig {
   cognitoIdentityProviders: CognitoUserPoolProvider[];
   tags: Record<string, string>;
   login: LoginApiConfig;
+  /** What each role may do (infra/iam/grants.ts). */
+  grants: { authenticated: Grant[]; guest: Grant[] };
+  /** Pass principal tags on each token (attributes for access control). */
+  principalTags: boolean;
 }
 
 /** Raw config as Pulumi hands it to a program: full keys (`ns:key`) to strings (objects as JSON). */
@@ -165,6 +170,8 @@ function toStackConfig(v: Values, where: Where & { region: string }): StackConfi
     supportedLoginProviders: { ...v.supportedLoginProviders },
     cognitoIdentityProviders: [...v.cognitoIdentityProviders],
     tags: { ...v.tags },
+    grants: { authenticated: [...v.grants.authenticated], guest: [...v.grants.guest] },
+    principalTags: v.principalTags,
     login: {
       auth: v.loginAuth,
       icpFilingNumber: v.icpFilingNumber,

@@ -98,11 +98,16 @@ class Reader {
 
   issue(issue: z.core.$ZodIssue, decoded: unknown): string[] {
     if (issue.code === "unrecognized_keys") {
-      const known = Object.keys(this.row.leaves ?? {}).join(", ");
+      // The row's leaves are the fields of the top level only; deeper objects are described
+      // by the row's description in docs/configuration.md.
+      const known =
+        issue.path.length === 0
+          ? `Pulumi.yaml for the list; ${this.full} takes ${Object.keys(this.row.leaves ?? {}).join(", ")}`
+          : `docs/configuration.md for the fields of ${this.full}${pathText(issue.path)}`;
       return issue.keys.map(
         (k) =>
           `${this.full}${pathText([...issue.path, k])} is not a setting of this project (see ` +
-          `Pulumi.yaml for the list; ${this.full}${pathText(issue.path)} takes ${known}). ` +
+          `${known}). ` +
           `Fix: pulumi config rm --path ${cliPath(this.key, [...issue.path, k])}.`,
       );
     }

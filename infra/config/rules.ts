@@ -171,6 +171,32 @@ function chinaPublicRouteNeedsIcpAndDomain({ v, where, invalid }: RuleInput): st
   ];
 }
 
+/** Guest grants go to the guest role, which exists only with guests. */
+function guestGrantsNeedGuests({ v }: RuleInput): string[] {
+  if ((v.grants?.guest ?? []).length === 0 || v.allowGuests !== false) return [];
+  return [
+    `${k("grants.guest")} grants guests permissions but ${k("allowGuests")} is false, so there ` +
+      `is no guest role. Fix: ${set("allowGuests", "true")} or remove grants.guest.`,
+  ];
+}
+
+/** `aws:PrincipalTag/...` matches only when the login passes principal tags. */
+function principalTagsNeedOptIn({ v }: RuleInput): string[] {
+  const grants = v.grants;
+  if (v.principalTags !== false || grants === undefined) return [];
+  return (["authenticated", "guest"] as const).flatMap((role) =>
+    grants[role].flatMap((g, i) =>
+      JSON.stringify(g).toLowerCase().includes("aws:principaltag/")
+        ? [
+            `${k(`grants.${role}[${i}]`)} uses aws:PrincipalTag, but ${k("principalTags")} is ` +
+              `false, so sessions carry no tags and the condition never matches. ` +
+              `Fix: ${set("principalTags", "true")}.`,
+          ]
+        : [],
+    ),
+  );
+}
+
 /** The token bucket must be able to hold the steady rate. */
 function burstAtLeastRate({ v }: RuleInput): string[] {
   const { loginRateLimit: rate, loginBurstLimit: burst } = v;
@@ -237,6 +263,16 @@ export const RULES: readonly Rule[] = [
     name: "identity limit needs IAM route",
     doc: "loginClientRateLimit.key 'identity' needs loginAuth 'iam' (only a signed request names its guest).",
     check: identityKeyNeedsIamRoute,
+  },
+  {
+    name: "guest grants need guests",
+    doc: "grants.guest is empty unless allowGuests is true.",
+    check: guestGrantsNeedGuests,
+  },
+  {
+    name: "principal tags need opt-in",
+    doc: "Grants use aws:PrincipalTag only with principalTags true.",
+    check: principalTagsNeedOptIn,
   },
   {
     name: "burst at least rate",

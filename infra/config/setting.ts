@@ -24,7 +24,8 @@ export const STRUCTURED: readonly SettingType[] = ["object", "list", "map"];
 
 /** A documented field of a structured setting (`wechat.appId`, `loginDomain.domainName`). */
 export interface Leaf {
-  readonly type: Exclude<SettingType, "object" | "list" | "map">;
+  /** A scalar, or a list of structured items (documented by the row's description). */
+  readonly type: Exclude<SettingType, "object" | "map">;
   readonly description: string;
   readonly required?: boolean;
   /** Default as the docs show it. */

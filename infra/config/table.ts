@@ -31,6 +31,7 @@ import {
 } from "../../core/quotas";
 import { CLIENT_KEYS, LOGIN_AUTHS, LOGIN_FLOWS, USER_KEYS } from "../../core/vocabulary";
 import { certificateArn } from "./certificate";
+import { grants } from "./grants";
 import {
   flag,
   formatted,
@@ -393,6 +394,17 @@ export const TABLE = {
     description: "Timeout of the login function, 5 to 29 seconds (HTTP APIs stop waiting at 30 s).",
     fix: `${set("loginTimeoutSeconds", "10")} (5 to 29: HTTP APIs time out after 30 s)`,
     schema: wholeNumber(5, 29),
+  }),
+  grants,
+  principalTags: setting({
+    type: "boolean",
+    default: false,
+    description:
+      "Attributes for access control: the login function passes principal tags (appId, " +
+      "userKeyKind) with each identity's token, the roles' trust policies allow sts:TagSession, " +
+      "and grants may use aws:PrincipalTag/appId and aws:PrincipalTag/userKeyKind.",
+    fix: set("principalTags", "true|false"),
+    schema: flag,
   }),
   logRetentionDays: setting({
     type: "integer",

@@ -172,7 +172,8 @@ export function grantStatements(grant: Grant, t: DeployTarget, index: number): P
         },
       ];
     case "statements":
-      return grant.statements.map((s) => ({ ...s }));
+      // Every statement gets a Sid, so the plan can show which grant it came from.
+      return grant.statements.map((s, j) => ({ Sid: `${sid}N${j}`, ...s }));
   }
 }
 
@@ -199,4 +200,59 @@ export function describeGrant(grant: Grant): string {
     case "statements":
       return `${grant.statements.length} raw statement(s)`;
   }
+}
+
+/** Where an app keeps files: a bucket prefix, per identity (`<prefix>/<IdentityId>/`) or shared. */
+export interface StorageGrantSummary {
+  readonly role: "authenticated" | "guest";
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly access: Access;
+  readonly perIdentity: boolean;
+}
+
+/** An app table whose items are keyed by the caller's IdentityId. */
+export interface TableGrantSummary {
+  readonly role: "authenticated" | "guest";
+  readonly table: string;
+  readonly access: Access;
+}
+
+export interface GrantsSummary {
+  /** Per role: each grant's one-line description and the Sids of the statements it becomes. */
+  readonly authenticated: readonly { grant: string; sids: string[] }[];
+  readonly guest: readonly { grant: string; sids: string[] }[];
+  readonly storage: readonly StorageGrantSummary[];
+  readonly tables: readonly TableGrantSummary[];
+}
+
+/** The `grants` stack output: what the plan prints and the app config tells clients. */
+export function summarizeGrants(
+  grants: { authenticated: readonly Grant[]; guest: readonly Grant[] },
+  t: DeployTarget,
+): GrantsSummary {
+  const roles = ["authenticated", "guest"] as const;
+  const lines = (role: (typeof roles)[number]) =>
+    grants[role].map((g, i) => ({
+      grant: describeGrant(g),
+      sids: grantStatements(g, t, i).flatMap((st) => (st.Sid ? [st.Sid] : [])),
+    }));
+  return {
+    authenticated: lines("authenticated"),
+    guest: lines("guest"),
+    storage: roles.flatMap((role) =>
+      grants[role].flatMap((g): StorageGrantSummary[] =>
+        g.type === "s3PerIdentity"
+          ? [{ role, bucket: g.bucket, prefix: g.prefix, access: g.access, perIdentity: true }]
+          : g.type === "s3SharedRead"
+            ? [{ role, bucket: g.bucket, prefix: g.prefix, access: "read", perIdentity: false }]
+            : [],
+      ),
+    ),
+    tables: roles.flatMap((role) =>
+      grants[role].flatMap((g): TableGrantSummary[] =>
+        g.type === "dynamodbPerIdentity" ? [{ role, table: g.table, access: g.access }] : [],
+      ),
+    ),
+  };
 }

@@ -12,6 +12,12 @@ export interface CognitoTrustPolicyArgs {
   principal: string;
   /** Prefix of the `aud` / `amr` condition keys, from the partition table. */
   conditionKeyPrefix: string;
+  /**
+   * Also allow `sts:TagSession`, under the same conditions: Cognito passes principal tags
+   * (attributes for access control) as session tags, which STS accepts only then
+   * (docs/cognito.md, "Developer identities: linking and merging").
+   */
+  tagSession?: boolean;
 }
 
 /**
@@ -41,7 +47,9 @@ export function cognitoTrustPolicy(args: CognitoTrustPolicyArgs): PolicyDocument
       {
         Effect: "Allow",
         Principal: { Federated: args.principal },
-        Action: "sts:AssumeRoleWithWebIdentity",
+        Action: args.tagSession
+          ? ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"]
+          : "sts:AssumeRoleWithWebIdentity",
         Condition: {
           StringEquals: { [`${prefix}:aud`]: args.identityPoolId },
           "ForAnyValue:StringLike": { [`${prefix}:amr`]: args.kind },

@@ -114,6 +114,41 @@ export function cognitoPinsOf(assumeRolePolicy: unknown): CognitoPins[] {
   });
 }
 
+const ASSUME = "sts:assumerolewithwebidentity";
+const TAG = "sts:tagsession";
+
+/** JSON with sorted keys, to compare Principal and Condition blocks. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (isRecord(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The actions of a Cognito trust statement: `sts:AssumeRoleWithWebIdentity`, optionally with
+ * `sts:TagSession` (attributes for access control, docs/cognito.md); or `sts:TagSession` alone in
+ * a statement whose Principal and Condition are identical to an AssumeRoleWithWebIdentity one, so
+ * session tags are accepted from exactly the identities that may assume the role.
+ */
+function actionsAccepted(statement: JsonObject, all: readonly JsonObject[]): boolean {
+  if (statement["NotAction"] !== undefined) return false;
+  const actions = new Set(asStrings(statement["Action"]).map((a) => a.toLowerCase()));
+  if (asList(statement["Action"]).length !== actions.size) return false;
+  if (actions.has(ASSUME)) return [...actions].every((a) => a === ASSUME || a === TAG);
+  if (actions.size !== 1 || !actions.has(TAG)) return false;
+  return all.some(
+    (other) =>
+      other !== statement &&
+      isAllow(other) &&
+      asStrings(other["Action"]).some((a) => a.toLowerCase() === ASSUME) &&
+      canonical(other["Principal"]) === canonical(statement["Principal"]) &&
+      canonical(other["Condition"]) === canonical(statement["Condition"]),
+  );
+}
+
 function expected(family: CognitoTrustFamily, suffix: string): string {
   return `${family.keyPrefixes[0]}:${suffix}`;
 }
@@ -164,15 +199,12 @@ export const cognitoTrustPolicy: ResourceValidationPolicy = {
           continue;
         }
 
-        const actions = asStrings(statement["Action"]);
-        if (
-          statement["NotAction"] !== undefined ||
-          actions.length !== 1 ||
-          actions[0]?.toLowerCase() !== "sts:assumerolewithwebidentity"
-        ) {
+        if (!actionsAccepted(statement, doc.statements)) {
           reportViolation(
             `${where} trusts ${principal} with Action ${JSON.stringify(statement["Action"] ?? statement["NotAction"])}: ` +
-              `Cognito credentials need exactly "sts:AssumeRoleWithWebIdentity". Set Action to that one action.`,
+              `Cognito credentials need exactly "sts:AssumeRoleWithWebIdentity", plus ` +
+              `"sts:TagSession" only for principal tags and only under the same aud/amr conditions. ` +
+              `Set Action to those.`,
           );
         }
 

@@ -6,7 +6,10 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { arnPartition } from "./arnPartition";
 import { chinaPublicRoute } from "./chinaPublicRoute";
 import { cognitoRoleAttachment } from "./cognitoRoleAttachment";
+import { cognitoRoleBoundary } from "./cognitoRoleBoundary";
+import { cognitoRolesNoIdentityAdmin } from "./cognitoRolesNoIdentityAdmin";
 import { cognitoTrustPolicy } from "./cognitoTrust";
+import { guestSessionPolicy } from "./guestSessionPolicy";
 import { httpApiAccessLogs } from "./httpApiAccessLogs";
 import { httpApiThrottling } from "./httpApiThrottling";
 import { identityResourcesProtected } from "./identityResourcesProtected";
@@ -16,6 +19,7 @@ import { logRetention } from "./logRetention";
 import { noManagedPolicyAttachments } from "./noManagedPolicyAttachments";
 import { noSecretInLambdaEnv } from "./noSecretInLambdaEnv";
 import { noWildcardIam } from "./noWildcardIam";
+import { perIdentityGrants } from "./perIdentityGrants";
 
 export type Rule = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -34,13 +38,20 @@ export const allRules: readonly Rule[] = [
   noManagedPolicyAttachments,
   lambdaPermissionSourceArn,
   httpApiAccessLogs,
+  cognitoRolesNoIdentityAdmin,
+  perIdentityGrants,
+  cognitoRoleBoundary,
+  guestSessionPolicy,
 ];
 
 export {
   arnPartition,
   chinaPublicRoute,
   cognitoRoleAttachment,
+  cognitoRoleBoundary,
+  cognitoRolesNoIdentityAdmin,
   cognitoTrustPolicy,
+  guestSessionPolicy,
   httpApiAccessLogs,
   httpApiThrottling,
   identityResourcesProtected,
@@ -50,4 +61,5 @@ export {
   noManagedPolicyAttachments,
   noSecretInLambdaEnv,
   noWildcardIam,
+  perIdentityGrants,
 };

@@ -14,8 +14,10 @@ export const TYPES = {
   policy: "aws:iam/policy:Policy",
   userPolicy: "aws:iam/userPolicy:UserPolicy",
   groupPolicy: "aws:iam/groupPolicy:GroupPolicy",
-  // Data and logs
+  rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  // Data, secrets and logs
   table: "aws:dynamodb/table:Table",
+  secret: "aws:secretsmanager/secret:Secret",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   // Lambda
   function: "aws:lambda/function:Function",

@@ -158,7 +158,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** GetOpenIdTokenForDeveloperIdentity over a Cognito-like model (cognito-model.ts). */
 export class FakeCognito implements IdentityPort {
   readonly model: CognitoIdentities;
-  readonly calls: { developerUserId: string; identityId?: string | undefined }[] = [];
+  readonly calls: {
+    developerUserId: string;
+    identityId?: string | undefined;
+    principalTags?: Record<string, string>;
+  }[] = [];
   /** MergeDeveloperIdentities calls (unionid migration). */
   readonly merges: { source: string; destination: string }[] = [];
   latencyMs = 0;
@@ -176,7 +180,11 @@ export class FakeCognito implements IdentityPort {
   }
 
   async getOpenIdToken(
-    input: { developerUserId: string; identityId?: string | undefined },
+    input: {
+      developerUserId: string;
+      identityId?: string | undefined;
+      principalTags?: Record<string, string>;
+    },
     signal: AbortSignal,
   ) {
     this.events?.push("cognito:start");
@@ -201,7 +209,11 @@ export class FakeCognito implements IdentityPort {
   }
 
   private async answer(
-    input: { developerUserId: string; identityId?: string | undefined },
+    input: {
+      developerUserId: string;
+      identityId?: string | undefined;
+      principalTags?: Record<string, string>;
+    },
     signal: AbortSignal,
   ) {
     this.calls.push({ ...input });

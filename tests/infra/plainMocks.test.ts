@@ -53,7 +53,7 @@ describe.each(STACKS)("$stack under plain mocks", ({ stack, partition, region })
     expect(arns.length).toBeGreaterThanOrEqual(8);
     for (const value of arns) {
       expect(value).toMatch(
-        new RegExp(`^arn:${partition}:[a-z-]+:(${region})?:(\\d{12}|lambda)?:`),
+        new RegExp(`^arn:${partition}:[a-z0-9-]+:(${region})?:(\\d{12}|lambda)?:`),
       );
     }
   });

@@ -116,6 +116,12 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
       authenticatedRoleArn: one(synth, ROLE, "identity-authenticated").state.arn,
       ...(guestRole ? { guestRoleArn: guestRole.state.arn } : {}),
       tableName: ofType(synth, TABLE)[0]?.state.name,
+      // The stack file's grants, summarised for the plan and the app config.
+      grants: expect.objectContaining({
+        storage: expect.arrayContaining([
+          expect.objectContaining({ bucket: `myapp-user-files-${stack}`, perIdentity: true }),
+        ]),
+      }),
       // China's login is on the app's own ICP-filed domain; dev uses the API's endpoint.
       ...(partition === "aws-cn"
         ? {

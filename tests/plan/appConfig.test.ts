@@ -36,6 +36,24 @@ describe.each(STACKS)("app config v2 of $stack", ({ stack, region, partition }) 
     });
   });
 
+  it("names the buckets, prefixes and tables the stack grants, and nothing without grants", () => {
+    const storage = [
+      {
+        role: "authenticated",
+        bucket: "b-files",
+        prefix: "users",
+        access: "read-write",
+        perIdentity: true,
+      },
+    ];
+    const tables = [{ role: "authenticated", table: "notes", access: "read" }];
+    const config = toAppConfig(stack, { ...outputs(region), grants: { storage, tables } });
+    expect(config.storage).toEqual(storage);
+    expect(config.tables).toEqual(tables);
+    const none = toAppConfig(stack, { ...outputs(region), grants: { storage: [], tables: [] } });
+    expect("storage" in none || "tables" in none).toBe(false);
+  });
+
   it("leaves guestRoleArn out iff there are no guests", () => {
     const { guestRoleArn: _omit, ...o } = outputs(region, { loginAuth: "none" });
     const config = toAppConfig(stack, o);

@@ -204,6 +204,7 @@ describe("cognito-role-attachment", () => {
         const role = resourceOf(partition, "aws:iam/role:Role", "second-auth", {
           name: "second-auth",
           assumeRolePolicy: trust({ ...ENVS[partition], poolId: second }, "authenticated"),
+          permissionsBoundary: arnOf(partition, "iam", "policy/auth-boundary", ""),
         });
         expect(runPolicies(withExtra(partition, pool, role, attach("second-auth")))).toEqual([]);
         // The first pool's role handed out by the second pool: pinned to the wrong pool.

@@ -142,12 +142,62 @@ describe("cognito-trust-policy", () => {
         "auth-role",
         withTrust(partition, (env) =>
           trust(env, "authenticated", {
-            Action: ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+            Action: ["sts:AssumeRoleWithWebIdentity", "sts:AssumeRole"],
           }),
         ),
       ),
     );
     expectViolation(v, policy, 'need exactly "sts:AssumeRoleWithWebIdentity"');
+  });
+
+  describe.each(both)("sts:TagSession for principal tags (%s)", (partition) => {
+    const withStatements = (make: (env: Env) => Record<string, unknown>[]) =>
+      runPolicies(
+        mutate(partition, "auth-role", (props) => ({
+          ...props,
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: make(ENVS[partition]),
+          }),
+        })),
+      );
+    const assume = (env: Env) =>
+      trust(env, "authenticated").Statement[0] as Record<string, unknown>;
+
+    it("accepts it in the AssumeRoleWithWebIdentity statement, under its aud/amr", () => {
+      const v = withStatements((env) => [
+        { ...assume(env), Action: ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"] },
+      ]);
+      expect(ofPolicy(v, policy)).toEqual([]);
+    });
+
+    it("accepts it alone in a statement with the same Principal and conditions", () => {
+      const v = withStatements((env) => [
+        assume(env),
+        { ...assume(env), Action: "sts:TagSession" },
+      ]);
+      expect(ofPolicy(v, policy)).toEqual([]);
+    });
+
+    it("rejects it alone under other conditions (anyone of another kind could tag)", () => {
+      const v = withStatements((env) => [
+        assume(env),
+        {
+          ...assume(env),
+          Action: "sts:TagSession",
+          Condition: {
+            StringEquals: { [`${env.keyPrefix}:aud`]: env.poolId },
+            "ForAnyValue:StringLike": { [`${env.keyPrefix}:amr`]: "unauthenticated" },
+          },
+        },
+      ]);
+      expectViolation(v, policy, '"sts:TagSession" only for principal tags');
+    });
+
+    it("rejects it without an AssumeRoleWithWebIdentity statement to match", () => {
+      const v = withStatements((env) => [{ ...assume(env), Action: "sts:TagSession" }]);
+      expectViolation(v, policy, '"sts:TagSession" only for principal tags');
+    });
   });
 
   /** The stack whose authenticated role trusts the pool through `env`'s principal and keys. */

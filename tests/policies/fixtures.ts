@@ -4,7 +4,7 @@
  * covers one rule: the happy stack, then one mutation per test.
  */
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import type { PlanResource, Violation } from "../../policies/rules/run";
+import { runPolicies, type PlanResource, type Violation } from "../../policies/rules/run";
 
 // The engine's preview proxy (internal to @pulumi/policy, so untyped): used to prove rules behave
 // the way they will under `pulumi preview`.
@@ -113,6 +113,18 @@ export function happyStack(partition: Stack): PlanResource[] {
     opts: PlanResource["opts"] = {},
   ): PlanResource => resourceOf(partition, type, name, props, opts);
   const tableArn = arn("dynamodb", "table/wechat-identities");
+  const appTableArn = arn("dynamodb", "table/app-notes");
+  const boundary = (name: string) =>
+    res("aws:iam/policy:Policy", name, {
+      name,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "DenyIam", Effect: "Deny", Action: ["iam:*"], Resource: ["*"] },
+          { Sid: "DenyMappingTable", Effect: "Deny", Action: ["dynamodb:*"], Resource: [tableArn] },
+        ],
+      }),
+    });
 
   return [
     {
@@ -134,16 +146,21 @@ export function happyStack(partition: Stack): PlanResource[] {
       },
       IDENTITY_OPTS,
     ),
+    // Permissions boundaries of the Cognito roles, customer managed policies of this stack.
+    boundary("auth-boundary"),
+    boundary("guest-boundary"),
     res("aws:iam/role:Role", "auth-role", {
       // Matched to the role attachment by its ARN (an output, known on `pulumi up`).
       arn: arn("iam", "role/auth-role", ""),
       assumeRolePolicy: JSON.stringify(trust(env, "authenticated")),
+      permissionsBoundary: arn("iam", "policy/auth-boundary", ""),
     }),
     res("aws:iam/role:Role", "guest-role", {
       // No ARN recorded: matched to the role attachment by its name.
       name: "guest-role",
       // As an object, the other form the provider accepts.
       assumeRolePolicy: trust(env, "unauthenticated"),
+      permissionsBoundary: arn("iam", "policy/guest-boundary", ""),
     }),
     res("aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment", "pool-roles", {
       identityPoolId: env.poolId,
@@ -171,9 +188,11 @@ export function happyStack(partition: Stack): PlanResource[] {
         Version: "2012-10-17",
         Statement: [
           {
+            // The app's own table (never the stack's mapping table), per identity.
+            Sid: "DynamodbPerIdentity0",
             Effect: "Allow",
             Action: ["dynamodb:GetItem", "dynamodb:Query"],
-            Resource: [tableArn, `${tableArn}/index/*`],
+            Resource: [appTableArn, `${appTableArn}/index/*`],
             Condition: {
               "ForAllValues:StringEquals": {
                 "dynamodb:LeadingKeys": [`\${${env.keyPrefix}:sub}`],
@@ -325,6 +344,12 @@ export function mutate(
       : r,
   );
 }
+
+/** The happy stack with the authenticated role's policy 'auth-role-data' holding only `statement`. */
+export const withAuthStatement = (partition: Stack, statement: Record<string, unknown>) =>
+  runPolicies(
+    mutate(partition, "auth-role-data", (props) => ({ ...props, policy: policyOf([statement]) })),
+  );
 
 /** The happy stack plus extra resources. */
 export const withExtra = (partition: Stack, ...extra: PlanResource[]) => [

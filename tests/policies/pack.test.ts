@@ -9,7 +9,7 @@ describe("the pack", () => {
     expect(runPolicies(happyStack(partition))).toEqual([]);
   });
 
-  it("exports thirteen mandatory rules with unique names and one-line descriptions", () => {
+  it("exports seventeen rules, all mandatory but the guest advisory, with one-line descriptions", () => {
     expect(allRules.map((r) => r.name)).toEqual([
       "cognito-trust-policy",
       "no-wildcard-iam",
@@ -24,9 +24,15 @@ describe("the pack", () => {
       "no-managed-policy-attachments",
       "lambda-permission-source-arn",
       "http-api-access-logs",
+      "cognito-roles-no-identity-admin",
+      "per-identity-grants",
+      "cognito-role-boundary",
+      "guest-session-policy",
     ]);
     for (const rule of allRules) {
-      expect(rule.enforcementLevel).toBe("mandatory");
+      expect(rule.enforcementLevel).toBe(
+        rule.name === "guest-session-policy" ? "advisory" : "mandatory",
+      );
       expect(rule.description).not.toMatch(/\n/);
     }
   });

@@ -221,7 +221,14 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
     const { report, lines } = await smoke(t, outputs);
 
     expect(report.checks.map((c) => c.name)).toEqual([...CHECKS]);
-    expect(lines).toEqual(CHECKS.map((name) => `✔ ${name}`));
+    // identity-isolation runs only with a per-identity S3 grant: tests/smoke/isolation.test.ts.
+    expect(lines).toEqual(
+      CHECKS.map((name) =>
+        name === "identity-isolation"
+          ? "- identity-isolation: not applicable: no per-identity read-write S3 grant (grants output)"
+          : `✔ ${name}`,
+      ),
+    );
     expect(report.ok).toBe(true);
     expect(exitCodeOf(report)).toBe(0);
     expect(report).toMatchObject({
@@ -296,6 +303,7 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       "guest-trust": "pass",
       "guest-cannot-assume-authenticated": "skip",
       "login-route": "pass",
+      "identity-isolation": "skip",
       cleanup: "pass",
     });
     expect(lines).toContain("- basic-flow: not applicable: loginFlow is enhanced");
@@ -336,6 +344,7 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       "- guest-trust: not applicable: the stack has no guest role",
       "- guest-cannot-assume-authenticated: not applicable: the stack has no guest role",
       "✔ login-route",
+      "- identity-isolation: not applicable: no per-identity read-write S3 grant (grants output)",
       "✔ cleanup",
     ]);
     expect(sts.calls()).toHaveLength(0);
@@ -545,7 +554,7 @@ describe("command line", () => {
     const io = captureIo(china);
     expect(await main(["--stack", "cn-north-1", "--file", file], io)).toBe(0);
     expect(io.made).toEqual(["cn-north-1"]);
-    expect(io.out.join("")).toMatch(/3 passed, 3 skipped, 0 failed\.\n$/);
+    expect(io.out.join("")).toMatch(/3 passed, 4 skipped, 0 failed\.\n$/);
   });
 
   it("rejects input that is not JSON with one line and exit code 2", async () => {

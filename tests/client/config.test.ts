@@ -1,0 +1,33 @@
+/** The client kit reads the granted storage and tables from the app config (optional). */
+import { checkAppConfig } from "../../client/config";
+import { AuthError } from "../../client/errors";
+import { appConfig } from "./fakes";
+
+describe.each(["us-east-1", "cn-north-1"])("app config grants in %s", (region) => {
+  const base = appConfig({ region, flow: "enhanced", auth: "none" });
+  const storage = [
+    {
+      role: "authenticated",
+      bucket: "b-files",
+      prefix: "users",
+      access: "read-write",
+      perIdentity: true,
+    },
+  ];
+
+  it("passes storage and tables through, and leaves them undefined when absent", () => {
+    const tables = [{ role: "authenticated", table: "notes", access: "read" }];
+    const config = checkAppConfig({ ...base, storage, tables });
+    expect(config.storage).toEqual(storage);
+    expect(config.tables).toEqual(tables);
+    expect(checkAppConfig(base).storage).toBeUndefined();
+  });
+
+  it("refuses a malformed entry with one line naming it", () => {
+    const bad = { ...base, storage: [{ ...storage[0], access: "all" }] };
+    expect(() => checkAppConfig(bad)).toThrow(AuthError);
+    expect(() => checkAppConfig(bad)).toThrow(
+      "App config: 'storage[0].access' is missing or not valid",
+    );
+  });
+});

@@ -1,0 +1,72 @@
+/** Attributes for access control: principal tags on the token, only when the stack opts in. */
+import { readConfig } from "../../functions/login/config";
+import { makeCognitoIdentity } from "../../functions/login/cognito";
+import {
+  CognitoIdentityClient,
+  GetOpenIdTokenForDeveloperIdentityCommand,
+} from "@aws-sdk/client-cognito-identity";
+import { mockClient } from "aws-sdk-client-mock";
+import { CONTEXT, harness, loginEvent } from "./support";
+
+const UNION = { openid: "oOpenId_abcdefghijklmnopqrstu", unionid: "oUnion_ABCDEFGHIJKLMNOPQRSTUV" };
+const OPEN_ONLY = { openid: "oOpenId_zyxwvutsrqponmlkjihgf" };
+
+describe("principal tags", () => {
+  it("passes the AppID and the user-key kind, never the WeChat ids, when opted in", async () => {
+    const h = harness("enhanced", { principalTags: true });
+    h.wechat.codes.set("u", UNION);
+    h.wechat.codes.set("o", OPEN_ONLY);
+    expect((await h.handler(loginEvent({ code: "u" }), CONTEXT)).statusCode).toBe(200);
+    expect((await h.handler(loginEvent({ code: "o" }), CONTEXT)).statusCode).toBe(200);
+    expect(h.cognito.calls.map((c) => c.principalTags)).toEqual([
+      { appId: h.config.wechatAppId, userKeyKind: "unionid" },
+      { appId: h.config.wechatAppId, userKeyKind: "openid" },
+    ]);
+    expect(JSON.stringify(h.cognito.calls.map((c) => c.principalTags))).not.toMatch(
+      /oOpenId|oUnion/,
+    );
+  });
+
+  it("passes no tags by default", async () => {
+    const h = harness("enhanced");
+    h.wechat.codes.set("u", UNION);
+    expect((await h.handler(loginEvent({ code: "u" }), CONTEXT)).statusCode).toBe(200);
+    expect(h.cognito.calls[0]).not.toHaveProperty("principalTags");
+  });
+
+  it("sends them as PrincipalTags of GetOpenIdTokenForDeveloperIdentity", async () => {
+    const mock = mockClient(CognitoIdentityClient);
+    mock
+      .on(GetOpenIdTokenForDeveloperIdentityCommand)
+      .resolves({ IdentityId: "us-east-1:i", Token: "t" });
+    const port = makeCognitoIdentity(new CognitoIdentityClient({ region: "us-east-1" }), {
+      identityPoolId: "us-east-1:p",
+      developerProviderName: "dev",
+      tokenDurationSeconds: 900,
+    });
+    await port.getOpenIdToken(
+      { developerUserId: "u", principalTags: { appId: "wx0123456789abcdef" } },
+      new AbortController().signal,
+    );
+    expect(
+      mock.commandCalls(GetOpenIdTokenForDeveloperIdentityCommand)[0]?.args[0].input.PrincipalTags,
+    ).toEqual({ appId: "wx0123456789abcdef" });
+    mock.restore();
+  });
+
+  it("reads PRINCIPAL_TAGS from the environment (true or false, default false)", () => {
+    const env = {
+      AWS_REGION: "us-east-1",
+      IDENTITY_POOL_ID: "us-east-1:0f3c5c2e-1111-4222-8333-444455556666",
+      DEVELOPER_PROVIDER_NAME: "login.wechat.test",
+      TABLE_NAME: "users",
+      WECHAT_APP_ID: "wx0123456789abcdef",
+      WECHAT_SECRET_ARN: "s",
+    };
+    expect(readConfig(env, "enhanced").principalTags).toBe(false);
+    expect(readConfig({ ...env, PRINCIPAL_TAGS: "true" }, "enhanced").principalTags).toBe(true);
+    expect(() => readConfig({ ...env, PRINCIPAL_TAGS: "yes" }, "enhanced")).toThrow(
+      /PRINCIPAL_TAGS/,
+    );
+  });
+});
