@@ -3,14 +3,14 @@
  * deterministic per stack and resource name (so plans are stable and diffable). Mocks compute
  * nothing else, so every value a component reads back from a resource must be produced here.
  * Every ARN is built by core/partition (`arn()`, `arns.*`), the builders the program uses: no ARN
- * format is spelled here. API Gateway's management ARNs (service apigateway, path /apis/..,
- * no account) are not produced, since `arn()` requires an account and the program reads none of
- * them. A resource type not listed below is recorded in `unknownTypes` (the plan warns).
+ * format is spelled here, API Gateway's management ARNs (`apiGatewayArns`, no account) included.
+ * A resource type not listed below is recorded in `unknownTypes` (the plan warns).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import {
   PARTITIONS,
+  apiGatewayArns,
   arn as arn_,
   arns,
   httpApiEndpoint,
@@ -122,7 +122,7 @@ export function createMocks(target: MockTarget): RecordingMocks {
       case "aws:iam/policy:Policy": {
         const name = autoName(args);
         const policyPath = str("path") || "/";
-        const arn = arn_(t, "iam", "", acct, `policy${policyPath}${name}`);
+        const arn = arns.policy(t, name, policyPath);
         return {
           id: arn,
           state: {
@@ -149,13 +149,7 @@ export function createMocks(target: MockTarget): RecordingMocks {
       case "aws:secretsmanager/secret:Secret": {
         const name = autoName(args);
         // Secrets Manager appends `-` and six random characters to the name in the ARN.
-        const arn = arn_(
-          t,
-          "secretsmanager",
-          region,
-          acct,
-          `secret:${name}-${digest("secret", args.name).slice(0, 6)}`,
-        );
+        const arn = arns.secret(t, name, digest("secret", args.name).slice(0, 6));
         return { id: arn, state: { ...inputs, name, arn } };
       }
       case "aws:secretsmanager/secretVersion:SecretVersion": {
@@ -173,18 +167,17 @@ export function createMocks(target: MockTarget): RecordingMocks {
         const name = autoName(args);
         return {
           id: name,
-          state: { ...inputs, name, arn: arn_(t, "cloudwatch", region, acct, `alarm:${name}`) },
+          state: { ...inputs, name, arn: arns.metricAlarm(t, name) },
         };
       }
       case "aws:cloudwatch/dashboard:Dashboard": {
         const name = autoName(args, "dashboardName");
-        // Dashboards are global: no region in the ARN.
-        const dashboardArn = arn_(t, "cloudwatch", "", acct, `dashboard/${name}`);
+        const dashboardArn = arns.dashboard(t, name);
         return { id: name, state: { ...inputs, dashboardName: name, dashboardArn } };
       }
       case "aws:sns/topic:Topic": {
         const name = autoName(args);
-        const arn = arn_(t, "sns", region, acct, name);
+        const arn = arns.snsTopic(t, name);
         return { id: arn, state: { ...inputs, name, arn, owner: acct } };
       }
       case "aws:lambda/function:Function": {
@@ -219,8 +212,9 @@ export function createMocks(target: MockTarget): RecordingMocks {
           id,
           state: {
             ...inputs,
+            arn: apiGatewayArns.api(t, id),
             apiEndpoint: httpApiEndpoint(t, id),
-            executionArn: arn_(t, "execute-api", region, acct, id),
+            executionArn: arns.apiExecution(t, id),
           },
         };
       }
@@ -233,8 +227,9 @@ export function createMocks(target: MockTarget): RecordingMocks {
           state: {
             ...inputs,
             name,
+            arn: apiGatewayArns.stage(t, api, name),
             invokeUrl: `${httpApiEndpoint(t, api)}/${stagePath}`,
-            executionArn: arn_(t, "execute-api", region, acct, `${api}/${name}`),
+            executionArn: arns.apiExecution(t, api, name),
           },
         };
       }
@@ -253,6 +248,7 @@ export function createMocks(target: MockTarget): RecordingMocks {
           id: domainName,
           state: {
             ...inputs,
+            arn: apiGatewayArns.domainName(t, domainName),
             apiMappingSelectionExpression: "$request.basepath",
             domainNameConfiguration: { ...config, targetDomainName: target, hostedZoneId },
           },

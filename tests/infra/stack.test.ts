@@ -33,6 +33,22 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
     expect(synth.unknownTypes).toEqual([]);
   });
 
+  it("gives the API, its stage and any custom domain their management ARNs (no account)", async () => {
+    const synth = await committed(stack);
+    const types = [
+      "aws:apigatewayv2/api:Api",
+      "aws:apigatewayv2/stage:Stage",
+      "aws:apigatewayv2/domainName:DomainName",
+    ];
+    const found = types.flatMap((type) => ofType(synth, type));
+    expect(found.length).toBeGreaterThanOrEqual(2);
+    for (const r of found) {
+      expect(r.state.arn).toMatch(
+        new RegExp(`^arn:${partition}:apigateway:${region}::/(apis|domainnames)/[\\w.$/-]+$`),
+      );
+    }
+  });
+
   it("creates one identity pool with the developer provider and the configured guest access", async () => {
     const synth = await committed(stack);
     const [pool, ...more] = ofType(synth, POOL);
