@@ -2,6 +2,7 @@
  * The app config (v2) the stack hands app teams (`npm run app-config`, `plan/<stack>.app-config.json`),
  * checked before use so a wrong file fails with one line naming the key and the fix.
  */
+import type { AppConfig } from "../core/appConfig";
 import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, regionOfId } from "../core/ids";
 import {
   isOneOf,
@@ -13,27 +14,7 @@ import {
 import { AuthError } from "./errors";
 import { isRecord } from "./http";
 
-export interface AppConfig {
-  readonly stack: string;
-  readonly region: string;
-  readonly partition: "aws" | "aws-cn";
-  readonly identityPoolId: string;
-  /** Key of the Cognito token in GetCredentialsForIdentity's Logins map (regional in Beijing). */
-  readonly loginsKey: string;
-  /** `https://cognito-identity.<region>.<dnsSuffix>/` (or a proxy of it on the app's domain). */
-  readonly cognitoEndpoint: string;
-  /** `https://sts.<region>.<dnsSuffix>/`: regional, China has no global STS endpoint. */
-  readonly stsEndpoint: string;
-  readonly guests: boolean;
-  /** Present iff `guests`: the role basic-flow guest credentials assume. */
-  readonly guestRoleArn?: string | undefined;
-  readonly login: {
-    readonly url: string;
-    readonly method: "POST";
-    readonly flow: LoginFlow;
-    readonly auth: LoginAuth;
-  };
-}
+export type { AppConfig };
 
 const FIX = "Fix: use the JSON that `npm run app-config` writes for your stack.";
 

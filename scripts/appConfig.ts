@@ -7,6 +7,7 @@
  *        npm run app-config -- --stack dev --file outputs.json [--out app-config.json]
  */
 import { z } from "zod";
+import { cognitoEndpoint, stsEndpoint, type AppConfig } from "../core/appConfig";
 import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, REGION, regionOfId } from "../core/ids";
 import {
   PARTITIONS,
@@ -15,7 +16,7 @@ import {
   partitionOfRegion,
   type PartitionId,
 } from "../core/partition";
-import { LOGIN_AUTHS, LOGIN_FLOWS, type LoginAuth, type LoginFlow } from "../core/vocabulary";
+import { LOGIN_AUTHS, LOGIN_FLOWS } from "../core/vocabulary";
 import {
   OUTPUTS_OPTIONS,
   guarded,
@@ -50,31 +51,6 @@ const outputsSchema = z.object({
   guestRoleArn: z.string().optional(),
   ...LOGIN_DOMAIN_OUTPUTS,
 });
-
-export interface AppConfig {
-  stack: string;
-  region: string;
-  partition: PartitionId;
-  identityPoolId: string;
-  /** Key of the Cognito token in GetCredentialsForIdentity's Logins map (enhanced flow). */
-  loginsKey: string;
-  /** Regional Cognito Identity endpoint (`https://cognito-identity.<region>.<dnsSuffix>/`). */
-  cognitoEndpoint: string;
-  /** Regional STS endpoint (China has no global one). */
-  stsEndpoint: string;
-  /** Whether the app may get guest credentials (GetId + GetCredentialsForIdentity). */
-  guests: boolean;
-  /** The guest role, present iff guests: basic-flow guests assume it to sign the login. */
-  guestRoleArn?: string;
-  login: {
-    url: string;
-    method: "POST";
-    /** `enhanced`: the response has identityId + token; `basic`: temporary credentials. */
-    flow: LoginFlow;
-    /** `iam`: sign the request with basic-flow guest credentials (SigV4, execute-api). */
-    auth: LoginAuth;
-  };
-}
 
 export class AppConfigError extends Error {
   override name = "AppConfigError";
@@ -183,15 +159,14 @@ export function toAppConfig(stack: string, outputs: unknown): AppConfig {
   }
   if (problems.length > 0) throw new AppConfigError(problems);
 
-  const dnsSuffix = PARTITIONS[partition].dnsSuffix;
   return {
     stack,
     region: o.region,
     partition,
     identityPoolId: o.identityPoolId,
     loginsKey: o.loginsKey,
-    cognitoEndpoint: `https://cognito-identity.${o.region}.${dnsSuffix}/`,
-    stsEndpoint: `https://sts.${o.region}.${dnsSuffix}/`,
+    cognitoEndpoint: cognitoEndpoint(partition, o.region),
+    stsEndpoint: stsEndpoint(partition, o.region),
     guests: o.guestRoleArn !== undefined,
     ...(o.guestRoleArn !== undefined ? { guestRoleArn: o.guestRoleArn } : {}),
     login: { url: o.loginUrl, method: "POST", flow: o.loginFlow, auth: o.loginAuth },

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
+import { checkAppConfig } from "../../client/config";
 import { AppConfigError, main, toAppConfig } from "../../scripts/appConfig";
 import { captureIo, errLines, tempDir, tempFile } from "../support/cli";
 import { ACCOUNT, deployedOutputs, POOL_UUID } from "../support/outputs";
@@ -35,6 +36,15 @@ describe.each(STACKS)("app config v2 of $stack", ({ stack, region, partition }) 
       login: { url: o.loginUrl, method: "POST", flow: "enhanced", auth: "iam" },
     });
   });
+
+  it.each(["iam", "none"] as const)(
+    "writes what the client kit accepts as it is (loginAuth %s)",
+    (loginAuth) => {
+      const o = outputs(region, { loginAuth });
+      const written = JSON.parse(JSON.stringify(toAppConfig(stack, o))) as unknown;
+      expect(checkAppConfig(written)).toMatchObject(written as object);
+    },
+  );
 
   it("leaves guestRoleArn out iff there are no guests", () => {
     const { guestRoleArn: _omit, ...o } = outputs(region, { loginAuth: "none" });
