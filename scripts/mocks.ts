@@ -42,7 +42,8 @@ type State = Record<string, unknown>;
 
 /**
  * Route 53 hosted zone of API Gateway's regional endpoints, as `get-domain-names` reports it
- * (regionalHostedZoneId). Regions not listed get a stable stand-in of the same shape.
+ * (regionalHostedZoneId; docs/testing.md, "Pulumi without the CLI"). Regions not listed get a
+ * stable stand-in of the same shape.
  */
 const API_GATEWAY_ZONES: Readonly<Record<string, string>> = { "us-east-1": "Z1UJRXOUMOOFQ8" };
 
@@ -199,7 +200,8 @@ export function createMocks(target: MockTarget): RecordingMocks {
       case "aws:lambda/permission:Permission":
         return { id: str("statementId") || autoName(args), state: inputs };
       case "aws:lambda/functionUrl:FunctionUrl": {
-        // Function URLs live under `lambda-url.<region>.on.aws` (none exist in aws-cn).
+        // Function URLs live under `lambda-url.<region>.on.aws`, none in aws-cn (docs/testing.md,
+        // "Pulumi without the CLI").
         const urlId = base36(32, args.type, args.name);
         return {
           id: str("functionName"),
