@@ -6,6 +6,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { COGNITO_RATE_QUOTAS } from "../../core/quotas";
 import { allRules } from "../../policies/rules";
+import { toAppConfig } from "../../scripts/appConfig";
+import { committed } from "../support/stacks";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -222,6 +224,15 @@ describe("docs", () => {
       expect(rows).toHaveLength(listed.length);
       expect(new Set(listed).size).toBe(listed.length);
     });
+  });
+
+  it("README's China app config example is the committed China stack's app config", async () => {
+    const china = section(read("README.md"), "AWS China");
+    const json = /^```json\n([\s\S]*?)^```/m.exec(china)?.[1];
+    expect(json).toBeDefined();
+    const synth = await committed("cn-north-1");
+    expect(JSON.parse(json as string)).toEqual(toAppConfig("cn-north-1", synth.outputs));
+    expect(china).toContain("`loginAuth: none`");
   });
 
   it("README's quick start is exactly the two commands", () => {
