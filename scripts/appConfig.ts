@@ -17,17 +17,7 @@ import {
   type PartitionId,
 } from "../core/partition";
 import { LOGIN_AUTHS, LOGIN_FLOWS } from "../core/vocabulary";
-import {
-  OUTPUTS_OPTIONS,
-  guarded,
-  parseCli,
-  processIo,
-  readOutputsJson,
-  required,
-  runCli,
-  writeTextFile,
-  type Io,
-} from "./cli";
+import { outputsCommand, processIo, runCli, writeTextFile, type Io } from "./cli";
 
 /** A custom domain output: a bare host name, or an object carrying `domainName`. */
 const domainOutput = z.union([z.string(), z.object({ domainName: z.string() })]);
@@ -179,35 +169,24 @@ export const USAGE =
   "Writes the app config (v2) of a deployed stack, after checking its outputs belong together.\n" +
   "Exit 0: written; 2: usage error, unreadable input or outputs that do not belong together.\n";
 
-const SPEC = {
-  command: "app-config",
-  usage: USAGE,
-  options: OUTPUTS_OPTIONS,
-} as const;
+const run = outputsCommand("app-config", USAGE, ({ stack, outputs, out }, io) => {
+  let config: AppConfig;
+  try {
+    config = toAppConfig(stack, outputs);
+  } catch (err) {
+    if (!(err instanceof AppConfigError)) throw err;
+    for (const line of err.problems) io.stderr(`error: ${line}\n`);
+    return 2;
+  }
+  const json = `${JSON.stringify(config, null, 2)}\n`;
+  if (out === undefined) io.stdout(json);
+  else writeTextFile(out, json);
+  return 0;
+});
 
 /** Command line: stack outputs JSON (stdin or --file) in, app config JSON out. */
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  return guarded(io, () => {
-    const flags = parseCli(argv, SPEC, io);
-    if (!flags) return 0;
-    const stack = required(flags.stack, "--stack", SPEC.command);
-    const outputs = readOutputsJson(flags.file, io);
-    let config: AppConfig;
-    try {
-      config = toAppConfig(stack, outputs);
-    } catch (err) {
-      if (!(err instanceof AppConfigError)) throw err;
-      for (const line of err.problems) io.stderr(`error: ${line}\n`);
-      return 2;
-    }
-    const json = `${JSON.stringify(config, null, 2)}\n`;
-    if (flags.out === undefined) {
-      io.stdout(json);
-      return 0;
-    }
-    writeTextFile(flags.out, json);
-    return 0;
-  });
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return run(argv, io);
 }
 
 if (require.main === module) runCli(main);
