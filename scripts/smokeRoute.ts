@@ -4,7 +4,6 @@
  * builds and judges the request).
  */
 import { GetIdCommand, GetOpenIdTokenCommand } from "@aws-sdk/client-cognito-identity";
-import { AssumeRoleWithWebIdentityCommand } from "@aws-sdk/client-sts";
 import {
   httpTransport,
   judgeLoginFailure,
@@ -12,7 +11,7 @@ import {
   loginRequest,
   type SigningCredentials,
 } from "./smokeLogin";
-import { SMOKE_SESSION_SECONDS, type SmokeRun } from "./smokeRun";
+import { assumeWithToken, type SmokeRun } from "./smokeRun";
 import {
   classicFlowOff,
   fail,
@@ -55,15 +54,7 @@ export async function basicGuestCredentials(
       if (!r.guestToken) return { fail: "GetOpenIdToken returned no Token. Fix: rerun" };
     }
     step = "AssumeRoleWithWebIdentity";
-    const out = await r.deps.sts.send(
-      new AssumeRoleWithWebIdentityCommand({
-        RoleArn: guestRoleArn,
-        WebIdentityToken: r.guestToken,
-        RoleSessionName: r.session("login"),
-        DurationSeconds: SMOKE_SESSION_SECONDS,
-      }),
-      r.bounded(),
-    );
+    const out = await assumeWithToken(r, guestRoleArn, r.guestToken, "login");
     const c = out.Credentials;
     if (!r.gotCredentials(c) || !c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
       return { fail: "AssumeRoleWithWebIdentity returned no credentials. Fix: rerun" };

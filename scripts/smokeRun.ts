@@ -4,7 +4,7 @@
  * an earlier check left for a later one.
  */
 import type { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity";
-import type { STSClient } from "@aws-sdk/client-sts";
+import { AssumeRoleWithWebIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import type { LoginTransport } from "./smokeLogin";
 import type { ErrorInfo, Redactor, SmokeTarget } from "./smokeTarget";
 
@@ -53,4 +53,17 @@ export interface SmokeRun {
   gotCredentials(c: AnyCredentials | undefined): boolean;
   /** An AWS error, its message redacted, then bounded (a secret cut short is still a secret). */
   info(err: unknown): ErrorInfo;
+}
+
+/** STS AssumeRoleWithWebIdentity of `roleArn` with a Cognito token, as the run's session `kind`. */
+export function assumeWithToken(r: SmokeRun, roleArn: string, token: string, kind: string) {
+  return r.deps.sts.send(
+    new AssumeRoleWithWebIdentityCommand({
+      RoleArn: roleArn,
+      WebIdentityToken: token,
+      RoleSessionName: r.session(kind),
+      DurationSeconds: SMOKE_SESSION_SECONDS,
+    }),
+    r.bounded(),
+  );
 }

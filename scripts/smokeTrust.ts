@@ -8,8 +8,7 @@ import {
   GetOpenIdTokenCommand,
   GetOpenIdTokenForDeveloperIdentityCommand,
 } from "@aws-sdk/client-cognito-identity";
-import { AssumeRoleWithWebIdentityCommand } from "@aws-sdk/client-sts";
-import { SMOKE_SESSION_SECONDS, SMOKE_TOKEN_DURATION_SECONDS, type SmokeRun } from "./smokeRun";
+import { SMOKE_TOKEN_DURATION_SECONDS, assumeWithToken, type SmokeRun } from "./smokeRun";
 import {
   classicFlowOff,
   fail,
@@ -82,15 +81,7 @@ export async function basicFlow(r: SmokeRun): Promise<Outcome> {
   if (r.t.loginFlow !== "basic") return skip("not applicable: loginFlow is enhanced");
   if (!r.authToken) return skip("not run: no Cognito token (see authenticated-trust)");
   try {
-    const out = await r.deps.sts.send(
-      new AssumeRoleWithWebIdentityCommand({
-        RoleArn: r.t.authenticatedRoleArn,
-        WebIdentityToken: r.authToken,
-        RoleSessionName: r.session("basic"),
-        DurationSeconds: SMOKE_SESSION_SECONDS,
-      }),
-      r.bounded(),
-    );
+    const out = await assumeWithToken(r, r.t.authenticatedRoleArn, r.authToken, "basic");
     return r.gotCredentials(out.Credentials)
       ? pass("STS issued credentials of the authenticated role for a Cognito token")
       : fail("AssumeRoleWithWebIdentity returned no credentials. Fix: rerun");
@@ -163,15 +154,7 @@ export async function guestCannotAssumeAuthenticated(r: SmokeRun): Promise<Outco
   }
   if (!r.guestToken) return fail("GetOpenIdToken returned no Token. Fix: rerun");
   try {
-    const out = await r.deps.sts.send(
-      new AssumeRoleWithWebIdentityCommand({
-        RoleArn: r.t.authenticatedRoleArn,
-        WebIdentityToken: r.guestToken,
-        RoleSessionName: r.session("guest"),
-        DurationSeconds: SMOKE_SESSION_SECONDS,
-      }),
-      r.bounded(),
-    );
+    const out = await assumeWithToken(r, r.t.authenticatedRoleArn, r.guestToken, "guest");
     r.gotCredentials(out.Credentials);
   } catch (err) {
     const e = r.info(err);
