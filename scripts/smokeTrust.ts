@@ -53,18 +53,9 @@ export async function authenticatedTrust(r: SmokeRun): Promise<Outcome> {
     return fail("GetOpenIdTokenForDeveloperIdentity returned no IdentityId or Token. Fix: rerun");
   }
   try {
-    const out = await r.deps.cognito.send(
-      new GetCredentialsForIdentityCommand({
-        IdentityId: identityId,
-        Logins: { [r.t.loginsKey]: r.authToken },
-      }),
-      r.bounded(),
-    );
-    return r.gotCredentials(out.Credentials)
-      ? pass(`Cognito issued credentials of the authenticated role in ${r.t.partition}`)
-      : fail(
-          `GetCredentialsForIdentity returned no credentials. Fix: ${trustFix(r.t, "authenticated")}`,
-        );
+    return await roleCredentials(r, identityId, "authenticated", {
+      [r.t.loginsKey]: r.authToken,
+    });
   } catch (err) {
     const e = r.info(err);
     const call = "GetCredentialsForIdentity";
@@ -111,15 +102,7 @@ export async function guestTrust(r: SmokeRun, guestRoleArn: string): Promise<Out
     r.guestIdentityId = id.IdentityId;
     if (!r.guestIdentityId) return fail("GetId returned no IdentityId. Fix: rerun");
     step = "GetCredentialsForIdentity";
-    const out = await r.deps.cognito.send(
-      new GetCredentialsForIdentityCommand({ IdentityId: r.guestIdentityId }),
-      r.bounded(),
-    );
-    return r.gotCredentials(out.Credentials)
-      ? pass(`Cognito issued credentials of the guest role in ${r.t.partition}`)
-      : fail(
-          `GetCredentialsForIdentity returned no credentials. Fix: ${trustFix(r.t, "unauthenticated")}`,
-        );
+    return await roleCredentials(r, r.guestIdentityId, "unauthenticated");
   } catch (err) {
     const e = r.info(err);
     const fix =
@@ -172,4 +155,27 @@ export async function guestCannotAssumeAuthenticated(r: SmokeRun): Promise<Outco
       "needs ForAnyValue:StringLike <key prefix>:amr = authenticated (infra/iam/trust.ts); " +
       rerun(r.t),
   );
+}
+
+/**
+ * GetCredentialsForIdentity (with `logins` for an authenticated identity): a pass when Cognito
+ * hands out the role's credentials, i.e. IAM accepted the role's trust policy.
+ */
+async function roleCredentials(
+  r: SmokeRun,
+  identityId: string,
+  kind: "authenticated" | "unauthenticated",
+  logins?: Record<string, string>,
+): Promise<Outcome> {
+  const out = await r.deps.cognito.send(
+    new GetCredentialsForIdentityCommand({
+      IdentityId: identityId,
+      ...(logins ? { Logins: logins } : {}),
+    }),
+    r.bounded(),
+  );
+  const role = kind === "authenticated" ? "authenticated" : "guest";
+  return r.gotCredentials(out.Credentials)
+    ? pass(`Cognito issued credentials of the ${role} role in ${r.t.partition}`)
+    : fail(`GetCredentialsForIdentity returned no credentials. Fix: ${trustFix(r.t, kind)}`);
 }
