@@ -1,6 +1,6 @@
 /**
  * Cognito Identity and STS without an AWS SDK: the unsigned calls a client makes (docs/cognito.md,
- * "Guests"). Cognito speaks awsJson1_1; STS the Query protocol (form POST, XML answer: STS has no
+ * "Guests and the session policy"). Cognito speaks awsJson1_1; STS the Query protocol (form POST, XML answer: STS has no
  * documented JSON protocol, so the XML is read minimally: only the elements named below).
  */
 import { AuthError } from "./errors";

@@ -2,6 +2,13 @@
  * The app config (v2) the stack hands app teams (`npm run app-config`, `plan/<stack>.app-config.json`),
  * checked before use so a wrong file fails with one line naming the key and the fix.
  */
+import {
+  ACCESS_LEVELS,
+  GRANT_ROLES,
+  type AppConfig,
+  type StorageGrant,
+  type TableGrant,
+} from "../core/appConfig";
 import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, regionOfId } from "../core/ids";
 import {
   isOneOf,
@@ -13,51 +20,10 @@ import {
 import { AuthError } from "./errors";
 import { isRecord } from "./http";
 
-export interface AppConfig {
-  readonly stack: string;
-  readonly region: string;
-  readonly partition: "aws" | "aws-cn";
-  readonly identityPoolId: string;
-  /** Key of the Cognito token in GetCredentialsForIdentity's Logins map (regional in Beijing). */
-  readonly loginsKey: string;
-  /** `https://cognito-identity.<region>.<dnsSuffix>/` (or a proxy of it on the app's domain). */
-  readonly cognitoEndpoint: string;
-  /** `https://sts.<region>.<dnsSuffix>/`: regional, China has no global STS endpoint. */
-  readonly stsEndpoint: string;
-  readonly guests: boolean;
-  /** Present iff `guests`: the role basic-flow guest credentials assume. */
-  readonly guestRoleArn?: string | undefined;
-  readonly login: {
-    readonly url: string;
-    readonly method: "POST";
-    readonly flow: LoginFlow;
-    readonly auth: LoginAuth;
-  };
-  /**
-   * S3 prefixes the stack grants (optional): `perIdentity` ones hold keys under
-   * `<prefix>/<IdentityId>/`, shared ones under `<prefix>/` (read-only).
-   */
-  readonly storage?: readonly StorageGrant[] | undefined;
-  /** DynamoDB tables whose items keyed by the caller's IdentityId the app may use (optional). */
-  readonly tables?: readonly TableGrant[] | undefined;
-}
+export type { AppConfig, StorageGrant, TableGrant };
 
-export interface StorageGrant {
-  readonly role: "authenticated" | "guest";
-  readonly bucket: string;
-  readonly prefix: string;
-  readonly access: "read" | "write" | "read-write";
-  readonly perIdentity: boolean;
-}
-
-export interface TableGrant {
-  readonly role: "authenticated" | "guest";
-  readonly table: string;
-  readonly access: "read" | "write" | "read-write";
-}
-
-const ROLES = ["authenticated", "guest"] as const;
-const ACCESS = ["read", "write", "read-write"] as const;
+const ROLES = GRANT_ROLES;
+const ACCESS = ACCESS_LEVELS;
 
 /** An optional list of grants, each checked for the fields a client uses. */
 function grantList<T>(

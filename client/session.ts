@@ -5,7 +5,7 @@
  *   GetCredentialsForIdentity). `login.auth: iam` -> basic-flow guest credentials (GetId,
  *   GetOpenIdToken, STS AssumeRoleWithWebIdentity of `guestRoleArn`): enhanced-flow guest
  *   credentials are scoped down by AWS's session policy, which has no `execute-api:Invoke`, so only
- *   basic-flow ones can sign the login request (docs/cognito.md, "Guests").
+ *   basic-flow ones can sign the login request (docs/cognito.md, "Guests and the session policy").
  * - `signIn(code)`: the login API (SigV4-signed by a guest identity when `auth: iam`), then the
  *   enhanced flow's GetCredentialsForIdentity with the config's `loginsKey`, or the basic flow's
  *   credentials as returned. The guest credentials are dropped.

@@ -214,8 +214,9 @@ export function arn(
 /** Partition-correct ARNs of the resources this stack names. */
 export const arns = {
   role: (t: DeployTarget, name: string) => arn(t, "iam", "", t.accountId, `role/${name}`),
-  /** A customer managed policy of the account (path `/`). */
-  policy: (t: DeployTarget, name: string) => arn(t, "iam", "", t.accountId, `policy/${name}`),
+  /** A customer managed IAM policy; `path` starts and ends with `/` (IAM default `/`). */
+  policy: (t: DeployTarget, name: string, path = "/") =>
+    arn(t, "iam", "", t.accountId, `policy${path}${name}`),
   identityPool: (t: DeployTarget, id: string) =>
     arn(t, "cognito-identity", t.region, t.accountId, `identitypool/${id}`),
   table: (t: DeployTarget, name: string) =>
@@ -242,6 +243,41 @@ export const arns = {
    */
   secretByName: (t: DeployTarget, name: string) =>
     arn(t, "secretsmanager", t.region, t.accountId, `secret:${name}-??????`),
+  /** A secret's full ARN: its name, `-` and the six characters Secrets Manager appended. */
+  secret: (t: DeployTarget, name: string, suffix: string) =>
+    arn(t, "secretsmanager", t.region, t.accountId, `secret:${name}-${suffix}`),
+  snsTopic: (t: DeployTarget, name: string) => arn(t, "sns", t.region, t.accountId, name),
+  metricAlarm: (t: DeployTarget, name: string) =>
+    arn(t, "cloudwatch", t.region, t.accountId, `alarm:${name}`),
+  /** CloudWatch dashboards are global: no region in the ARN. */
+  dashboard: (t: DeployTarget, name: string) =>
+    arn(t, "cloudwatch", "", t.accountId, `dashboard/${name}`),
+  /** `execute-api` ARN of an API (`<api>`) or one stage of it (`<api>/<stage>`). */
+  apiExecution: (t: DeployTarget, apiId: string, stage?: string) =>
+    arn(t, "execute-api", t.region, t.accountId, stage === undefined ? apiId : `${apiId}/${stage}`),
+};
+
+/**
+ * API Gateway management ARNs (`arn:<partition>:apigateway:<region>::<path>`): no account, so
+ * not `arn()`, which refuses one that is empty (API Gateway developer guide, "API Gateway Amazon
+ * Resource Name (ARN) reference"). `path` is the resource path, e.g. `/apis/<id>`.
+ */
+export function apiGatewayArn(facts: Pick<PartitionFacts, "partition" | "region">, path: string) {
+  const segments = path.split("/").slice(1);
+  const bad = (seg: string) => !/^[\w.$-]+$/.test(seg) || seg === "undefined";
+  if (!path.startsWith("/") || segments.some(bad) || facts.region === "") {
+    throw new Error(`Cannot build an API Gateway ARN: '${path}' is not a resource path.`);
+  }
+  return `arn:${facts.partition}:apigateway:${facts.region}::${path}`;
+}
+
+/** Management ARNs of the API Gateway (v2) resources this stack creates. */
+export const apiGatewayArns = {
+  api: (t: PartitionFacts, apiId: string) => apiGatewayArn(t, `/apis/${apiId}`),
+  stage: (t: PartitionFacts, apiId: string, stage: string) =>
+    apiGatewayArn(t, `/apis/${apiId}/stages/${stage}`),
+  domainName: (t: PartitionFacts, domainName: string) =>
+    apiGatewayArn(t, `/domainnames/${domainName}`),
 };
 
 /** Default endpoint of an HTTP API (`https://<id>.execute-api.<region>.<dnsSuffix>`). */

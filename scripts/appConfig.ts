@@ -6,12 +6,8 @@
  * Usage: pulumi stack output --json --stack dev | npm run app-config -- --stack dev
  *        npm run app-config -- --stack dev --file outputs.json [--out app-config.json]
  */
-import {
-  ACCESS_LEVELS,
-  type StorageGrantSummary,
-  type TableGrantSummary,
-} from "../infra/iam/grants";
 import { z } from "zod";
+import { ACCESS_LEVELS, cognitoEndpoint, stsEndpoint, type AppConfig } from "../core/appConfig";
 import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, REGION, regionOfId } from "../core/ids";
 import {
   PARTITIONS,
@@ -20,18 +16,8 @@ import {
   partitionOfRegion,
   type PartitionId,
 } from "../core/partition";
-import { LOGIN_AUTHS, LOGIN_FLOWS, type LoginAuth, type LoginFlow } from "../core/vocabulary";
-import {
-  OUTPUTS_OPTIONS,
-  guarded,
-  parseCli,
-  processIo,
-  readOutputsJson,
-  required,
-  runCli,
-  writeTextFile,
-  type Io,
-} from "./cli";
+import { LOGIN_AUTHS, LOGIN_FLOWS } from "../core/vocabulary";
+import { outputsCommand, processIo, runCli, writeTextFile, type Io } from "./cli";
 
 /** A custom domain output: a bare host name, or an object carrying `domainName`. */
 const domainOutput = z.union([z.string(), z.object({ domainName: z.string() })]);
@@ -75,38 +61,6 @@ const outputsSchema = z.object({
     })
     .optional(),
 });
-
-export interface AppConfig {
-  stack: string;
-  region: string;
-  partition: PartitionId;
-  identityPoolId: string;
-  /** Key of the Cognito token in GetCredentialsForIdentity's Logins map (enhanced flow). */
-  loginsKey: string;
-  /** Regional Cognito Identity endpoint (`https://cognito-identity.<region>.<dnsSuffix>/`). */
-  cognitoEndpoint: string;
-  /** Regional STS endpoint (China has no global one). */
-  stsEndpoint: string;
-  /** Whether the app may get guest credentials (GetId + GetCredentialsForIdentity). */
-  guests: boolean;
-  /** The guest role, present iff guests: basic-flow guests assume it to sign the login. */
-  guestRoleArn?: string;
-  login: {
-    url: string;
-    method: "POST";
-    /** `enhanced`: the response has identityId + token; `basic`: temporary credentials. */
-    flow: LoginFlow;
-    /** `iam`: sign the request with basic-flow guest credentials (SigV4, execute-api). */
-    auth: LoginAuth;
-  };
-  /**
-   * S3 prefixes the app may use (stack file `grants`): per identity, keys under
-   * `<prefix>/<IdentityId>/`; shared, keys under `<prefix>/`, read-only. Present when granted.
-   */
-  storage?: StorageGrantSummary[];
-  /** DynamoDB tables whose items keyed by the caller's IdentityId the app may use. */
-  tables?: TableGrantSummary[];
-}
 
 export class AppConfigError extends Error {
   override name = "AppConfigError";
@@ -215,15 +169,14 @@ export function toAppConfig(stack: string, outputs: unknown): AppConfig {
   }
   if (problems.length > 0) throw new AppConfigError(problems);
 
-  const dnsSuffix = PARTITIONS[partition].dnsSuffix;
   return {
     stack,
     region: o.region,
     partition,
     identityPoolId: o.identityPoolId,
     loginsKey: o.loginsKey,
-    cognitoEndpoint: `https://cognito-identity.${o.region}.${dnsSuffix}/`,
-    stsEndpoint: `https://sts.${o.region}.${dnsSuffix}/`,
+    cognitoEndpoint: cognitoEndpoint(partition, o.region),
+    stsEndpoint: stsEndpoint(partition, o.region),
     guests: o.guestRoleArn !== undefined,
     ...(o.guestRoleArn !== undefined ? { guestRoleArn: o.guestRoleArn } : {}),
     login: { url: o.loginUrl, method: "POST", flow: o.loginFlow, auth: o.loginAuth },
@@ -238,35 +191,24 @@ export const USAGE =
   "Writes the app config (v2) of a deployed stack, after checking its outputs belong together.\n" +
   "Exit 0: written; 2: usage error, unreadable input or outputs that do not belong together.\n";
 
-const SPEC = {
-  command: "app-config",
-  usage: USAGE,
-  options: OUTPUTS_OPTIONS,
-} as const;
+const run = outputsCommand("app-config", USAGE, ({ stack, outputs, out }, io) => {
+  let config: AppConfig;
+  try {
+    config = toAppConfig(stack, outputs);
+  } catch (err) {
+    if (!(err instanceof AppConfigError)) throw err;
+    for (const line of err.problems) io.stderr(`error: ${line}\n`);
+    return 2;
+  }
+  const json = `${JSON.stringify(config, null, 2)}\n`;
+  if (out === undefined) io.stdout(json);
+  else writeTextFile(out, json);
+  return 0;
+});
 
 /** Command line: stack outputs JSON (stdin or --file) in, app config JSON out. */
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  return guarded(io, () => {
-    const flags = parseCli(argv, SPEC, io);
-    if (!flags) return 0;
-    const stack = required(flags.stack, "--stack", SPEC.command);
-    const outputs = readOutputsJson(flags.file, io);
-    let config: AppConfig;
-    try {
-      config = toAppConfig(stack, outputs);
-    } catch (err) {
-      if (!(err instanceof AppConfigError)) throw err;
-      for (const line of err.problems) io.stderr(`error: ${line}\n`);
-      return 2;
-    }
-    const json = `${JSON.stringify(config, null, 2)}\n`;
-    if (flags.out === undefined) {
-      io.stdout(json);
-      return 0;
-    }
-    writeTextFile(flags.out, json);
-    return 0;
-  });
+export function main(argv: string[], io: Io = processIo): Promise<number> {
+  return run(argv, io);
 }
 
 if (require.main === module) runCli(main);

@@ -205,3 +205,29 @@ export async function guarded(io: Io, body: () => Promise<number> | number): Pro
     throw err;
   }
 }
+
+/** What a command that reads a stack's outputs gets: `--stack`, the outputs JSON, `--out`. */
+export interface OutputsInput {
+  readonly stack: string;
+  readonly outputs: unknown;
+  readonly out: string | undefined;
+}
+
+/**
+ * The `main` of a command over a stack's outputs (`--stack`, outputs JSON on stdin or `--file`,
+ * optional `--out`): strict flags, `--help`, one-line errors, then `body`.
+ */
+export function outputsCommand<I extends Io>(
+  command: string,
+  usage: string,
+  body: (input: OutputsInput, io: I) => Promise<number> | number,
+): (argv: string[], io: I) => Promise<number> {
+  const spec = { command, usage, options: OUTPUTS_OPTIONS } as const;
+  return (argv, io) =>
+    guarded(io, () => {
+      const flags = parseCli(argv, spec, io);
+      if (!flags) return 0;
+      const stack = required(flags.stack, "--stack", command);
+      return body({ stack, outputs: readOutputsJson(flags.file, io), out: flags.out }, io);
+    });
+}

@@ -3,14 +3,14 @@
  * deterministic per stack and resource name (so plans are stable and diffable). Mocks compute
  * nothing else, so every value a component reads back from a resource must be produced here.
  * Every ARN is built by core/partition (`arn()`, `arns.*`), the builders the program uses: no ARN
- * format is spelled here. API Gateway's management ARNs (service apigateway, path /apis/..,
- * no account) are not produced, since `arn()` requires an account and the program reads none of
- * them. A resource type not listed below is recorded in `unknownTypes` (the plan warns).
+ * format is spelled here, API Gateway's management ARNs (`apiGatewayArns`, no account) included.
+ * A resource type not listed below is recorded in `unknownTypes` (the plan warns).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import {
   PARTITIONS,
+  apiGatewayArns,
   arn as arn_,
   arns,
   httpApiEndpoint,
@@ -42,7 +42,8 @@ type State = Record<string, unknown>;
 
 /**
  * Route 53 hosted zone of API Gateway's regional endpoints, as `get-domain-names` reports it
- * (regionalHostedZoneId). Regions not listed get a stable stand-in of the same shape.
+ * (regionalHostedZoneId; docs/testing.md, "Pulumi without the CLI"). Regions not listed get a
+ * stable stand-in of the same shape.
  */
 const API_GATEWAY_ZONES: Readonly<Record<string, string>> = { "us-east-1": "Z1UJRXOUMOOFQ8" };
 
@@ -122,7 +123,7 @@ export function createMocks(target: MockTarget): RecordingMocks {
       case "aws:iam/policy:Policy": {
         const name = autoName(args);
         const policyPath = str("path") || "/";
-        const arn = arn_(t, "iam", "", acct, `policy${policyPath}${name}`);
+        const arn = arns.policy(t, name, policyPath);
         return {
           id: arn,
           state: {
@@ -149,13 +150,7 @@ export function createMocks(target: MockTarget): RecordingMocks {
       case "aws:secretsmanager/secret:Secret": {
         const name = autoName(args);
         // Secrets Manager appends `-` and six random characters to the name in the ARN.
-        const arn = arn_(
-          t,
-          "secretsmanager",
-          region,
-          acct,
-          `secret:${name}-${digest("secret", args.name).slice(0, 6)}`,
-        );
+        const arn = arns.secret(t, name, digest("secret", args.name).slice(0, 6));
         return { id: arn, state: { ...inputs, name, arn } };
       }
       case "aws:secretsmanager/secretVersion:SecretVersion": {
@@ -173,18 +168,17 @@ export function createMocks(target: MockTarget): RecordingMocks {
         const name = autoName(args);
         return {
           id: name,
-          state: { ...inputs, name, arn: arn_(t, "cloudwatch", region, acct, `alarm:${name}`) },
+          state: { ...inputs, name, arn: arns.metricAlarm(t, name) },
         };
       }
       case "aws:cloudwatch/dashboard:Dashboard": {
         const name = autoName(args, "dashboardName");
-        // Dashboards are global: no region in the ARN.
-        const dashboardArn = arn_(t, "cloudwatch", "", acct, `dashboard/${name}`);
+        const dashboardArn = arns.dashboard(t, name);
         return { id: name, state: { ...inputs, dashboardName: name, dashboardArn } };
       }
       case "aws:sns/topic:Topic": {
         const name = autoName(args);
-        const arn = arn_(t, "sns", region, acct, name);
+        const arn = arns.snsTopic(t, name);
         return { id: arn, state: { ...inputs, name, arn, owner: acct } };
       }
       case "aws:lambda/function:Function": {
@@ -206,7 +200,8 @@ export function createMocks(target: MockTarget): RecordingMocks {
       case "aws:lambda/permission:Permission":
         return { id: str("statementId") || autoName(args), state: inputs };
       case "aws:lambda/functionUrl:FunctionUrl": {
-        // Function URLs live under `lambda-url.<region>.on.aws` (none exist in aws-cn).
+        // Function URLs live under `lambda-url.<region>.on.aws`, none in aws-cn (docs/testing.md,
+        // "Pulumi without the CLI").
         const urlId = base36(32, args.type, args.name);
         return {
           id: str("functionName"),
@@ -219,8 +214,9 @@ export function createMocks(target: MockTarget): RecordingMocks {
           id,
           state: {
             ...inputs,
+            arn: apiGatewayArns.api(t, id),
             apiEndpoint: httpApiEndpoint(t, id),
-            executionArn: arn_(t, "execute-api", region, acct, id),
+            executionArn: arns.apiExecution(t, id),
           },
         };
       }
@@ -233,8 +229,9 @@ export function createMocks(target: MockTarget): RecordingMocks {
           state: {
             ...inputs,
             name,
+            arn: apiGatewayArns.stage(t, api, name),
             invokeUrl: `${httpApiEndpoint(t, api)}/${stagePath}`,
-            executionArn: arn_(t, "execute-api", region, acct, `${api}/${name}`),
+            executionArn: arns.apiExecution(t, api, name),
           },
         };
       }
@@ -253,6 +250,7 @@ export function createMocks(target: MockTarget): RecordingMocks {
           id: domainName,
           state: {
             ...inputs,
+            arn: apiGatewayArns.domainName(t, domainName),
             apiMappingSelectionExpression: "$request.basepath",
             domainNameConfiguration: { ...config, targetDomainName: target, hostedZoneId },
           },

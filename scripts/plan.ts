@@ -13,7 +13,8 @@ import {
   type PlanResource as PolicyInput,
   type Violation,
 } from "../policies/rules/run";
-import { AppConfigError, toAppConfig, type AppConfig } from "./appConfig";
+import type { AppConfig } from "../core/appConfig";
+import { AppConfigError, toAppConfig } from "./appConfig";
 import { EXIT, guarded, parseCli, processIo, runCli, writeTextFile, type Io } from "./cli";
 import { blocking, iamDocumentOf, renderPlan } from "./planText";
 

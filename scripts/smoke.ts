@@ -32,18 +32,7 @@
  * timeouts plus an abort signal), with no retries. Exit 0: every check passed or was skipped;
  * 1: a check failed; 2: usage or input error.
  */
-import {
-  CliError,
-  OUTPUTS_OPTIONS,
-  guarded,
-  parseCli,
-  processIo,
-  readOutputsJson,
-  required,
-  runCli,
-  writeTextFile,
-  type Io,
-} from "./cli";
+import { CliError, outputsCommand, processIo, runCli, writeTextFile, type Io } from "./cli";
 import {
   defaultDeps,
   exitCodeOf,
@@ -70,53 +59,45 @@ export const USAGE =
   "Checks a deployed stack with the deployer's credentials (see scripts/smoke.ts).\n" +
   "Exit 0: every check passed or was skipped; 1: a check failed; 2: usage or input error.\n";
 
-const SPEC = {
-  command: "smoke",
-  usage: USAGE,
-  options: OUTPUTS_OPTIONS,
-} as const;
-
 /** Command line: stack outputs JSON (stdin or --file) in, one line per check out; exit code. */
-export async function main(argv: string[], io: CliIo = smokeProcessIo): Promise<number> {
-  return guarded(io, async () => {
-    const flags = parseCli(argv, SPEC, io);
-    if (!flags) return 0;
-    const stack = required(flags.stack, "--stack", SPEC.command);
-    const outputs = readOutputsJson(flags.file, io);
-    let target: SmokeTarget;
-    try {
-      target = parseSmokeTarget(stack, outputs);
-    } catch (err) {
-      if (err instanceof SmokeInputError) throw new CliError(err.message);
-      throw err;
-    }
-
-    io.stdout(
-      `Smoke check of stack '${stack}': pool ${target.identityPoolId} ` +
-        `(${target.partition}, ${target.region}, loginFlow ${target.loginFlow}, ` +
-        `guests ${target.guestRoleArn ? "on" : "off"}, login ${target.route.url} ` +
-        `auth ${target.route.auth})\n`,
-    );
-    const deps = io.makeDeps(target.region);
-    let report: SmokeReport;
-    try {
-      report = await runSmoke(deps, outputs, {
-        stack,
-        onCheck: (c) => io.stdout(`${renderCheck(c)}\n`),
-      });
-    } finally {
-      deps.cognito.destroy();
-      deps.sts.destroy();
-    }
-    const count = (s: CheckStatus) => report.checks.filter((c) => c.status === s).length;
-    io.stdout(
-      `${count("pass")} passed, ${count("skip")} skipped, ${count("fail")} failed.` +
-        (report.ok ? "" : " The stack is NOT verified: fix the ✖ checks above.") +
-        "\n",
-    );
-    if (flags.out) writeTextFile(flags.out, `${JSON.stringify(report, null, 2)}\n`);
-    return exitCodeOf(report);
-  });
+export function main(argv: string[], io: CliIo = smokeProcessIo): Promise<number> {
+  return run(argv, io);
 }
+
+const run = outputsCommand<CliIo>("smoke", USAGE, async ({ stack, outputs, out }, io) => {
+  let target: SmokeTarget;
+  try {
+    target = parseSmokeTarget(stack, outputs);
+  } catch (err) {
+    if (err instanceof SmokeInputError) throw new CliError(err.message);
+    throw err;
+  }
+
+  io.stdout(
+    `Smoke check of stack '${stack}': pool ${target.identityPoolId} ` +
+      `(${target.partition}, ${target.region}, loginFlow ${target.loginFlow}, ` +
+      `guests ${target.guestRoleArn ? "on" : "off"}, login ${target.route.url} ` +
+      `auth ${target.route.auth})\n`,
+  );
+  const deps = io.makeDeps(target.region);
+  let report: SmokeReport;
+  try {
+    report = await runSmoke(deps, outputs, {
+      stack,
+      onCheck: (c) => io.stdout(`${renderCheck(c)}\n`),
+    });
+  } finally {
+    deps.cognito.destroy();
+    deps.sts.destroy();
+  }
+  const count = (s: CheckStatus) => report.checks.filter((c) => c.status === s).length;
+  io.stdout(
+    `${count("pass")} passed, ${count("skip")} skipped, ${count("fail")} failed.` +
+      (report.ok ? "" : " The stack is NOT verified: fix the ✖ checks above.") +
+      "\n",
+  );
+  if (out) writeTextFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  return exitCodeOf(report);
+});
 
 if (require.main === module) runCli((argv) => main(argv));

@@ -1,7 +1,8 @@
 /**
  * What the smoke check reads and says: the stack outputs it needs (validated on top of the app
  * config's cross-checks), the classification of AWS errors, the redaction of every secret seen,
- * and the fix for a refused trust policy. Used by scripts/smokeChecks.ts.
+ * and the fix for a refused trust policy. Used by scripts/smokeChecks.ts and the checks it runs
+ * (smokeTrust.ts, smokeRoute.ts).
  */
 import { z } from "zod";
 import { DEVELOPER_PROVIDER_NAME } from "../core/ids";

@@ -62,32 +62,23 @@ export class UpstreamUnavailableError extends LoginError {
   }
 }
 
-/**
- * Our own misconfiguration (e.g. WeChat 40013 invalid appid, 40125 invalid secret, missing env,
- * AccessDenied from AWS). Returned as 500 INTERNAL; logged as a config error (never with values).
- */
-export class ConfigError extends LoginError {
+/** A 500 INTERNAL: the client learns nothing; `detail` is logged only, never a secret value. */
+abstract class ServerFault extends LoginError {
   readonly status = 500;
   readonly code = "INTERNAL";
-  constructor(
-    /** Logged only. Must not contain secret values. */
-    readonly detail: string,
-  ) {
+  constructor(readonly detail: string) {
     super("Internal error.");
   }
 }
 
+/**
+ * Our own misconfiguration (e.g. WeChat 40013 invalid appid, 40125 invalid secret, missing env,
+ * AccessDenied from AWS). Logged as a config error (never with values).
+ */
+export class ConfigError extends ServerFault {}
+
 /** Anything we did not anticipate. */
-export class InternalError extends LoginError {
-  readonly status = 500;
-  readonly code = "INTERNAL";
-  constructor(
-    /** Logged only. */
-    readonly detail: string,
-  ) {
-    super("Internal error.");
-  }
-}
+export class InternalError extends ServerFault {}
 
 const THROTTLING = new Set([
   "TooManyRequestsException", // Cognito Identity

@@ -34,6 +34,11 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
   const maxLoginMs = deps.maxLoginMs ?? DEFAULT_MAX_LOGIN_MS;
   return async (event, context) => {
     const requestId = safeRequestId(event, context);
+    // One controller and timer held for the whole call and cleared in `finally`: a bare
+    // `AbortSignal.timeout` nobody references can be garbage-collected before it fires
+    // (functions/README.md, "Timeout budget"), and a live timer would outlast a success.
+    const deadline = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       if (config.flow === "basic" && deps.credentials === undefined) {
         throw new ConfigError("basic flow without an STS adapter");
@@ -42,17 +47,24 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
       const guestIdentityId = guestIdentityIdOf(event, config.identityPoolId);
       const remaining = remainingMs(context);
       const budget = Math.max(1, Math.min(maxLoginMs, remaining - margin));
-      const signal = AbortSignal.timeout(budget);
+      timer = setTimeout(() => deadline.abort(deadlineError()), budget);
       const client =
         deps.clientLimit &&
         clientOf(event, deps.clientLimit.key, guestIdentityId, config.identityPoolId);
-      const outcome = await login(deps, { code, guestIdentityId, client }, signal);
+      const outcome = await login(deps, { code, guestIdentityId, client }, deadline.signal);
       return jsonResponse(200, successBody(config, outcome));
     } catch (err) {
       logFailure(deps, err, requestId);
       return errorResponse(err, requestId);
+    } finally {
+      clearTimeout(timer);
     }
   };
+}
+
+/** The reason `AbortSignal.timeout` would give, so adapters classify it the same way. */
+function deadlineError(): Error {
+  return new DOMException("invocation deadline", "TimeoutError");
 }
 
 function successBody(config: LoginConfig, o: Awaited<ReturnType<typeof login>>): unknown {

@@ -16,7 +16,7 @@
  *
  * Guest upgrade: Cognito links a developer user id to ANY IdentityId it is given, even one that
  * already carries another user's login (that is how merges work: docs/cognito.md, "Developer
- * identities"). Guest credentials outlive the upgrade (up to an hour, still `amr:
+ * identities: linking and merging"). Guest credentials outlive the upgrade (up to an hour, still `amr:
  * unauthenticated`), so the caller's guest IdentityId alone proves nothing. Before passing it,
  * the user must hold the identity's claim item (conditional write: at most one user ever does)
  * and no other user's row may name it (index query, for identities linked before claims existed).

@@ -72,13 +72,14 @@ class Reader {
     this.keyIsSecret = ctx.secretKeys?.includes(this.full) ?? false;
   }
 
-  /** Whether the value at `path` may be a secret. Pulumi marks a whole object secret when one of
-   * its fields is, so a row with declared secret fields hides those fields (and a malformed
-   * whole); any other row hides everything once Pulumi holds it as a secret. */
-  hidden(path: Path): boolean {
-    if (this.secrets.length === 0) return this.keyIsSecret;
-    const field = path.find((p) => typeof p === "string");
-    return field === undefined || this.secrets.includes(field);
+  /**
+   * Whether values of this key are never shown. A row with a secret field hides every value in
+   * it, not only that field's: a secret pasted into the wrong field (the AppSecret as the AppID),
+   * or the whole object set as a plain value, is still the secret. Any other row hides its value
+   * once Pulumi holds it as a secret.
+   */
+  get holdsSecret(): boolean {
+    return this.secrets.length > 0 || this.keyIsSecret;
   }
 
   fix(path: Path): string {
@@ -89,7 +90,7 @@ class Reader {
   /** Fills a message template (see ./setting.ts) and appends the fix. */
   line(template: string, path: Path, value: unknown): string {
     const text = template.includes("{key}") ? template : `{key}: ${template} (got {value})`;
-    const hide = this.hidden(path);
+    const hide = this.holdsSecret;
     const filled = (hide ? text.replace(" (got {value})", "") : text)
       .replace("{key}", `${this.full}${pathText(path)}`)
       .replace("{value}", hide ? "(value not shown)" : shown(value));
@@ -121,7 +122,7 @@ class Reader {
   /** A structured setting set without `--path`: a plain value, possibly the secret itself. */
   shapeProblem(raw: string): string {
     const noun = { object: "an object", map: "a map", list: "a list" }[this.row.type as string];
-    const hide = this.hidden([]);
+    const hide = this.holdsSecret;
     const rotate =
       this.secrets.length > 0 && this.ctx.secretKeys !== undefined && !this.keyIsSecret
         ? `; if the value was the ${this.secretPlaceholders()}, rotate it: the stack file holds ` +

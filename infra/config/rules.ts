@@ -150,7 +150,7 @@ function identityKeyNeedsIamRoute({ v }: RuleInput): string[] {
 /**
  * A public route in China needs the account's ICP filing (API Gateway serves unauthenticated
  * requests only then) and an ICP-filed custom domain (WeChat mini-programs call only those).
- * See docs/aws-china.md, "API Gateway", and docs/wechat.md, "Allowed domains".
+ * See docs/aws-china.md, "API Gateway", and docs/wechat.md, "Domain allow-list and ICP".
  */
 function chinaPublicRouteNeedsIcpAndDomain({ v, where, invalid }: RuleInput): string[] {
   if (v.loginAuth !== "none" || !PARTITIONS[where.partition].publicApiNeedsIcp) return [];

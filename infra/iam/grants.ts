@@ -7,11 +7,16 @@
  * objects in their bucket" and "Amazon DynamoDB: allows access to specific items"
  * (`dynamodb:LeadingKeys`), IAM User Guide, example policies.
  */
+import {
+  ACCESS_LEVELS,
+  type Access,
+  type StorageGrant,
+  type TableGrant,
+} from "../../core/appConfig";
 import { arns, identityVariable, s3Arn, type DeployTarget } from "../../core/partition";
 import type { PolicyDocument, PolicyStatement } from "./document";
 
-export const ACCESS_LEVELS = ["read", "write", "read-write"] as const;
-export type Access = (typeof ACCESS_LEVELS)[number];
+export { ACCESS_LEVELS, type Access };
 
 /** Objects under `<prefix>/<IdentityId>/` of `bucket`: each identity its own folder. */
 export interface S3PerIdentityGrant {
@@ -202,21 +207,9 @@ export function describeGrant(grant: Grant): string {
   }
 }
 
-/** Where an app keeps files: a bucket prefix, per identity (`<prefix>/<IdentityId>/`) or shared. */
-export interface StorageGrantSummary {
-  readonly role: "authenticated" | "guest";
-  readonly bucket: string;
-  readonly prefix: string;
-  readonly access: Access;
-  readonly perIdentity: boolean;
-}
-
-/** An app table whose items are keyed by the caller's IdentityId. */
-export interface TableGrantSummary {
-  readonly role: "authenticated" | "guest";
-  readonly table: string;
-  readonly access: Access;
-}
+/** What the app config tells clients (core/appConfig.ts). */
+export type StorageGrantSummary = StorageGrant;
+export type TableGrantSummary = TableGrant;
 
 export interface GrantsSummary {
   /** Per role: each grant's one-line description and the Sids of the statements it becomes. */

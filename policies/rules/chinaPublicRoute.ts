@@ -23,12 +23,11 @@
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { isIcpFilingNumber } from "../../core/ids";
+import { ICP_FILING_TAG } from "../../core/vocabulary";
 import { resolveRegion, stackRegion, type ResolvedRegion } from "./partition";
 import { referenced } from "./stack";
 import { TYPES } from "./types";
 import { asStrings, isRecord, isUnknown, raw } from "./util";
-
-export const ICP_TAG = "icp-filing";
 
 /** The only authorization that does not make an entry point public. */
 export const IAM_AUTHORIZATION = "AWS_IAM";
@@ -55,7 +54,7 @@ interface Stack {
 const hasIcpTag = (r: PolicyResource) =>
   ["tags", "tagsAll"].some((key) => {
     const tags = raw(r.props)[key];
-    return isRecord(tags) && isIcpFilingNumber(tags[ICP_TAG]);
+    return isRecord(tags) && isIcpFilingNumber(tags[ICP_FILING_TAG]);
   });
 
 /** The stack's custom domains mapped to `api`. */
@@ -172,7 +171,7 @@ export const chinaPublicRoute: StackValidationPolicy = {
         entry.api && [entry.api, ...domains].some(hasIcpTag)
           ? []
           : [
-              `an ${ICP_TAG}=<ICP filing number, e.g. 京ICP备12345678号> tag (on the API or its custom domain)`,
+              `an ${ICP_FILING_TAG}=<ICP filing number, e.g. 京ICP备12345678号> tag (on the API or its custom domain)`,
             ],
         domains.length > 0
           ? []

@@ -5,7 +5,7 @@
  * Why: without `StringEquals <prefix>:aud = <pool id>` identities of ANY identity pool in any
  * account can assume the role; without `ForAnyValue:StringLike <prefix>:amr` guests can assume an
  * authenticated role (AWS Cognito developer guide, "Role trust and permissions"; docs/cognito.md,
- * "Role trust policies"). A role Cognito hands out must trust nothing else: another Allow statement
+ * "Trust policies"). A role Cognito hands out must trust nothing else: another Allow statement
  * (`Principal: "*"`, `{ AWS: "*" }`, another identity provider) lets others assume the same
  * permissions without the aud/amr conditions (IAM User Guide, "Policy evaluation logic": Allow
  * statements are OR-ed).

@@ -3,8 +3,8 @@
  * identity pool, user pool and DynamoDB table (the user -> IdentityId mapping) is `protect`ed and
  * `retainOnDelete`, and has the service's own deletion protection where it has one.
  *
- * Why: a replaced or deleted identity pool orphans every IdentityId (docs/cognito.md, "Cognito
- * identity pools: the flows"), and the DynamoDB mapping table is the only copy of our user ->
+ * Why: a replaced or deleted identity pool orphans every IdentityId (docs/cognito.md,
+ * "Identifier formats"), and the DynamoDB mapping table is the only copy of our user ->
  * IdentityId mapping. Pulumi `protect` blocks `pulumi destroy`/replacement while the option is
  * set; `retainOnDelete` keeps the cloud resource when it leaves the program anyway (a refactor, a
  * dropped `protect`), since Pulumi then only forgets it (Pulumi docs, "retainOnDelete"). DynamoDB

@@ -3,8 +3,8 @@
  *
  * Why: environment variables are readable by anyone with lambda:GetFunctionConfiguration and are
  * stored in the function configuration and the Pulumi state; the WeChat AppSecret and session_key
- * must live in Secrets Manager / SSM SecureString and be read at run time (docs/wechat.md, "WeChat
- * login"; AWS Lambda Developer Guide, "Securing environment variables"). A Pulumi secret output
+ * must live in Secrets Manager / SSM SecureString and be read at run time (docs/wechat.md,
+ * "Secrets"; AWS Lambda Developer Guide, "Securing environment variables"). A Pulumi secret output
  * put into `environment.variables` is encrypted in Pulumi state but still plaintext in the
  * function configuration, so it is flagged too (policies receive it decrypted, and the value
  * checks below apply; a plan file that still carries the secret marker is flagged by that marker).

@@ -6,6 +6,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { COGNITO_RATE_QUOTAS } from "../../core/quotas";
 import { allRules } from "../../policies/rules";
+import { toAppConfig } from "../../scripts/appConfig";
+import { committed } from "../support/stacks";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -167,6 +169,34 @@ describe("docs", () => {
     expect([...cited].filter((d) => !arriving(d) && !exists(d))).toEqual([]);
   });
 
+  it('every cited docs section exists: `docs/<page>.md, "<heading>"` names a heading', () => {
+    // A citation may wrap inside a comment, between the page and the heading or inside it.
+    const citation = /\bdocs\/([\w-]+\.md),\s*(?:(?:\*|\/\/|#)\s*)*"([^"]+)"/g;
+    const headings = (page: string) =>
+      read(page)
+        .split("\n")
+        .filter((l) => /^#{1,6}\s/.test(l))
+        .map((l) => l.replace(/^#+\s*/, "").trim());
+    const broken: string[] = [];
+    let count = 0;
+    const sources = FILES.filter(
+      (x) => (/\.(ts|mjs|cjs|js|yaml|md)$/.test(x) && !x.startsWith("tests/")) || x === ".ci/run",
+    );
+    for (const f of sources) {
+      for (const m of read(f).matchAll(citation)) {
+        const page = `docs/${m[1]}`;
+        const title = (m[2] ?? "").replace(/\s*\n\s*(?:\*|\/\/|#)?\s*/g, " ").trim();
+        count++;
+        if (arriving(page)) continue;
+        if (!exists(page) || !headings(page).includes(title)) {
+          broken.push(`${f}: ${page}, "${title}"`);
+        }
+      }
+    }
+    expect(count).toBeGreaterThan(10);
+    expect(broken).toEqual([]);
+  });
+
   describe("README architecture", () => {
     const arch = section(read("README.md"), "Architecture");
     const listed = [...arch.matchAll(/^\|\s*`([^`]+)`\s*\|/gm)].map((m) => m[1] ?? "");
@@ -194,6 +224,15 @@ describe("docs", () => {
       expect(rows).toHaveLength(listed.length);
       expect(new Set(listed).size).toBe(listed.length);
     });
+  });
+
+  it("README's China app config example is the committed China stack's app config", async () => {
+    const china = section(read("README.md"), "AWS China");
+    const json = /^```json\n([\s\S]*?)^```/m.exec(china)?.[1];
+    expect(json).toBeDefined();
+    const synth = await committed("cn-north-1");
+    expect(JSON.parse(json as string)).toEqual(toAppConfig("cn-north-1", synth.outputs));
+    expect(china).toContain("`loginAuth: none`");
   });
 
   it("README's quick start is exactly the two commands", () => {

@@ -256,16 +256,23 @@ describe("Secrets adapter", () => {
   });
 });
 
-describe("environment contract", () => {
-  const env = {
-    AWS_REGION: "cn-north-1",
-    IDENTITY_POOL_ID: "cn-north-1:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
+/** The variables the function requires, for a pool in `region`. */
+function requiredEnv(region: string): Record<string, string | undefined> {
+  return {
+    AWS_REGION: region,
+    IDENTITY_POOL_ID: `${region}:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d`,
     DEVELOPER_PROVIDER_NAME: "login.wechat",
-    TOKEN_DURATION_SECONDS: "900",
-    LOGINS_KEY: "cognito-identity.cn-north-1.amazonaws.com.cn",
     TABLE_NAME: "mapping",
     WECHAT_APP_ID: "wx5e0c7a9d3b1f2468",
     WECHAT_SECRET_ARN: "secret",
+  };
+}
+
+describe("environment contract", () => {
+  const env = {
+    ...requiredEnv("cn-north-1"),
+    TOKEN_DURATION_SECONDS: "900",
+    LOGINS_KEY: "cognito-identity.cn-north-1.amazonaws.com.cn",
     USER_KEY: "unionid",
     AUTHENTICATED_ROLE_ARN: `arn:${partition}-cn:iam::123456789012:role/auth`,
     CREDENTIALS_DURATION_SECONDS: "3600",
@@ -294,15 +301,7 @@ describe("environment contract", () => {
     ["cn-north-1", "cognito-identity.cn-north-1.amazonaws.com.cn"],
     ["cn-northwest-1", "cognito-identity.cn-northwest-1.amazonaws.com.cn"],
   ])("derives LOGINS_KEY from %s when unset", (region, key) => {
-    const c = readConfig(
-      {
-        ...env,
-        AWS_REGION: region,
-        IDENTITY_POOL_ID: `${region}:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d`,
-        LOGINS_KEY: undefined,
-      },
-      "enhanced",
-    );
+    const c = readConfig({ ...env, ...requiredEnv(region), LOGINS_KEY: undefined }, "enhanced");
     expect(c.loginsKey).toBe(key);
     expect(defaultLoginsKey(region)).toBe(key);
   });
@@ -609,14 +608,7 @@ describe("WeChat adapter: AppSecret rotation within one login", () => {
 });
 
 describe("WECHAT_API_BASE_URL", () => {
-  const env = {
-    AWS_REGION: "us-east-1",
-    IDENTITY_POOL_ID: "us-east-1:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d",
-    DEVELOPER_PROVIDER_NAME: "login.wechat",
-    TABLE_NAME: "mapping",
-    WECHAT_APP_ID: "wx5e0c7a9d3b1f2468",
-    WECHAT_SECRET_ARN: "secret",
-  };
+  const env = requiredEnv("us-east-1");
   it.each([
     "https://api.weixin.qq.com",
     "https://wechat-proxy.example.com:8443/prefix/",

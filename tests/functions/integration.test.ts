@@ -126,6 +126,15 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Secrets no log line or response may hold (plus each fake's tokens). */
+const neverLogged = () => [
+  APP_SECRET,
+  SESSION_KEY,
+  CREDS.secretAccessKey,
+  CREDS.sessionToken,
+  DUMMY_SECRET_KEY,
+];
+
 /** Every fake's issued tokens, for the final log scan. */
 const allTokens: (() => string[])[] = [];
 
@@ -153,7 +162,12 @@ function dynamoClient(region: string): DynamoDBClient {
   });
 }
 
-async function createTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+/** The mapping table as infra/mappingTable.ts creates it (index keys only unless told). */
+async function createTable(
+  ddb: DynamoDBClient,
+  tableName: string,
+  projection: "KEYS_ONLY" | "ALL" = "KEYS_ONLY",
+): Promise<void> {
   await ddb.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -167,7 +181,7 @@ async function createTable(ddb: DynamoDBClient, tableName: string): Promise<void
         {
           IndexName: "byIdentityId",
           KeySchema: [{ AttributeName: "identityId", KeyType: "HASH" }],
-          Projection: { ProjectionType: "KEYS_ONLY" },
+          Projection: { ProjectionType: projection },
         },
       ],
     }),
@@ -303,14 +317,7 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
   let handler: Handler;
   let ddb: DynamoDBClient;
   const ctx = (id: string) => ({ awsRequestId: id, getRemainingTimeInMillis: () => 10_000 });
-  const event = (code: string, requestContext: Record<string, unknown> = { requestId: "r" }) => ({
-    version: "2.0",
-    rawPath: "/login/wechat",
-    headers: { "content-type": "application/json" },
-    isBase64Encoded: false,
-    body: JSON.stringify({ code }),
-    requestContext,
-  });
+  const event = loginEventFor;
   const invoke = async (ev: unknown, id = "req") => {
     const res = await handler(ev, ctx(id));
     responses.push(res.body);
@@ -321,68 +328,15 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
 
   beforeAll(async () => {
     await Promise.all([wechat.start(), cognito.start(), secrets.start(), sts.start()]);
-    ddb = new DynamoDBClient({
-      region: c.region,
-      endpoint: dynamoUrl,
-      credentials: { accessKeyId: "AKIDUMMY", secretAccessKey: DUMMY_SECRET_KEY },
-    });
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "pk", AttributeType: "S" },
-          { AttributeName: "identityId", AttributeType: "S" },
-        ],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: "byIdentityId",
-            KeySchema: [{ AttributeName: "identityId", KeyType: "HASH" }],
-            Projection: { ProjectionType: "ALL" },
-          },
-        ],
-      }),
-    );
-    // Exactly what the infra sets, plus emulator endpoints and dummy credentials.
-    process.env = {
-      PATH: savedEnv["PATH"],
-      AWS_REGION: c.region,
-      AWS_ACCESS_KEY_ID: "AKIDUMMYINTEGRATION",
-      AWS_SECRET_ACCESS_KEY: DUMMY_SECRET_KEY,
-      AWS_SESSION_TOKEN: "dummy-session-token",
-      AWS_ENDPOINT_URL_COGNITO_IDENTITY: cognito.server.url,
-      AWS_ENDPOINT_URL_STS: sts.server.url,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.server.url,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      IDENTITY_POOL_ID: poolId,
-      DEVELOPER_PROVIDER_NAME: provider,
-      TOKEN_DURATION_SECONDS: "3600",
-      LOGINS_KEY: c.loginsKey,
-      TABLE_NAME: tableName,
-      WECHAT_APP_ID: appId,
-      WECHAT_SECRET_ARN: secretArn,
-      USER_KEY: "unionid",
-      WECHAT_API_BASE_URL: wechat.server.url,
-      POWERTOOLS_SERVICE_NAME: "login-wechat",
-      POWERTOOLS_LOG_LEVEL: "DEBUG",
-      ...(c.flow === "basic"
-        ? {
-            AUTHENTICATED_ROLE_ARN: `arn:${c.partition}:iam::${accountId}:role/pool-authenticated`,
-            CREDENTIALS_DURATION_SECONDS: "900",
-          }
-        : {}),
+    ddb = dynamoClient(c.region);
+    await createTable(ddb, tableName, "ALL");
+    const st: Stack = {
+      ...{ c, poolId, provider, appId, secretArn, tableName },
+      ...{ wechat, cognito, secrets, sts, ddb },
     };
-    const bundle = bundles.get(c.flow);
-    if (!bundle) throw new Error("bundle missing");
-    const dir = mkdtempSync(path.join(tmp, `${c.flow}-${c.region}-`));
-    const file = path.join(dir, bundle.fileName);
-    writeFileSync(file, bundle.code);
-    jest.isolateModules(() => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      handler = (require(file) as { handler: Handler }).handler;
-    });
+    // Exactly what the infra sets, plus emulator endpoints and dummy credentials.
+    process.env = functionEnv(st, perServiceEndpoints(st));
+    handler = loadHandler(c.flow, `${c.flow}-${c.region}`);
   }, 30_000);
 
   afterAll(async () => {
@@ -543,14 +497,7 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
     expect(logs).toContain("login_succeeded");
     expect(logs).toContain(`"flow":"${c.flow}"`);
     expect(wechat.secretsSeen).toEqual(new Set([APP_SECRET])); // the fake really saw the secret
-    for (const s of [
-      APP_SECRET,
-      SESSION_KEY,
-      CREDS.secretAccessKey,
-      CREDS.sessionToken,
-      DUMMY_SECRET_KEY,
-      ...cognito.tokens,
-    ]) {
+    for (const s of [...neverLogged(), ...cognito.tokens]) {
       expect(logs).not.toContain(s);
     }
     for (const body of responses) {
@@ -962,15 +909,7 @@ describe("everything the bundled functions logged", () => {
     expect(captured.length).toBeGreaterThan(100);
     expect(logs).toContain("login_succeeded");
     expect(logs).toContain("upstream_unavailable");
-    for (const s of [
-      APP_SECRET,
-      SESSION_KEY,
-      CREDS.secretAccessKey,
-      CREDS.sessionToken,
-      DUMMY_SECRET_KEY,
-      "dummy-session-token",
-      ...allTokens.flatMap((t) => t()),
-    ]) {
+    for (const s of [...neverLogged(), "dummy-session-token", ...allTokens.flatMap((t) => t())]) {
       expect(logs).not.toContain(s);
     }
     for (const body of responses) {

@@ -176,7 +176,12 @@ describe("stack configuration", () => {
       "cognito-devauth:wechat": JSON.stringify({ appId: "myapp" }),
     };
     const found = problems(raw);
-    expect(found).toContainEqual(expect.stringMatching(/wechat\.appId 'myapp' is not valid/));
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /wechat\.appId \(value not shown\) is not valid: the mini-program AppID/,
+      ),
+    );
+    expect(found.join("\n")).not.toContain("myapp");
     expect(found).toContainEqual(
       expect.stringContaining(
         "wechat.appSecret is required: the mini-program AppSecret (16-128 characters, no spaces). Fix: pulumi config set --path --secret wechat.appSecret <AppSecret>.",

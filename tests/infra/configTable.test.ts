@@ -227,14 +227,23 @@ describe("secrets never appear in an error", () => {
     expect(found.join("\n")).not.toContain("9876543210");
   });
 
-  it("shows the AppID of a secret wechat object, which is not itself a secret", () => {
+  it.each([
+    ["a wrong AppID", "myapp"],
+    ["the AppSecret pasted as the AppID", APP_SECRET],
+  ])("names the AppID field but never shows a value of the wechat key (%s)", (_, appId) => {
     const raw = {
       ...valid,
-      "cognito-devauth:wechat": JSON.stringify({ appId: "myapp", appSecret: APP_SECRET }),
+      "cognito-devauth:wechat": JSON.stringify({ appId, appSecret: APP_SECRET }),
     };
-    expect(problems(raw, { secretKeys: ["cognito-devauth:wechat"] })).toEqual([
-      expect.stringContaining("cognito-devauth:wechat.appId 'myapp' is not valid"),
-    ]);
+    for (const secretKeys of [undefined, [], ["cognito-devauth:wechat"]]) {
+      const found = problems(raw, secretKeys && { secretKeys });
+      expect(found).toContainEqual(
+        "cognito-devauth:wechat.appId (value not shown) is not valid: the mini-program AppID, " +
+          "'wx' and 16 hex characters. Fix: pulumi config set --path wechat.appId wx0123456789abcdef.",
+      );
+      expect(found.join("\n")).not.toContain(appId);
+      expect(found.join("\n")).not.toContain(APP_SECRET);
+    }
   });
 
   it("hides the value of any key Pulumi holds as a secret", () => {

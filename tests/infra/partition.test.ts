@@ -1,4 +1,12 @@
-import { PARTITIONS, arn, partitionFacts, partitionOfRegion } from "../../core/partition";
+import {
+  PARTITIONS,
+  apiGatewayArn,
+  apiGatewayArns,
+  arn,
+  arns,
+  partitionFacts,
+  partitionOfRegion,
+} from "../../core/partition";
 
 describe("partition table", () => {
   it.each([
@@ -84,4 +92,49 @@ describe("partition table", () => {
       ["arn", partition, "dynamodb", "r", "111122223333", "table/t"].join(":"),
     );
   });
+
+  describe.each([
+    ["aws", "us-east-1"],
+    ["aws-cn", "cn-north-1"],
+  ] as const)("resource ARNs in %s", (partition, region) => {
+    const t = { ...partitionFacts(partition, region), accountId: "111122223333" };
+    const at = (service: string, r: string, a: string, res: string) =>
+      ["arn", partition, service, r, a, res].join(":");
+
+    it("builds the ARNs the mocks and the program share", () => {
+      expect(arns.policy(t, "p")).toBe(at("iam", "", "111122223333", "policy/p"));
+      expect(arns.policy(t, "p", "/app/")).toBe(at("iam", "", "111122223333", "policy/app/p"));
+      expect(arns.snsTopic(t, "alerts")).toBe(at("sns", region, "111122223333", "alerts"));
+      expect(arns.metricAlarm(t, "a")).toBe(at("cloudwatch", region, "111122223333", "alarm:a"));
+      expect(arns.dashboard(t, "d")).toBe(at("cloudwatch", "", "111122223333", "dashboard/d"));
+      expect(arns.secret(t, "s", "AbCdEf")).toBe(
+        at("secretsmanager", region, "111122223333", "secret:s-AbCdEf"),
+      );
+      expect(arns.apiExecution(t, "abc123")).toBe(
+        at("execute-api", region, "111122223333", "abc123"),
+      );
+      expect(arns.apiExecution(t, "abc123", "$default")).toBe(
+        at("execute-api", region, "111122223333", "abc123/$default"),
+      );
+    });
+
+    it("builds API Gateway management ARNs with an empty account", () => {
+      expect(apiGatewayArns.api(t, "abc123")).toBe(at("apigateway", region, "", "/apis/abc123"));
+      expect(apiGatewayArns.stage(t, "abc123", "$default")).toBe(
+        at("apigateway", region, "", "/apis/abc123/stages/$default"),
+      );
+      expect(apiGatewayArns.domainName(t, "login.example.com")).toBe(
+        at("apigateway", region, "", "/domainnames/login.example.com"),
+      );
+    });
+  });
+
+  it.each(["", "apis/x", "/apis/", "/apis//x", "/apis/undefined", "/apis/x y"])(
+    "refuses API Gateway resource path '%s'",
+    (path) => {
+      expect(() => apiGatewayArn({ partition: "aws", region: "us-east-1" }, path)).toThrow(
+        /not a resource path/,
+      );
+    },
+  );
 });

@@ -3,27 +3,17 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify as stringifyYaml } from "yaml";
 import { ROOT, loadStackConfig, synthesize } from "../../scripts/synth";
+import type { Synthesis } from "../../scripts/synth";
 import { STACKS, committed, one, ofType, strings } from "../support/stacks";
+import { expectedTrustPolicy } from "../support/trust";
 
 const POOL = "aws:cognito/identityPool:IdentityPool";
 const ROLE = "aws:iam/role:Role";
 const TABLE = "aws:dynamodb/table:Table";
 
-function trustPolicy(prefix: string, poolId: string, amr: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Federated: "cognito-identity.amazonaws.com" },
-        Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: {
-          StringEquals: { [`${prefix}:aud`]: poolId },
-          "ForAnyValue:StringLike": { [`${prefix}:amr`]: amr },
-        },
-      },
-    ],
-  };
+/** The trust policy a role of the synthesized stack was created with. */
+function trustOf(synth: Synthesis, role: string): unknown {
+  return JSON.parse(String(one(synth, ROLE, role).inputs.assumeRolePolicy));
 }
 
 describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
@@ -31,6 +21,22 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
     const synth = await committed(stack);
     expect(synth.unknownCalls).toEqual([]);
     expect(synth.unknownTypes).toEqual([]);
+  });
+
+  it("gives the API, its stage and any custom domain their management ARNs (no account)", async () => {
+    const synth = await committed(stack);
+    const types = [
+      "aws:apigatewayv2/api:Api",
+      "aws:apigatewayv2/stage:Stage",
+      "aws:apigatewayv2/domainName:DomainName",
+    ];
+    const found = types.flatMap((type) => ofType(synth, type));
+    expect(found.length).toBeGreaterThanOrEqual(2);
+    for (const r of found) {
+      expect(r.state.arn).toMatch(
+        new RegExp(`^arn:${partition}:apigateway:${region}::/(apis|domainnames)/[\\w.$/-]+$`),
+      );
+    }
   });
 
   it("creates one identity pool with the developer provider and the configured guest access", async () => {
@@ -50,9 +56,8 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
 
   it("trusts only this pool's authenticated identities in the authenticated role", async () => {
     const synth = await committed(stack);
-    const role = one(synth, ROLE, "identity-authenticated");
-    expect(JSON.parse(String(role.inputs.assumeRolePolicy))).toEqual(
-      trustPolicy(
+    expect(trustOf(synth, "identity-authenticated")).toEqual(
+      expectedTrustPolicy(
         "cognito-identity.amazonaws.com",
         String(synth.outputs.identityPoolId),
         "authenticated",
@@ -176,8 +181,8 @@ describe("guest access", () => {
   it("gives guests their own role that trusts only unauthenticated identities (cn-north-1)", async () => {
     const synth = await committed("cn-north-1");
     const guest = one(synth, ROLE, "identity-guest");
-    expect(JSON.parse(String(guest.inputs.assumeRolePolicy))).toEqual(
-      trustPolicy(
+    expect(trustOf(synth, "identity-guest")).toEqual(
+      expectedTrustPolicy(
         "cognito-identity.amazonaws.com",
         String(synth.outputs.identityPoolId),
         "unauthenticated",

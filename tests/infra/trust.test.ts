@@ -1,4 +1,5 @@
 import { cognitoTrustPolicy } from "../../infra/iam/trust";
+import { expectedTrustPolicy } from "../support/trust";
 
 const POOL = "cn-north-1:0d3c5e7a-91b2-4c3d-8e4f-5a6b7c8d9e0f";
 
@@ -11,20 +12,7 @@ describe("cognitoTrustPolicy", () => {
         principal: "cognito-identity.amazonaws.com",
         conditionKeyPrefix: "cognito-identity.amazonaws.com",
       }),
-    ).toEqual({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Federated: "cognito-identity.amazonaws.com" },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: { "cognito-identity.amazonaws.com:aud": POOL },
-            "ForAnyValue:StringLike": { "cognito-identity.amazonaws.com:amr": "authenticated" },
-          },
-        },
-      ],
-    });
+    ).toEqual(expectedTrustPolicy("cognito-identity.amazonaws.com", POOL, "authenticated"));
   });
 
   it("admits guests only with amr unauthenticated", () => {

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
+import { checkAppConfig } from "../../client/config";
 import { AppConfigError, main, toAppConfig } from "../../scripts/appConfig";
 import { captureIo, errLines, tempDir, tempFile } from "../support/cli";
 import { ACCOUNT, deployedOutputs, POOL_UUID } from "../support/outputs";
@@ -53,6 +54,14 @@ describe.each(STACKS)("app config v2 of $stack", ({ stack, region, partition }) 
     const none = toAppConfig(stack, { ...outputs(region), grants: { storage: [], tables: [] } });
     expect("storage" in none || "tables" in none).toBe(false);
   });
+  it.each(["iam", "none"] as const)(
+    "writes what the client kit accepts as it is (loginAuth %s)",
+    (loginAuth) => {
+      const o = outputs(region, { loginAuth });
+      const written = JSON.parse(JSON.stringify(toAppConfig(stack, o))) as unknown;
+      expect(checkAppConfig(written)).toMatchObject(written as object);
+    },
+  );
 
   it("leaves guestRoleArn out iff there are no guests", () => {
     const { guestRoleArn: _omit, ...o } = outputs(region, { loginAuth: "none" });

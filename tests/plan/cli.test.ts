@@ -124,6 +124,9 @@ describe("plan command", () => {
     expect(errLines(io).length).toBeGreaterThan(0);
     for (const line of errLines(io)) expect(line).toMatch(/^error: .*wechat/);
     expect(text).not.toContain(APP_SECRET);
+    // Hidden at the source (the config reader), not by the plan's redaction after the fact.
+    expect(text).toContain("(the value is not shown: this key holds a secret)");
+    expect(text).not.toContain("[secret]");
   });
 
   it("answers malformed stack YAML with file:line:col and the problem, never the value", async () => {

@@ -16,138 +16,88 @@ import {
 
 describe("cognito-trust-policy", () => {
   const policy = "cognito-trust-policy";
-  const withTrust =
-    (partition: Stack, build: (env: Env) => unknown) => (props: Record<string, unknown>) => ({
-      ...props,
-      assumeRolePolicy: JSON.stringify(build(ENVS[partition])),
-    });
-
-  it.each(both)("rejects a trust policy without an aud condition (%s)", (partition) => {
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role",
-        withTrust(partition, (env) =>
-          trust(env, "authenticated", {
-            Condition: { "ForAnyValue:StringLike": { [`${env.keyPrefix}:amr`]: "authenticated" } },
-          }),
-        ),
-      ),
+  /** The stack whose `role` trusts what `build` writes for the stack's env. */
+  const withTrust = (partition: Stack, role: string, build: (env: Env) => unknown) =>
+    runPolicies(
+      mutate(partition, role, (props) => ({
+        ...props,
+        assumeRolePolicy: JSON.stringify(build(ENVS[partition])),
+      })),
     );
-    expectViolation(
-      v,
-      policy,
-      `IAM role 'auth-role' statement #1 trusts ${ENVS[partition].principal} without a StringEquals ${ENVS[partition].keyPrefix}:aud condition`,
-    );
-  });
+  const otherPool = (env: Env) => `${env.region}:11111111-2222-3333-4444-555555555555`;
+  const withAud = (aud: (env: Env) => unknown) => (env: Env) => {
+    const doc = trust(env, "authenticated");
+    doc.Statement[0]!.Condition.StringEquals = { [`${env.keyPrefix}:aud`]: aud(env) as string };
+    return doc;
+  };
 
-  it.each(both)("rejects an aud that is a wildcard (%s)", (partition) => {
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role",
-        withTrust(partition, (env) => {
-          const doc = trust(env, "authenticated");
-          doc.Statement[0]!.Condition.StringEquals = {
-            [`${env.keyPrefix}:aud`]: `${env.region}:*`,
-          };
-          return doc;
+  const broken: [string, string, (env: Env) => unknown, (env: Env) => string][] = [
+    [
+      "a trust policy without an aud condition",
+      "auth-role",
+      (env) =>
+        trust(env, "authenticated", {
+          Condition: { "ForAnyValue:StringLike": { [`${env.keyPrefix}:amr`]: "authenticated" } },
         }),
-      ),
-    );
-    expectViolation(v, policy, "which is not a concrete identity pool id");
-  });
-
-  it.each(both)("rejects an aud that lists several pools (%s)", (partition) => {
-    const other = `${ENVS[partition].region}:11111111-2222-3333-4444-555555555555`;
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role",
-        withTrust(partition, (env) => {
-          const doc = trust(env, "authenticated");
-          doc.Statement[0]!.Condition.StringEquals = {
-            [`${env.keyPrefix}:aud`]: [env.poolId, other] as unknown as string,
-          };
-          return doc;
+      (env) =>
+        `IAM role 'auth-role' statement #1 trusts ${env.principal} without a StringEquals ${env.keyPrefix}:aud condition`,
+    ],
+    [
+      "an aud that is a wildcard",
+      "auth-role",
+      withAud((env) => `${env.region}:*`),
+      () => "which is not a concrete identity pool id",
+    ],
+    [
+      "an aud that lists several pools",
+      "auth-role",
+      withAud((env) => [env.poolId, otherPool(env)]),
+      () => "trusts 2 identity pools",
+    ],
+    [
+      "a trust policy without an amr condition",
+      "auth-role",
+      (env) =>
+        trust(env, "authenticated", {
+          Condition: { StringEquals: { [`${env.keyPrefix}:aud`]: env.poolId } },
         }),
-      ),
-    );
-    expectViolation(v, policy, "trusts 2 identity pools");
-  });
-
-  it.each(both)("rejects a trust policy without an amr condition (%s)", (partition) => {
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role",
-        withTrust(partition, (env) =>
-          trust(env, "authenticated", {
-            Condition: { StringEquals: { [`${env.keyPrefix}:aud`]: env.poolId } },
-          }),
-        ),
-      ),
-    );
-    expectViolation(v, policy, `without a ForAnyValue:StringLike ${ENVS[partition].keyPrefix}:amr`);
-  });
-
-  it.each(both)("rejects an amr listing both identity kinds (%s)", (partition) => {
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role",
-        withTrust(partition, (env) => trust(env, ["authenticated", "unauthenticated"])),
-      ),
-    );
-    expectViolation(v, policy, 'must be exactly "authenticated" or exactly "unauthenticated"');
-  });
-
-  it.each(both)("rejects an amr of '*' (%s)", (partition) => {
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role",
-        withTrust(partition, (env) => trust(env, "*")),
-      ),
-    );
-    expectViolation(v, policy, `amr = ["*"]`);
-  });
-
-  it.each(both)(
-    "rejects a guest role that also trusts authenticated identities (%s)",
-    (partition) => {
-      const v = runPolicies(
-        mutate(
-          partition,
-          "guest-role",
-          withTrust(partition, (env) => {
-            const doc = trust(env, "unauthenticated");
-            doc.Statement.push(trust(env, "authenticated").Statement[0]!);
-            return doc;
-          }),
-        ),
-      );
-      expectViolation(
-        v,
-        policy,
+      (env) => `without a ForAnyValue:StringLike ${env.keyPrefix}:amr`,
+    ],
+    [
+      "an amr listing both identity kinds",
+      "auth-role",
+      (env) => trust(env, ["authenticated", "unauthenticated"]),
+      () => 'must be exactly "authenticated" or exactly "unauthenticated"',
+    ],
+    ["an amr of '*'", "auth-role", (env) => trust(env, "*"), () => `amr = ["*"]`],
+    [
+      "a guest role that also trusts authenticated identities",
+      "guest-role",
+      (env) => {
+        const doc = trust(env, "unauthenticated");
+        doc.Statement.push(trust(env, "authenticated").Statement[0]!);
+        return doc;
+      },
+      () =>
         "IAM role 'guest-role' trusts both authenticated and unauthenticated (guest) Cognito identities",
-      );
-    },
-  );
+    ],
+    [
+      "any action other than sts:AssumeRoleWithWebIdentity",
+      "auth-role",
+      (env) =>
+        trust(env, "authenticated", {
+          // sts:TagSession is allowed (principal tags); any other action is not.
+          Action: ["sts:AssumeRoleWithWebIdentity", "sts:AssumeRole"],
+        }),
+      () => 'need exactly "sts:AssumeRoleWithWebIdentity"',
+    ],
+  ];
 
-  it.each(both)("rejects any action other than sts:AssumeRoleWithWebIdentity (%s)", (partition) => {
-    const v = runPolicies(
-      mutate(
-        partition,
-        "auth-role",
-        withTrust(partition, (env) =>
-          trust(env, "authenticated", {
-            Action: ["sts:AssumeRoleWithWebIdentity", "sts:AssumeRole"],
-          }),
-        ),
-      ),
-    );
-    expectViolation(v, policy, 'need exactly "sts:AssumeRoleWithWebIdentity"');
+  describe.each(both)("%s", (partition) => {
+    it.each(broken)("rejects %s", (_label, role, build, message) => {
+      const v = withTrust(partition, role, build);
+      expectViolation(v, policy, message(ENVS[partition]));
+    });
   });
 
   describe.each(both)("sts:TagSession for principal tags (%s)", (partition) => {
@@ -202,20 +152,23 @@ describe("cognito-trust-policy", () => {
 
   /** The stack whose authenticated role trusts the pool through `env`'s principal and keys. */
   const withAuthTrust = (partition: Stack, env: Partial<Env>) =>
-    runPolicies(
-      mutate(partition, "auth-role", (props) => ({
-        ...props,
-        assumeRolePolicy: trust({ ...ENVS[partition], ...env }, "authenticated"),
-      })),
+    withTrust(partition, "auth-role", (stackEnv) =>
+      trust({ ...stackEnv, ...env }, "authenticated"),
     );
 
-  it("rejects China condition keys on the global principal", () => {
-    const v = withAuthTrust("aws", { keyPrefix: "cognito-identity.amazonaws.com.cn" });
-    expectViolation(
-      v,
-      policy,
+  it.each([
+    [
+      "China condition keys on the global principal",
+      { keyPrefix: "cognito-identity.amazonaws.com.cn" },
       "condition key 'cognito-identity.amazonaws.com.cn:aud' belongs to another partition's Cognito: use cognito-identity.amazonaws.com:aud",
-    );
+    ],
+    [
+      "an unrecognised cognito-identity principal",
+      { principal: "cognito-identity.example.com" },
+      "trusts unrecognised Cognito principal 'cognito-identity.example.com'",
+    ],
+  ])("rejects %s", (_label, env, message) => {
+    expectViolation(withAuthTrust("aws", env), policy, message);
   });
 
   it("accepts the global principal and keys in an aws-cn stack (English AWS China docs)", () => {
@@ -224,15 +177,6 @@ describe("cognito-trust-policy", () => {
       keyPrefix: "cognito-identity.amazonaws.com",
     });
     expect(v).toEqual([]);
-  });
-
-  it("rejects an unrecognised cognito-identity principal", () => {
-    const v = withAuthTrust("aws", { principal: "cognito-identity.example.com" });
-    expectViolation(
-      v,
-      policy,
-      "trusts unrecognised Cognito principal 'cognito-identity.example.com'",
-    );
   });
 
   it("is advisory-safe under preview: an unknown trust policy raises the SDK's unknown-value error", () => {
