@@ -10,6 +10,7 @@ import { IdentityPool } from "./identityPool";
 import { LOGIN_ROUTE, LoginApi } from "./loginApi";
 import { LoginDomain } from "./loginDomain";
 import { MappingTable } from "./mappingTable";
+import { Monitoring } from "./monitoring";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { partitionFacts } from "../core/partition";
 
@@ -61,6 +62,7 @@ async function main() {
   const login = new LoginApi("wechat-login", {
     target,
     namePrefix,
+    metricsStack: stack,
     flow: cfg.loginFlow,
     identityPoolId: identity.identityPoolId,
     identityPoolArn: identity.identityPoolArn,
@@ -98,6 +100,19 @@ async function main() {
       icpFilingNumber: cfg.login.icpFilingNumber,
       tags,
     });
+
+  new Monitoring("monitoring", {
+    target,
+    namePrefix,
+    metricsStack: stack,
+    apiId: login.apiId,
+    stageName: login.stageName,
+    functionName: login.functionName,
+    accessLogGroupName: login.accessLogGroupName,
+    timeoutSeconds: cfg.login.timeoutSeconds,
+    notifications: cfg.alarms,
+    tags,
+  });
 
   return {
     identityPoolId: identity.identityPoolId,

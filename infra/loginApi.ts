@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildLoginBundle, type LoginBundle } from "./bundle";
 import { toJson } from "./iam/document";
 import { invokeRoutePolicy, loginFunctionPolicy, serviceTrustPolicy } from "./iam/login";
+import { METRICS_STACK_ENV } from "../core/metrics";
 import { ICP_FILING_TAG, type LoginAuth, type LoginFlow, type UserKey } from "../core/vocabulary";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, httpApiEndpoint, servicePrincipal, type DeployTarget } from "../core/partition";
@@ -14,6 +15,8 @@ export const LOGIN_ROUTE = { method: "POST", path: "/login/wechat" } as const;
 export const LOGIN_RUNTIME = "nodejs22.x";
 
 export interface LoginApiArgs {
+  /** The `stack` dimension of the login metrics (core/metrics.ts). */
+  metricsStack: string;
   /** Partition facts and account: service principals, logins key, ARNs. */
   target: pulumi.Input<DeployTarget>;
   /**
@@ -92,6 +95,8 @@ export class LoginApi extends pulumi.ComponentResource {
   public readonly stageName: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly functionRoleArn: pulumi.Output<string>;
+  /** Access log group of the stage (JSON lines, see accessLogFormat). */
+  public readonly accessLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: LoginApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cognito-devauth:index:LoginApi", name, {}, opts);
@@ -185,6 +190,8 @@ export class LoginApi extends pulumi.ComponentResource {
       USER_KEY: args.userKey,
       POWERTOOLS_SERVICE_NAME: "wechat-login",
       POWERTOOLS_LOG_LEVEL: "INFO",
+      // The `stack` dimension of the function's metrics, which the alarms select on.
+      [METRICS_STACK_ENV]: args.metricsStack,
     };
     if (args.flow === "basic" && args.authenticatedRoleArn) {
       environment.AUTHENTICATED_ROLE_ARN = args.authenticatedRoleArn;
@@ -269,6 +276,8 @@ export class LoginApi extends pulumi.ComponentResource {
     // Access logs carry request metadata only; bodies (login codes) never reach them.
     const accessLogFormat = JSON.stringify({
       requestId: "$context.requestId",
+      // The ApiId dimension of the throttled-requests metric filter (infra/monitoring.ts).
+      apiId: "$context.apiId",
       ip: "$context.identity.sourceIp",
       requestTime: "$context.requestTime",
       routeKey: "$context.routeKey",
@@ -346,6 +355,7 @@ export class LoginApi extends pulumi.ComponentResource {
     this.apiId = api.id;
     this.stageName = stage.name;
     this.functionName = fn.name;
+    this.accessLogGroupName = accessLogs.name;
     this.functionRoleArn = pulumi.all([target, role.name]).apply(([t, n]) => arns.role(t, n));
 
     this.registerOutputs({
@@ -353,6 +363,7 @@ export class LoginApi extends pulumi.ComponentResource {
       apiId: this.apiId,
       functionName: this.functionName,
       functionRoleArn: this.functionRoleArn,
+      accessLogGroupName: this.accessLogGroupName,
     });
   }
 }

@@ -8,7 +8,9 @@ import {
   parseCode,
   type HttpResponse,
 } from "./http";
-import { login, type LoginDeps } from "./login";
+import { instrumentDeps, recordLogin } from "./instrument";
+import { login, type LoginDeps, type LoginOutcome } from "./login";
+import type { MetricsPort } from "./ports";
 
 export interface LambdaContextLike {
   readonly awsRequestId?: string;
@@ -20,6 +22,8 @@ export interface HandlerDeps extends LoginDeps {
   readonly deadlineMarginMs?: number;
   /** Upper bound on a whole login when no Lambda context is available (tests, bench). */
   readonly maxLoginMs?: number;
+  /** Login outcome and upstream metrics (functions/login/metrics.ts); none when absent. */
+  readonly metrics?: MetricsPort | undefined;
 }
 
 export type LoginHandler = (event: unknown, context?: LambdaContextLike) => Promise<HttpResponse>;
@@ -31,8 +35,11 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
   const { config } = deps;
   const margin = deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
   const maxLoginMs = deps.maxLoginMs ?? DEFAULT_MAX_LOGIN_MS;
+  const { metrics } = deps;
+  const measured = metrics ? instrumentDeps(deps, metrics) : deps;
   return async (event, context) => {
     const requestId = safeRequestId(event, context);
+    let result: { outcome: LoginOutcome } | { error: unknown };
     try {
       if (config.flow === "basic" && deps.credentials === undefined) {
         throw new ConfigError("basic flow without an STS adapter");
@@ -42,16 +49,21 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
       const remaining = remainingMs(context);
       const budget = Math.max(1, Math.min(maxLoginMs, remaining - margin));
       const signal = AbortSignal.timeout(budget);
-      const outcome = await login(deps, { code, guestIdentityId }, signal);
-      return jsonResponse(200, successBody(config, outcome));
+      result = { outcome: await login(measured, { code, guestIdentityId }, signal) };
     } catch (err) {
-      logFailure(deps, err, requestId);
-      return errorResponse(err, requestId);
+      result = { error: err };
     }
+    // The one place an invocation's result becomes a response, a failure log and a metric.
+    if (metrics) recordLogin(metrics, result);
+    if ("error" in result) {
+      logFailure(deps, result.error, requestId);
+      return errorResponse(result.error, requestId);
+    }
+    return jsonResponse(200, successBody(config, result.outcome));
   };
 }
 
-function successBody(config: LoginConfig, o: Awaited<ReturnType<typeof login>>): unknown {
+function successBody(config: LoginConfig, o: LoginOutcome): unknown {
   if (config.flow === "basic") {
     return { identityId: o.identityId, credentials: o.credentials, region: config.region };
   }

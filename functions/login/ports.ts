@@ -1,4 +1,12 @@
 /** Ports the login domain depends on. Adapters implement them over WeChat/AWS; tests inject fakes. */
+import type {
+  LoginErrorCode,
+  LoginOutcomeKind,
+  METRIC,
+  Upstream,
+  UpstreamErrorClass,
+  WechatErrorClass,
+} from "../../core/metrics";
 
 export interface WechatSession {
   readonly openid: string;
@@ -98,3 +106,18 @@ export interface LogPort {
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
 }
+
+/**
+ * Login metrics (core/metrics.ts names). Recording only buffers; `flush` writes what is buffered,
+ * once per invocation. Implementations never throw.
+ */
+export interface MetricsPort {
+  loginSucceeded(outcome: LoginOutcomeKind): void;
+  loginFailed(code: LoginErrorCode): void;
+  upstreamError(upstream: Upstream, errorClass: UpstreamErrorClass): void;
+  wechatError(errorClass: WechatErrorClass): void;
+  latency(metric: LatencyMetric, ms: number): void;
+  flush(): void;
+}
+
+export type LatencyMetric = typeof METRIC.wechatLatency | typeof METRIC.cognitoLatency;

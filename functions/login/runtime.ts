@@ -11,9 +11,12 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { makeCognitoIdentity } from "./cognito";
 import { readConfig, type LoginConfigFor, type LoginFlow } from "./config";
+import { METRICS_STACK_ENV } from "../../core/metrics";
 import { makeHandler, type LambdaContextLike, type LoginHandler } from "./handler";
 import type { HttpResponse } from "./http";
+import { instrumentSecretGetter } from "./instrument";
 import { makeMappingTable } from "./mapping";
+import { makeEmfMetrics, stdoutLine } from "./metrics";
 import type { CredentialsPort, LogPort } from "./ports";
 import { makeSecretGetter } from "./secrets";
 import { makeWechatClient } from "./wechat";
@@ -133,13 +136,19 @@ export function createRuntime<F extends LoginFlow>(
     warn: (m, extra) => logger.warn(m, extra ?? {}),
     error: (m, extra) => logger.error(m, extra ?? {}),
   };
+  // The infra always sets the stack; without it (hand-run bundles) there is no dimension to use.
+  const stack = process.env[METRICS_STACK_ENV]?.trim();
+  const metrics = stack ? makeEmfMetrics({ stack, write: stdoutLine }) : undefined;
+  if (!metrics) logger.warn("metrics_disabled", { reason: `${METRICS_STACK_ENV} is unset` });
+  const getSecret = makeSecretGetter(secrets, config.wechatSecretId);
   const inner: LoginHandler = makeHandler({
     config,
     logger: log,
+    metrics,
     wechat: makeWechatClient({
       appId: config.wechatAppId,
       baseUrl: config.wechatApiBaseUrl,
-      getSecret: makeSecretGetter(secrets, config.wechatSecretId),
+      getSecret: metrics ? instrumentSecretGetter(getSecret, metrics) : getSecret,
     }),
     identity: makeCognitoIdentity(cognito, config),
     mapping: makeMappingTable(dynamodb, config.tableName),

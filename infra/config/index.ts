@@ -65,6 +65,8 @@ export interface StackConfig {
   cognitoIdentityProviders: CognitoUserPoolProvider[];
   tags: Record<string, string>;
   login: LoginApiConfig;
+  /** Where alarms notify; undefined: alarms without actions. */
+  alarms: { topicArn: string | undefined; email: string | undefined } | undefined;
 }
 
 /** Raw config as Pulumi hands it to a program: full keys (`ns:key`) to strings (objects as JSON). */
@@ -178,6 +180,7 @@ function toStackConfig(v: Values, where: Where & { region: string }): StackConfi
       timeoutSeconds: v.loginTimeoutSeconds,
       logRetentionDays: v.logRetentionDays,
     },
+    alarms: v.alarms && { topicArn: v.alarms.topicArn, email: v.alarms.email },
   };
 }
 
