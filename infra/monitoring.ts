@@ -13,6 +13,7 @@ import {
   METRIC,
   METRICS_NAMESPACE,
   UPSTREAMS,
+  WECHAT_ERROR_CLASSES,
 } from "../core/metrics";
 import type { DeployTarget } from "../core/partition";
 import { API_THROTTLED_METRIC, alarmSpecs, type AlarmSpec, type MetricRef } from "./alarms";
@@ -210,7 +211,7 @@ interface DashboardInputs {
   functionName: string;
 }
 
-/** Dashboard body (CloudWatch "Dashboard body structure and syntax"): six graphs. */
+/** Dashboard body (CloudWatch "Dashboard body structure and syntax"): seven graphs. */
 export function dashboardBody(d: DashboardInputs) {
   const own = (name: string, dims: [string, string][] = []) => [
     METRICS_NAMESPACE,
@@ -258,6 +259,11 @@ export function dashboardBody(d: DashboardInputs) {
         3,
       ),
       graph(
+        "WeChat errors by class",
+        WECHAT_ERROR_CLASSES.map((c) => own(METRIC.wechatError, [[DIMENSION.errorClass, c]])),
+        4,
+      ),
+      graph(
         "Login API",
         [
           ["AWS/ApiGateway", "Count", "ApiId", d.apiId, "Stage", d.stageName],
@@ -265,7 +271,7 @@ export function dashboardBody(d: DashboardInputs) {
           ["AWS/ApiGateway", "5xx", "ApiId", d.apiId, "Stage", d.stageName],
           [METRICS_NAMESPACE, API_THROTTLED_METRIC, "ApiId", d.apiId],
         ],
-        4,
+        5,
       ),
       graph(
         "Login function",
@@ -275,7 +281,7 @@ export function dashboardBody(d: DashboardInputs) {
           ["AWS/Lambda", "Throttles", "FunctionName", d.functionName],
           ["AWS/Lambda", "Duration", "FunctionName", d.functionName, { stat: "p99" }],
         ],
-        5,
+        6,
       ),
     ],
   };
