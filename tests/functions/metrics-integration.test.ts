@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { METRICS_NAMESPACE } from "../../core/metrics";
+import { arn } from "../../core/partition";
 import { buildLoginBundle } from "../../infra/bundle";
 import { alarmSpecs, type MetricRef } from "../../infra/alarms";
 import { FakeCognitoServer, FakeSecretsServer, FakeWechatServer } from "./fake-upstreams";
@@ -26,7 +27,13 @@ const REGION = "us-east-1";
 const POOL_ID = `${REGION}:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d`;
 const PROVIDER = "login.wechat.example";
 const APP_ID = "wx5e0c7a9d3b1f2468";
-const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:123456789012:secret:wechat-AbCdEf`;
+const SECRET_ARN = arn(
+  { partition: "aws" },
+  "secretsmanager",
+  REGION,
+  "123456789012",
+  "secret:wechat-AbCdEf",
+);
 const TABLE = "mapping-metrics";
 const USER = { openid: "oMetricsOpenId_0001", unionid: "uMetricsUnionId_0001" };
 
