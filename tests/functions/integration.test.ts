@@ -20,6 +20,7 @@ import {
 import type { LoginFlow } from "../../core/vocabulary";
 import { buildLoginBundle, type LoginBundle } from "../../infra/bundle";
 import {
+  createTable,
   FakeCognitoServer,
   FakeSecretsServer,
   FakeStsServer,
@@ -151,27 +152,6 @@ function dynamoClient(region: string): DynamoDBClient {
     endpoint: dynamoUrl,
     credentials: { accessKeyId: "AKIDUMMY", secretAccessKey: DUMMY_SECRET_KEY },
   });
-}
-
-async function createTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "identityId", AttributeType: "S" },
-      ],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: "byIdentityId",
-          KeySchema: [{ AttributeName: "identityId", KeyType: "HASH" }],
-          Projection: { ProjectionType: "KEYS_ONLY" },
-        },
-      ],
-    }),
-  );
 }
 
 function loginEventFor(code: string, requestContext: Record<string, unknown> = { requestId: "r" }) {

@@ -9,12 +9,17 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { METRICS_NAMESPACE } from "../../core/metrics";
 import { arn } from "../../core/partition";
 import { buildLoginBundle } from "../../infra/bundle";
 import { alarmSpecs, type MetricRef } from "../../infra/alarms";
-import { FakeCognitoServer, FakeSecretsServer, FakeWechatServer } from "./fake-upstreams";
+import {
+  FakeCognitoServer,
+  FakeSecretsServer,
+  FakeWechatServer,
+  createTable,
+} from "./fake-upstreams";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require("dynalite") as (opts: { createTableMs: number }) => Server;
@@ -58,24 +63,7 @@ beforeAll(async () => {
     endpoint: dynamoUrl,
     credentials: { accessKeyId: "AKIDUMMY", secretAccessKey: "dummy" },
   });
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "identityId", AttributeType: "S" },
-      ],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: "byIdentityId",
-          KeySchema: [{ AttributeName: "identityId", KeyType: "HASH" }],
-          Projection: { ProjectionType: "KEYS_ONLY" },
-        },
-      ],
-    }),
-  );
+  await createTable(ddb, TABLE);
   ddb.destroy();
   process.env = {
     PATH: savedEnv["PATH"],
