@@ -22,10 +22,14 @@ import { COGNITO_RATE_QUOTAS } from "../core/quotas";
 /** Metric of the access-log metric filter: the stage's throttled (429) requests. */
 export const API_THROTTLED_METRIC = "ApiThrottled";
 
-export interface MetricRef {
+/**
+ * A metric. `V` is the type of dimension values: strings in tests, Pulumi inputs (the API id and
+ * function name are known only at deployment) in the component.
+ */
+export interface MetricRef<V = string> {
   readonly namespace: string;
   readonly metricName: string;
-  readonly dimensions: Readonly<Record<string, string>>;
+  readonly dimensions: Readonly<Record<string, V | string>>;
   /** Sum, Maximum, or a percentile such as p99. */
   readonly stat: string;
 }
@@ -40,26 +44,26 @@ interface AlarmBase {
   readonly threshold: number;
 }
 
-export interface SingleMetricAlarm extends AlarmBase {
+export interface SingleMetricAlarm<V = string> extends AlarmBase {
   readonly kind: "metric";
-  readonly metric: MetricRef;
+  readonly metric: MetricRef<V>;
 }
 
 /** Metric math: `expression` over `metrics` (ids m0, m1, ...). */
-export interface ExpressionAlarm extends AlarmBase {
+export interface ExpressionAlarm<V = string> extends AlarmBase {
   readonly kind: "expression";
-  readonly metrics: readonly MetricRef[];
+  readonly metrics: readonly MetricRef<V>[];
   readonly expression: string;
 }
 
-export type AlarmSpec = SingleMetricAlarm | ExpressionAlarm;
+export type AlarmSpec<V = string> = SingleMetricAlarm<V> | ExpressionAlarm<V>;
 
-export interface AlarmInputs {
+export interface AlarmInputs<V = string> {
   /** The `stack` dimension of the function's metrics. */
   readonly stack: string;
-  readonly apiId: string;
-  readonly stageName: string;
-  readonly functionName: string;
+  readonly apiId: V;
+  readonly stageName: V;
+  readonly functionName: V;
   readonly timeoutSeconds: number;
 }
 
@@ -81,7 +85,7 @@ const own = (metricName: string, stack: string, dims: Record<string, string> = {
 
 const sumOf = (ids: readonly string[]) => ids.map((id) => `FILL(${id}, 0)`).join(" + ");
 
-export function alarmSpecs(a: AlarmInputs): AlarmSpec[] {
+export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
   const succeeded = LOGIN_OUTCOMES.map((o) =>
     own(METRIC.loginSucceeded, a.stack, { [DIMENSION.outcome]: o }),
   );
@@ -94,13 +98,13 @@ export function alarmSpecs(a: AlarmInputs): AlarmSpec[] {
   const upstream = (u: string, c: string) =>
     own(METRIC.upstreamError, a.stack, { [DIMENSION.upstream]: u, [DIMENSION.errorClass]: c });
   const wechat = (c: string) => own(METRIC.wechatError, a.stack, { [DIMENSION.errorClass]: c });
-  const lambda = (metricName: string, stat = "Sum"): MetricRef => ({
+  const lambda = (metricName: string, stat = "Sum"): MetricRef<V> => ({
     namespace: "AWS/Lambda",
     metricName,
     dimensions: { FunctionName: a.functionName },
     stat,
   });
-  const api = (metricName: string): MetricRef => ({
+  const api = (metricName: string): MetricRef<V> => ({
     namespace: "AWS/ApiGateway",
     metricName,
     dimensions: { ApiId: a.apiId, Stage: a.stageName },
@@ -108,7 +112,7 @@ export function alarmSpecs(a: AlarmInputs): AlarmSpec[] {
   });
   const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `m${from + i}`);
   const quota = COGNITO_RATE_QUOTAS.GetOpenIdTokenForDeveloperIdentity;
-  const countAlarm = (key: string, description: string, metric: MetricRef, threshold = 1) => ({
+  const countAlarm = (key: string, description: string, metric: MetricRef<V>, threshold = 1) => ({
     kind: "metric" as const,
     key,
     description,

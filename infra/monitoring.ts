@@ -88,45 +88,26 @@ export class Monitoring extends pulumi.ComponentResource {
     }
     const actions = topicArn ? [topicArn] : [];
 
-    const specs = pulumi
-      .all([args.apiId, args.stageName, args.functionName])
-      .apply(([apiId, stageName, functionName]) =>
-        alarmSpecs({
-          stack: args.metricsStack,
-          apiId,
-          stageName,
-          functionName,
-          timeoutSeconds: args.timeoutSeconds,
-        }),
-      );
-    // The set of alarms is known without the ids (only dimension values wait for them).
-    const keys = alarmSpecs({
+    const specs = alarmSpecs<pulumi.Input<string>>({
       stack: args.metricsStack,
-      apiId: "-",
-      stageName: "-",
-      functionName: "-",
+      apiId: args.apiId,
+      stageName: args.stageName,
+      functionName: args.functionName,
       timeoutSeconds: args.timeoutSeconds,
     });
     this.alarmNames = {};
-    for (const { key } of keys) {
-      const alarmName = `${namePrefix}-${key}`;
-      this.alarmNames[key] = alarmName;
-      const spec = specs.apply((all) => {
-        const found = all.find((s) => s.key === key);
-        if (!found) throw new Error(`Monitoring ${name}: no alarm ${key}`);
-        return found;
-      });
+    for (const spec of specs) {
+      const alarmName = `${namePrefix}-${spec.key}`;
+      this.alarmNames[spec.key] = alarmName;
       new aws.cloudwatch.MetricAlarm(
-        `${name}-${key}`,
+        `${name}-${spec.key}`,
         {
           name: alarmName,
-          alarmDescription: spec.apply(
-            (s) => `${s.description} Runbook: docs/runbook.md, "${s.key}".`,
-          ),
+          alarmDescription: `${spec.description} Runbook: docs/runbook.md, "${spec.key}".`,
           comparisonOperator: "GreaterThanOrEqualToThreshold",
-          threshold: spec.apply((s) => s.threshold),
-          evaluationPeriods: spec.apply((s) => s.evaluationPeriods),
-          datapointsToAlarm: spec.apply((s) => s.datapointsToAlarm),
+          threshold: spec.threshold,
+          evaluationPeriods: spec.evaluationPeriods,
+          datapointsToAlarm: spec.datapointsToAlarm,
           // No data is no traffic (or no failure), not an incident.
           treatMissingData: "notBreaching",
           ...alarmMetric(spec),
@@ -171,11 +152,21 @@ export class Monitoring extends pulumi.ComponentResource {
 }
 
 /** The MetricAlarm inputs of one spec: a single metric, or metric math with one result. */
-function alarmMetric(spec: pulumi.Output<AlarmSpec>) {
-  const metricQueries = spec.apply((s) => {
-    if (s.kind === "metric") return undefined;
-    return [
-      ...s.metrics.map((m, i) => ({
+function alarmMetric(spec: AlarmSpec<pulumi.Input<string>>) {
+  const stat = (m: MetricRef<pulumi.Input<string>>) =>
+    /^p\d/.test(m.stat) ? { extendedStatistic: m.stat } : { statistic: m.stat };
+  if (spec.kind === "metric") {
+    return {
+      namespace: spec.metric.namespace,
+      metricName: spec.metric.metricName,
+      dimensions: { ...spec.metric.dimensions },
+      period: spec.periodSeconds,
+      ...stat(spec.metric),
+    };
+  }
+  return {
+    metricQueries: [
+      ...spec.metrics.map((m, i) => ({
         id: `m${i}`,
         returnData: false,
         metric: {
@@ -183,23 +174,11 @@ function alarmMetric(spec: pulumi.Output<AlarmSpec>) {
           metricName: m.metricName,
           dimensions: { ...m.dimensions },
           stat: m.stat,
-          period: s.periodSeconds,
+          period: spec.periodSeconds,
         },
       })),
-      { id: "e1", expression: s.expression, label: s.key, returnData: true },
-    ];
-  });
-  const single = <T>(f: (s: AlarmSpec & { kind: "metric" }) => T) =>
-    spec.apply((s) => (s.kind === "metric" ? f(s) : undefined));
-  const percentile = (m: MetricRef) => /^p\d/.test(m.stat);
-  return {
-    metricQueries,
-    namespace: single((s) => s.metric.namespace),
-    metricName: single((s) => s.metric.metricName),
-    dimensions: single((s) => ({ ...s.metric.dimensions })),
-    period: single((s) => s.periodSeconds),
-    statistic: single((s) => (percentile(s.metric) ? undefined : s.metric.stat)),
-    extendedStatistic: single((s) => (percentile(s.metric) ? s.metric.stat : undefined)),
+      { id: "e1", expression: spec.expression, label: spec.key, returnData: true },
+    ],
   };
 }
 
