@@ -319,3 +319,76 @@ describe("the runbook", () => {
     for (const key of keys) expect(text).toMatch(new RegExp(`^### \`${key}\`$`, "m"));
   });
 });
+
+/**
+ * The metric math of the expression alarms, evaluated on sample 5-minute sums: FILL(m, 0) is the
+ * value (0 when missing), IF(c, a, b) is c ? a : b. Enough of CloudWatch's semantics for these.
+ */
+function evaluate(
+  spec: ReturnType<typeof alarmSpecs>[number],
+  values: Record<string, number>,
+): number {
+  if (spec.kind !== "expression") throw new Error(`${spec.key} is not metric math`);
+  const ids = spec.metrics.map((m, i) => [`m${i}`, values[refOf(m)] ?? 0] as const);
+  let js = spec.expression.replace(/FILL\((m\d+), 0\)/g, (_, id: string) =>
+    String(ids.find(([x]) => x === id)?.[1] ?? Number.NaN),
+  );
+  js = js.replace(/^IF\((.*), (100 \* .*), 0\)$/, "(($1) ? ($2) : 0)");
+  expect(js).toMatch(/^[\d\s+*/().>=?:]+$/);
+  return Number(new Function(`return ${js};`)());
+}
+
+const refOf = (m: { metricName: string; dimensions: Readonly<Record<string, string>> }) =>
+  `${m.metricName}:${Object.entries(m.dimensions)
+    .filter(([k]) => k !== DIMENSION.stack)
+    .map(([, v]) => v)
+    .join(",")}`;
+
+describe("the expression alarms fire on the failures they name", () => {
+  const specs = alarmSpecs({
+    stack: "dev",
+    apiId: "a",
+    stageName: "$default",
+    functionName: "f",
+    timeoutSeconds: 10,
+  });
+  const spec = (key: string) => {
+    const s = specs.find((x) => x.key === key);
+    if (!s) throw new Error(key);
+    return s;
+  };
+  const fires = (key: string, values: Record<string, number>) =>
+    evaluate(spec(key), values) >= spec(key).threshold;
+
+  it("login-error-rate: a WeChat outage fires, bad codes and a quiet night do not", () => {
+    const ok = { "LoginSucceeded:returning": 90 };
+    expect(fires("login-error-rate", { ...ok, "LoginFailed:UPSTREAM_UNAVAILABLE": 10 })).toBe(true);
+    expect(fires("login-error-rate", { ...ok, "LoginFailed:INTERNAL": 5 })).toBe(true);
+    expect(fires("login-error-rate", { ...ok, "LoginFailed:UPSTREAM_UNAVAILABLE": 2 })).toBe(false);
+    expect(
+      fires("login-error-rate", {
+        ...ok,
+        "LoginFailed:INVALID_CODE": 500,
+        "LoginFailed:INVALID_REQUEST": 500,
+      }),
+    ).toBe(false);
+    // 3 failures of 5 logins: below the minimum volume, not judged.
+    expect(fires("login-error-rate", { "LoginSucceeded:new": 2, "LoginFailed:INTERNAL": 3 })).toBe(
+      false,
+    );
+    expect(fires("login-error-rate", {})).toBe(false);
+  });
+
+  it("cognito-quota: 40 logins/s fires, 30/s does not", () => {
+    expect(evaluate(spec("cognito-quota"), { "LoginSucceeded:returning": 2400 })).toBe(40);
+    expect(
+      fires("cognito-quota", { "LoginSucceeded:returning": 1800, "LoginFailed:INTERNAL": 600 }),
+    ).toBe(true);
+    expect(fires("cognito-quota", { "LoginSucceeded:new": 1800 })).toBe(false);
+  });
+
+  it("upstream-config: one AccessDenied from any AWS upstream fires", () => {
+    expect(fires("upstream-config", { "UpstreamError:sts,config": 1 })).toBe(true);
+    expect(fires("upstream-config", { "UpstreamError:dynamodb,unavailable": 9 })).toBe(false);
+  });
+});
