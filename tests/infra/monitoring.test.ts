@@ -16,7 +16,7 @@ import {
   WECHAT_ERROR_CLASSES,
 } from "../../core/metrics";
 import { COGNITO_RATE_QUOTAS } from "../../core/quotas";
-import { API_THROTTLED_METRIC, alarmSpecs } from "../../infra/alarms";
+import { API_THROTTLED_METRIC, alarmSpecs, type AlarmSpec } from "../../infra/alarms";
 import { synthesize, type PlanResource, type Synthesis } from "../../scripts/synth";
 import { STACKS, committed, ofType, strings } from "../support/stacks";
 
@@ -324,10 +324,7 @@ describe("the runbook", () => {
  * The metric math of the expression alarms, evaluated on sample 5-minute sums: FILL(m, 0) is the
  * value (0 when missing), IF(c, a, b) is c ? a : b. Enough of CloudWatch's semantics for these.
  */
-function evaluate(
-  spec: ReturnType<typeof alarmSpecs>[number],
-  values: Record<string, number>,
-): number {
+function evaluate(spec: AlarmSpec, values: Record<string, number>): number {
   if (spec.kind !== "expression") throw new Error(`${spec.key} is not metric math`);
   const ids = spec.metrics.map((m, i) => [`m${i}`, values[refOf(m)] ?? 0] as const);
   let js = spec.expression.replace(/FILL\((m\d+), 0\)/g, (_, id: string) =>
