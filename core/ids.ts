@@ -69,6 +69,15 @@ export const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
 export const ARN =
   /^arn:(?<partition>[a-z-]+):(?<service>[a-z0-9-]+):(?<region>[a-z0-9-]*):(?<account>\d{12}|):(?<resource>.+)$/;
 
+/**
+ * An SNS standard topic ARN (1-256 letters, digits, '-', '_'; SNS API reference, CreateTopic).
+ * Alarms notify standard topics only, so no `.fifo` suffix.
+ */
+export const SNS_TOPIC_ARN = /^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+
+/** An email address as SNS takes it for an `email` subscription: local@domain.tld. */
+export const EMAIL_ADDRESS = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+
 /** Resource part of an ACM certificate ARN: `certificate/<uuid>`. */
 export const ACM_CERTIFICATE_RESOURCE = new RegExp(`^certificate/${UUID}$`);
 

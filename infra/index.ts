@@ -13,6 +13,7 @@ import { cognitoRoleName, IdentityRoles } from "./identityRoles";
 import { LOGIN_ROUTE, LoginApi } from "./loginApi";
 import { LoginDomain } from "./loginDomain";
 import { MappingTable } from "./mappingTable";
+import { Monitoring } from "./monitoring";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, httpApiEndpoint, partitionFacts } from "../core/partition";
 
@@ -62,6 +63,7 @@ async function main() {
   const login = new LoginApi("wechat-login", {
     target,
     namePrefix,
+    metricsStack: stack,
     flow: cfg.loginFlow,
     identityPoolId: identity.identityPoolId,
     identityPoolArn: identity.identityPoolArn,
@@ -137,6 +139,19 @@ async function main() {
       icpFilingNumber: cfg.login.icpFilingNumber,
       tags,
     });
+
+  new Monitoring("monitoring", {
+    target,
+    namePrefix,
+    metricsStack: stack,
+    apiId: login.apiId,
+    stageName: login.stageName,
+    functionName: login.functionName,
+    accessLogGroupName: login.accessLogGroupName,
+    timeoutSeconds: cfg.login.timeoutSeconds,
+    notifications: cfg.alarms,
+    tags,
+  });
 
   return {
     identityPoolId: identity.identityPoolId,

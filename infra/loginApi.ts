@@ -10,6 +10,7 @@ import {
   type LoginFlow,
   type UserKey,
 } from "../core/vocabulary";
+import { METRICS_STACK_ENV } from "../core/metrics";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, httpApiEndpoint, servicePrincipal, type DeployTarget } from "../core/partition";
 
@@ -20,6 +21,8 @@ export const LOGIN_ROUTE = { method: "POST", path: "/login/wechat" } as const;
 export const LOGIN_RUNTIME = "nodejs22.x";
 
 export interface LoginApiArgs {
+  /** The `stack` dimension of the login metrics (core/metrics.ts). */
+  metricsStack: string;
   /** Partition facts and account: service principals, logins key, ARNs. */
   target: pulumi.Input<DeployTarget>;
   /**
@@ -111,6 +114,8 @@ export class LoginApi extends pulumi.ComponentResource {
   public readonly wechatSecretArn: pulumi.Output<string>;
   /** `execute-api` ARN of the login route on its stage: what a signing guest must be allowed. */
   public readonly loginRouteArn: pulumi.Output<string>;
+  /** Access log group of the stage (JSON lines, see accessLogFormat). */
+  public readonly accessLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: LoginApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cognito-devauth:index:LoginApi", name, {}, opts);
@@ -202,6 +207,8 @@ export class LoginApi extends pulumi.ComponentResource {
       USER_KEY: args.userKey,
       POWERTOOLS_SERVICE_NAME: "wechat-login",
       POWERTOOLS_LOG_LEVEL: "INFO",
+      // The `stack` dimension of the function's metrics, which the alarms select on.
+      [METRICS_STACK_ENV]: args.metricsStack,
     };
     if (args.clientRateLimit) {
       environment.CLIENT_RATE_LIMIT_PER_MINUTE = String(args.clientRateLimit.requestsPerMinute);
@@ -291,6 +298,8 @@ export class LoginApi extends pulumi.ComponentResource {
     // Access logs carry request metadata only; bodies (login codes) never reach them.
     const accessLogFormat = JSON.stringify({
       requestId: "$context.requestId",
+      // The ApiId dimension of the throttled-requests metric filter (infra/monitoring.ts).
+      apiId: "$context.apiId",
       ip: "$context.identity.sourceIp",
       requestTime: "$context.requestTime",
       routeKey: "$context.routeKey",
@@ -348,6 +357,7 @@ export class LoginApi extends pulumi.ComponentResource {
     this.apiId = api.id;
     this.stageName = stage.name;
     this.functionName = fn.name;
+    this.accessLogGroupName = accessLogs.name;
     this.functionRoleArn = pulumi.all([target, role.name]).apply(([t, n]) => arns.role(t, n));
     this.functionArn = pulumi.all([target, fn.name]).apply(([t, n]) => arns.lambdaFunction(t, n));
     this.wechatSecretArn = secret.arn;
@@ -363,6 +373,7 @@ export class LoginApi extends pulumi.ComponentResource {
       apiId: this.apiId,
       functionName: this.functionName,
       functionRoleArn: this.functionRoleArn,
+      accessLogGroupName: this.accessLogGroupName,
     });
   }
 }

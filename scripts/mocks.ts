@@ -181,6 +181,12 @@ export function createMocks(target: MockTarget): RecordingMocks {
         const arn = arns.snsTopic(t, name);
         return { id: arn, state: { ...inputs, name, arn, owner: acct } };
       }
+      case "aws:sns/topicSubscription:TopicSubscription": {
+        const arn = `${str("topic")}:${digest(args.name).slice(0, 8)}`;
+        return { id: arn, state: { ...inputs, arn } };
+      }
+      case "aws:cloudwatch/logMetricFilter:LogMetricFilter":
+        return { id: autoName(args), state: { ...inputs, name: autoName(args) } };
       case "aws:lambda/function:Function": {
         const name = autoName(args);
         const arn = arns.lambdaFunction(t, name);

@@ -9,7 +9,9 @@ import {
   parseCode,
   type HttpResponse,
 } from "./http";
-import { login, type LoginDeps } from "./login";
+import { instrumentDeps, recordLogin } from "./instrument";
+import { login, type LoginDeps, type LoginOutcome } from "./login";
+import type { MetricsPort } from "./ports";
 
 export interface LambdaContextLike {
   readonly awsRequestId?: string;
@@ -21,6 +23,8 @@ export interface HandlerDeps extends LoginDeps {
   readonly deadlineMarginMs?: number;
   /** Upper bound on a whole login when no Lambda context is available (tests, bench). */
   readonly maxLoginMs?: number;
+  /** Login outcome and upstream metrics (functions/login/metrics.ts); none when absent. */
+  readonly metrics?: MetricsPort | undefined;
 }
 
 export type LoginHandler = (event: unknown, context?: LambdaContextLike) => Promise<HttpResponse>;
@@ -32,6 +36,8 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
   const { config } = deps;
   const margin = deps.deadlineMarginMs ?? DEFAULT_DEADLINE_MARGIN_MS;
   const maxLoginMs = deps.maxLoginMs ?? DEFAULT_MAX_LOGIN_MS;
+  const { metrics } = deps;
+  const measured = metrics ? instrumentDeps(deps, metrics) : deps;
   return async (event, context) => {
     const requestId = safeRequestId(event, context);
     // One controller and timer held for the whole call and cleared in `finally`: a bare
@@ -39,6 +45,7 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
     // (functions/README.md, "Timeout budget"), and a live timer would outlast a success.
     const deadline = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let result: { outcome: LoginOutcome } | { error: unknown };
     try {
       if (config.flow === "basic" && deps.credentials === undefined) {
         throw new ConfigError("basic flow without an STS adapter");
@@ -51,14 +58,20 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
       const client =
         deps.clientLimit &&
         clientOf(event, deps.clientLimit.key, guestIdentityId, config.identityPoolId);
-      const outcome = await login(deps, { code, guestIdentityId, client }, deadline.signal);
-      return jsonResponse(200, successBody(config, outcome));
+      const input = { code, guestIdentityId, client };
+      result = { outcome: await login(measured, input, deadline.signal) };
     } catch (err) {
-      logFailure(deps, err, requestId);
-      return errorResponse(err, requestId);
+      result = { error: err };
     } finally {
       clearTimeout(timer);
     }
+    // The one place an invocation's result becomes a response, a failure log and a metric.
+    if (metrics) recordLogin(metrics, result);
+    if ("error" in result) {
+      logFailure(deps, result.error, requestId);
+      return errorResponse(result.error, requestId);
+    }
+    return jsonResponse(200, successBody(config, result.outcome));
   };
 }
 
@@ -67,7 +80,7 @@ function deadlineError(): Error {
   return new DOMException("invocation deadline", "TimeoutError");
 }
 
-function successBody(config: LoginConfig, o: Awaited<ReturnType<typeof login>>): unknown {
+function successBody(config: LoginConfig, o: LoginOutcome): unknown {
   if (config.flow === "basic") {
     return { identityId: o.identityId, credentials: o.credentials, region: config.region };
   }

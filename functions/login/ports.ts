@@ -1,4 +1,12 @@
 /** Ports the login domain depends on. Adapters implement them over WeChat/AWS; tests inject fakes. */
+import type {
+  LoginErrorCode,
+  LoginOutcomeKind,
+  METRIC,
+  Upstream,
+  UpstreamErrorClass,
+  WechatErrorClass,
+} from "../../core/metrics";
 
 export interface WechatSession {
   readonly openid: string;
@@ -120,3 +128,18 @@ export interface ClientLimiterPort {
    */
   admit(client: string, now: Date, signal: AbortSignal): Promise<ClientAdmission>;
 }
+
+/**
+ * Login metrics (core/metrics.ts names). Recording only buffers; `flush` writes what is buffered,
+ * once per invocation. Implementations never throw.
+ */
+export interface MetricsPort {
+  loginSucceeded(outcome: LoginOutcomeKind): void;
+  loginFailed(code: LoginErrorCode): void;
+  upstreamError(upstream: Upstream, errorClass: UpstreamErrorClass): void;
+  wechatError(errorClass: WechatErrorClass): void;
+  latency(metric: LatencyMetric, ms: number): void;
+  flush(): void;
+}
+
+export type LatencyMetric = typeof METRIC.wechatLatency | typeof METRIC.cognitoLatency;

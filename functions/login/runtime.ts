@@ -12,10 +12,13 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { readClientLimit } from "./clientLimit";
 import { makeCognitoIdentity } from "./cognito";
 import { readConfig, type LoginConfigFor, type LoginFlow } from "./config";
+import { METRICS_STACK_ENV } from "../../core/metrics";
 import { makeHandler, type LambdaContextLike, type LoginHandler } from "./handler";
 import type { HttpResponse } from "./http";
 import { makeClientLimiter } from "./limiter";
+import { instrumentSecretGetter } from "./instrument";
 import { makeMappingTable } from "./mapping";
+import { makeEmfMetrics, stdoutLine } from "./metrics";
 import type { CredentialsPort, LogPort } from "./ports";
 import { makeSecretGetter } from "./secrets";
 import { makeWechatClient } from "./wechat";
@@ -136,13 +139,19 @@ export function createRuntime<F extends LoginFlow>(
     warn: (m, extra) => logger.warn(m, extra ?? {}),
     error: (m, extra) => logger.error(m, extra ?? {}),
   };
+  // The infra always sets the stack; without it (hand-run bundles) there is no dimension to use.
+  const stack = process.env[METRICS_STACK_ENV]?.trim();
+  const metrics = stack ? makeEmfMetrics({ stack, write: stdoutLine }) : undefined;
+  if (!metrics) logger.warn("metrics_disabled", { reason: `${METRICS_STACK_ENV} is unset` });
+  const getSecret = makeSecretGetter(secrets, config.wechatSecretId);
   const inner: LoginHandler = makeHandler({
     config,
     logger: log,
+    metrics,
     wechat: makeWechatClient({
       appId: config.wechatAppId,
       baseUrl: config.wechatApiBaseUrl,
-      getSecret: makeSecretGetter(secrets, config.wechatSecretId),
+      getSecret: metrics ? instrumentSecretGetter(getSecret, metrics) : getSecret,
     }),
     identity: makeCognitoIdentity(cognito, config),
     mapping: makeMappingTable(dynamodb, config.tableName),

@@ -72,6 +72,8 @@ export interface StackConfig {
   grants: { authenticated: Grant[]; guest: Grant[] };
   /** Pass principal tags on each token (attributes for access control). */
   principalTags: boolean;
+  /** Where alarms notify; undefined: alarms without actions. */
+  alarms: { topicArn: string | undefined; email: string | undefined } | undefined;
 }
 
 /** Raw config as Pulumi hands it to a program: full keys (`ns:key`) to strings (objects as JSON). */
@@ -188,6 +190,7 @@ function toStackConfig(v: Values, where: Where & { region: string }): StackConfi
       timeoutSeconds: v.loginTimeoutSeconds,
       logRetentionDays: v.logRetentionDays,
     },
+    alarms: v.alarms && { topicArn: v.alarms.topicArn, email: v.alarms.email },
   };
 }
 

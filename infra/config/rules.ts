@@ -228,6 +228,18 @@ function certificateOfStack({ v, where }: RuleInput): string[] {
   return [];
 }
 
+/** CloudWatch alarms notify SNS topics of their own partition and region. */
+function alarmTopicOfStack({ v, where }: RuleInput): string[] {
+  const arn = v.alarms?.topicArn ? parseArn(v.alarms.topicArn) : undefined;
+  if (!arn || where.region === undefined) return [];
+  if (arn.partition === where.partition && arn.region === where.region) return [];
+  return [
+    `${k("alarms.topicArn")}: the topic is in ${arn.partition} ${arn.region}, but the stack's ` +
+      `alarms are in ${where.partition} ${where.region}. Fix: ${TABLE.alarms.leaves.topicArn.fix} ` +
+      `(a topic in ${where.region}).`,
+  ];
+}
+
 export const RULES: readonly Rule[] = [
   {
     name: "trust principal family",
@@ -283,5 +295,10 @@ export const RULES: readonly Rule[] = [
     name: "certificate of the stack",
     doc: "loginDomain.certificateArn is in the stack's partition, and an ACM certificate in its region.",
     check: certificateOfStack,
+  },
+  {
+    name: "alarm topic of the stack",
+    doc: "alarms.topicArn is an SNS topic in the stack's partition and region.",
+    check: alarmTopicOfStack,
   },
 ];

@@ -17,9 +17,11 @@ import {
 import {
   DEVELOPER_PROVIDER_NAME,
   DNS_NAME,
+  EMAIL_ADDRESS,
   HOSTED_ZONE_ID,
   ICP_FILING_NUMBER,
   IDENTITY_POOL_NAME,
+  SNS_TOPIC_ARN,
   WECHAT_APP_ID,
 } from "../../core/ids";
 import { PARTITIONS } from "../../core/partition";
@@ -185,6 +187,37 @@ const loginClientRateLimit = setting({
       ),
     key: oneOf(CLIENT_KEYS).default("sourceIp"),
   }),
+});
+
+const alarms = setting({
+  type: "object",
+  description:
+    "Where the alarms notify (docs/runbook.md): topicArn, an existing SNS topic of the stack's " +
+    "partition and region, or email, an address the stack subscribes to an SNS topic it " +
+    "creates (confirm the subscription email). Default: none (alarms without actions).",
+  fix: `${setPath("alarms.topicArn", "<SNS topic ARN>")} or ${setPath("alarms.email", "ops@example.com")}`,
+  leaves: {
+    topicArn: {
+      type: "string",
+      description: "An existing SNS standard topic in the stack's partition and region.",
+      fix: setPath("alarms.topicArn", "<SNS topic ARN>"),
+    },
+    email: {
+      type: "string",
+      description: "An email address to subscribe to a topic the stack creates.",
+      fix: setPath("alarms.email", "ops@example.com"),
+    },
+  },
+  schema: z
+    .strictObject({
+      topicArn: formatted(SNS_TOPIC_ARN, "an SNS topic ARN (…:sns:<region>:<account>:<name>)", {
+        field: true,
+      }).optional(),
+      email: formatted(EMAIL_ADDRESS, "an email address", { field: true }).optional(),
+    })
+    .refine((a) => (a.topicArn === undefined) !== (a.email === undefined), {
+      message: "{key}: set exactly one of topicArn and email",
+    }),
 });
 
 /** The table. Order is the order problems are reported in. */
@@ -406,6 +439,7 @@ export const TABLE = {
     fix: set("principalTags", "true|false"),
     schema: flag,
   }),
+  alarms,
   logRetentionDays: setting({
     type: "integer",
     default: 30,

@@ -379,7 +379,11 @@ export async function startFailing(
  * The mapping table as infra/mappingTable.ts creates it: hash key `pk`, and the keys-only
  * `byIdentityId` index the guest-upgrade check queries.
  */
-export async function createMappingTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+export async function createMappingTable(
+  ddb: DynamoDBClient,
+  tableName: string,
+  projection: "KEYS_ONLY" | "ALL" = "KEYS_ONLY",
+): Promise<void> {
   await ddb.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -393,7 +397,7 @@ export async function createMappingTable(ddb: DynamoDBClient, tableName: string)
         {
           IndexName: IDENTITY_INDEX,
           KeySchema: [{ AttributeName: "identityId", KeyType: "HASH" }],
-          Projection: { ProjectionType: "KEYS_ONLY" },
+          Projection: { ProjectionType: projection },
         },
       ],
     }),

@@ -11,7 +11,6 @@ import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import {
-  CreateTableCommand,
   DynamoDBClient,
   QueryCommand,
   ScanCommand,
@@ -20,6 +19,7 @@ import {
 import type { LoginFlow } from "../../core/vocabulary";
 import { buildLoginBundle, type LoginBundle } from "../../infra/bundle";
 import {
+  createMappingTable,
   FakeCognitoServer,
   FakeSecretsServer,
   FakeStsServer,
@@ -162,32 +162,6 @@ function dynamoClient(region: string): DynamoDBClient {
   });
 }
 
-/** The mapping table as infra/mappingTable.ts creates it (index keys only unless told). */
-async function createTable(
-  ddb: DynamoDBClient,
-  tableName: string,
-  projection: "KEYS_ONLY" | "ALL" = "KEYS_ONLY",
-): Promise<void> {
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "identityId", AttributeType: "S" },
-      ],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: "byIdentityId",
-          KeySchema: [{ AttributeName: "identityId", KeyType: "HASH" }],
-          Projection: { ProjectionType: projection },
-        },
-      ],
-    }),
-  );
-}
-
 function loginEventFor(code: string, requestContext: Record<string, unknown> = { requestId: "r" }) {
   return {
     version: "2.0",
@@ -237,7 +211,7 @@ async function startStack(c: Case, label: string): Promise<Stack> {
   allTokens.push(() => cognito.tokens);
   await Promise.all([wechat.start(), cognito.start(), secrets.start(), sts.start()]);
   const ddb = dynamoClient(c.region);
-  await createTable(ddb, tableName);
+  await createMappingTable(ddb, tableName);
   return { c, poolId, provider, appId, secretArn, tableName, wechat, cognito, secrets, sts, ddb };
 }
 
@@ -329,7 +303,7 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
   beforeAll(async () => {
     await Promise.all([wechat.start(), cognito.start(), secrets.start(), sts.start()]);
     ddb = dynamoClient(c.region);
-    await createTable(ddb, tableName, "ALL");
+    await createMappingTable(ddb, tableName, "ALL");
     const st: Stack = {
       ...{ c, poolId, provider, appId, secretArn, tableName },
       ...{ wechat, cognito, secrets, sts, ddb },

@@ -117,6 +117,8 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
       USER_KEY: "unionid",
       POWERTOOLS_SERVICE_NAME: "wechat-login",
       POWERTOOLS_LOG_LEVEL: "INFO",
+      // The `stack` dimension the alarms select on (infra/monitoring.ts).
+      METRICS_STACK: stack,
     });
   });
 

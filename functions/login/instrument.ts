@@ -1,0 +1,163 @@
+/**
+ * Metrics around the ports: upstream latency and upstream errors by class, measured at the port
+ * boundary so the adapters stay metric-free, and the one login outcome per invocation.
+ */
+import {
+  METRIC,
+  type LoginOutcomeKind,
+  type Upstream,
+  type UpstreamErrorClass,
+  type WechatErrorClass,
+} from "../../core/metrics";
+import {
+  ConfigError,
+  InvalidCodeError,
+  LoginError,
+  RateLimitedError,
+  UpstreamUnavailableError,
+  UserBlockedError,
+} from "./errors";
+import type { LoginDeps, LoginOutcome } from "./login";
+import { IdentityConflictError, type MappingPort, type MetricsPort } from "./ports";
+import type { SecretGetter } from "./wechat";
+
+/**
+ * Errors already counted for an inner upstream: the AppSecret read happens inside the WeChat
+ * exchange, and its failure must count for secretsmanager, not for WeChat as well.
+ */
+const counted = new WeakSet<object>();
+
+export function upstreamErrorClass(err: unknown): UpstreamErrorClass {
+  if (err instanceof RateLimitedError) return "throttled";
+  if (err instanceof UpstreamUnavailableError) return "unavailable";
+  if (err instanceof ConfigError) return "config";
+  return "unexpected";
+}
+
+export function wechatErrorClass(err: unknown): WechatErrorClass {
+  if (err instanceof InvalidCodeError) return "invalid_code";
+  if (err instanceof UserBlockedError) return "user_blocked";
+  return upstreamErrorClass(err);
+}
+
+export function outcomeKind(o: Pick<LoginOutcome, "newUser" | "linkedGuest">): LoginOutcomeKind {
+  if (o.linkedGuest) return "guestUpgrade";
+  return o.newUser ? "new" : "returning";
+}
+
+/**
+ * Record the invocation's result: LoginSucceeded by outcome, or LoginFailed by the code the
+ * response carries (errorResponse, http.ts: a LoginError's code, else INTERNAL); then flush.
+ */
+export function recordLogin(
+  metrics: MetricsPort,
+  result: { outcome: LoginOutcome } | { error: unknown },
+): void {
+  try {
+    if ("outcome" in result) {
+      metrics.loginSucceeded(outcomeKind(result.outcome));
+    } else {
+      const err = result.error;
+      metrics.loginFailed(err instanceof LoginError ? codeOf(err) : "INTERNAL");
+    }
+    metrics.flush();
+  } catch {
+    // Metrics must never turn a response into a thrown error.
+  }
+}
+
+function codeOf(err: LoginError) {
+  switch (err.code) {
+    case "INVALID_REQUEST":
+    case "INVALID_CODE":
+    case "USER_BLOCKED":
+    case "RATE_LIMITED":
+    case "UPSTREAM_UNAVAILABLE":
+      return err.code;
+    default:
+      return "INTERNAL";
+  }
+}
+
+/** Count a failed call of `upstream` (once, however many wrappers it passes through). */
+function countFailure(metrics: MetricsPort, upstream: Upstream, err: unknown): void {
+  if (typeof err === "object" && err !== null) {
+    if (counted.has(err)) return;
+    counted.add(err);
+  }
+  metrics.upstreamError(upstream, upstreamErrorClass(err));
+}
+
+async function timed<T>(
+  metrics: MetricsPort,
+  upstream: Upstream,
+  call: () => Promise<T>,
+  onLatency?: (ms: number) => void,
+): Promise<T> {
+  const start = performance.now();
+  try {
+    return await call();
+  } catch (err) {
+    if (!(err instanceof IdentityConflictError)) countFailure(metrics, upstream, err);
+    throw err;
+  } finally {
+    onLatency?.(performance.now() - start);
+  }
+}
+
+/** The deps with every port measured. Ports keep their behaviour: errors pass through as they are. */
+export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPort): D {
+  const { wechat, identity, mapping, credentials } = deps;
+  const dynamodb =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    (...a: A) =>
+      timed(metrics, "dynamodb", () => f(...a));
+  const measuredMapping: MappingPort = {
+    touch: dynamodb(mapping.touch.bind(mapping)),
+    create: dynamodb(mapping.create.bind(mapping)),
+    replaceIdentity: dynamodb(mapping.replaceIdentity.bind(mapping)),
+    claimGuest: dynamodb(mapping.claimGuest.bind(mapping)),
+    usersOfIdentity: dynamodb(mapping.usersOfIdentity.bind(mapping)),
+  };
+  return {
+    ...deps,
+    wechat: {
+      exchangeCode: async (code, signal) => {
+        const start = performance.now();
+        try {
+          return await wechat.exchangeCode(code, signal);
+        } catch (err) {
+          const inner = typeof err === "object" && err !== null && counted.has(err);
+          if (!inner) {
+            metrics.wechatError(wechatErrorClass(err));
+            if (!(err instanceof InvalidCodeError || err instanceof UserBlockedError)) {
+              countFailure(metrics, "wechat", err);
+            }
+          }
+          throw err;
+        } finally {
+          metrics.latency(METRIC.wechatLatency, performance.now() - start);
+        }
+      },
+    },
+    identity: {
+      getOpenIdToken: (input, signal) =>
+        timed(
+          metrics,
+          "cognito-identity",
+          () => identity.getOpenIdToken(input, signal),
+          (ms) => metrics.latency(METRIC.cognitoLatency, ms),
+        ),
+    },
+    mapping: measuredMapping,
+    credentials: credentials && {
+      assumeRole: (input, signal) =>
+        timed(metrics, "sts", () => credentials.assumeRole(input, signal)),
+    },
+  };
+}
+
+/** The AppSecret getter with its failures counted for secretsmanager. */
+export function instrumentSecretGetter(get: SecretGetter, metrics: MetricsPort): SecretGetter {
+  return (opts) => timed(metrics, "secretsmanager", () => get(opts));
+}

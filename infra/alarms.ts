@@ -1,0 +1,237 @@
+/**
+ * The alarms of a stack, as pure data: what each watches, its threshold and why. The Monitoring
+ * component (./monitoring.ts) turns each into an aws.cloudwatch.MetricAlarm; tests check the
+ * metrics against what the function emits (core/metrics.ts) and that docs/runbook.md has a
+ * section per alarm `key`.
+ *
+ * Facts: HTTP APIs publish 4xx, 5xx, Count, Latency, IntegrationLatency, DataProcessed by ApiId
+ * and Stage, no 429 metric (API Gateway Developer Guide, "Monitor CloudWatch metrics for HTTP
+ * APIs"), so stage throttling is counted from the access logs (ApiThrottled, a metric filter).
+ */
+import {
+  CALLER_FAULT_CODES,
+  DIMENSION,
+  LOGIN_ERROR_CODES,
+  LOGIN_OUTCOMES,
+  METRIC,
+  METRICS_NAMESPACE,
+  UPSTREAMS,
+} from "../core/metrics";
+import { COGNITO_RATE_QUOTAS } from "../core/quotas";
+
+/** Metric of the access-log metric filter: the stage's throttled (429) requests. */
+export const API_THROTTLED_METRIC = "ApiThrottled";
+
+/**
+ * A metric. `V` is the type of dimension values: strings in tests, Pulumi inputs (the API id and
+ * function name are known only at deployment) in the component.
+ */
+export interface MetricRef<V = string> {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, V | string>>;
+  /** Sum, Maximum, or a percentile such as p99. */
+  readonly stat: string;
+}
+
+interface AlarmBase {
+  /** Suffix of the alarm name and heading of its runbook section. */
+  readonly key: string;
+  readonly description: string;
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly threshold: number;
+}
+
+export interface SingleMetricAlarm<V = string> extends AlarmBase {
+  readonly kind: "metric";
+  readonly metric: MetricRef<V>;
+}
+
+/** Metric math: `expression` over `metrics` (ids m0, m1, ...). */
+export interface ExpressionAlarm<V = string> extends AlarmBase {
+  readonly kind: "expression";
+  readonly metrics: readonly MetricRef<V>[];
+  readonly expression: string;
+}
+
+export type AlarmSpec<V = string> = SingleMetricAlarm<V> | ExpressionAlarm<V>;
+
+export interface AlarmInputs<V = string> {
+  /** The `stack` dimension of the function's metrics. */
+  readonly stack: string;
+  readonly apiId: V;
+  readonly stageName: V;
+  readonly functionName: V;
+  readonly timeoutSeconds: number;
+}
+
+/** Login error rate above this percentage over 5 minutes (caller faults excluded). */
+export const ERROR_RATE_PERCENT = 5;
+/** Below this many logins in 5 minutes the error rate is not judged (one failure is not 100 %). */
+export const ERROR_RATE_MIN_LOGINS = 20;
+/** Share of the developer-identity quota that alarms. */
+export const QUOTA_ALARM_SHARE = 0.8;
+/** Share of the function timeout that alarms on Duration p99. */
+export const DURATION_ALARM_SHARE = 0.8;
+
+const own = (metricName: string, stack: string, dims: Record<string, string> = {}): MetricRef => ({
+  namespace: METRICS_NAMESPACE,
+  metricName,
+  dimensions: { [DIMENSION.stack]: stack, ...dims },
+  stat: "Sum",
+});
+
+const sumOf = (ids: readonly string[]) => ids.map((id) => `FILL(${id}, 0)`).join(" + ");
+
+export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
+  const succeeded = LOGIN_OUTCOMES.map((o) =>
+    own(METRIC.loginSucceeded, a.stack, { [DIMENSION.outcome]: o }),
+  );
+  const failed = LOGIN_ERROR_CODES.map((c) =>
+    own(METRIC.loginFailed, a.stack, { [DIMENSION.code]: c }),
+  );
+  const serverFailed = failed.filter(
+    (m) => !CALLER_FAULT_CODES.some((c) => c === m.dimensions[DIMENSION.code]),
+  );
+  const upstream = (u: string, c: string) =>
+    own(METRIC.upstreamError, a.stack, { [DIMENSION.upstream]: u, [DIMENSION.errorClass]: c });
+  const wechat = (c: string) => own(METRIC.wechatError, a.stack, { [DIMENSION.errorClass]: c });
+  const lambda = (metricName: string, stat = "Sum"): MetricRef<V> => ({
+    namespace: "AWS/Lambda",
+    metricName,
+    dimensions: { FunctionName: a.functionName },
+    stat,
+  });
+  const api = (metricName: string): MetricRef<V> => ({
+    namespace: "AWS/ApiGateway",
+    metricName,
+    dimensions: { ApiId: a.apiId, Stage: a.stageName },
+    stat: "Sum",
+  });
+  const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `m${from + i}`);
+  const quota = COGNITO_RATE_QUOTAS.GetOpenIdTokenForDeveloperIdentity;
+  const countAlarm = (key: string, description: string, metric: MetricRef<V>, threshold = 1) => ({
+    kind: "metric" as const,
+    key,
+    description,
+    metric,
+    periodSeconds: 300,
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+    threshold,
+  });
+
+  const configUpstreams = UPSTREAMS.filter((u) => u !== "wechat");
+  const failedIds = ids(serverFailed.length);
+  const okIds = ids(succeeded.length, serverFailed.length);
+  return [
+    {
+      kind: "expression",
+      key: "login-error-rate",
+      description:
+        `At least ${ERROR_RATE_PERCENT} % of logins failed over 5 minutes (USER_BLOCKED, ` +
+        "RATE_LIMITED, UPSTREAM_UNAVAILABLE, INTERNAL; caller faults INVALID_REQUEST and " +
+        `INVALID_CODE excluded), with at least ${ERROR_RATE_MIN_LOGINS} logins.`,
+      metrics: [...serverFailed, ...succeeded],
+      // Percentage of failures among failures + successes, judged only with enough logins.
+      expression:
+        `IF((${sumOf(failedIds)}) + (${sumOf(okIds)}) >= ${ERROR_RATE_MIN_LOGINS}, ` +
+        `100 * (${sumOf(failedIds)}) / ((${sumOf(failedIds)}) + (${sumOf(okIds)})), 0)`,
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: ERROR_RATE_PERCENT,
+    },
+    countAlarm(
+      "api-5xx",
+      "The login API answered 5xx (503 upstream unavailable, 500 internal) at least 5 times in 5 minutes.",
+      api("5xx"),
+      5,
+    ),
+    countAlarm(
+      "api-throttled",
+      "The login API stage throttled (429) at least 10 requests in 5 minutes: the stage rate " +
+        "or burst limit is reached.",
+      {
+        namespace: METRICS_NAMESPACE,
+        metricName: API_THROTTLED_METRIC,
+        dimensions: { ApiId: a.apiId },
+        stat: "Sum",
+      },
+      10,
+    ),
+    countAlarm(
+      "cognito-throttled",
+      "Cognito throttled GetOpenIdTokenForDeveloperIdentity (TooManyRequestsException): logins get 429.",
+      upstream("cognito-identity", "throttled"),
+    ),
+    {
+      kind: "expression",
+      key: "upstream-config",
+      description:
+        "An AWS upstream (Cognito, DynamoDB, Secrets Manager, STS) refused our configuration: " +
+        "access denied, secret missing or unreadable, STS refused the role or token.",
+      metrics: configUpstreams.map((u) => upstream(u, "config")),
+      expression: sumOf(ids(configUpstreams.length)),
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: 1,
+    },
+    countAlarm(
+      "wechat-unavailable",
+      "WeChat jscode2session failed at least 5 times in 5 minutes (errcode -1, non-200, timeout, network).",
+      wechat("unavailable"),
+      5,
+    ),
+    countAlarm(
+      "wechat-config",
+      "WeChat rejected our configuration (AppID, AppSecret, IP allow-list): every login fails.",
+      wechat("config"),
+    ),
+    countAlarm(
+      "wechat-throttled",
+      "WeChat throttled logins (errcode 45011 or HTTP 429) at least 10 times in 5 minutes.",
+      wechat("throttled"),
+      10,
+    ),
+    countAlarm(
+      "wechat-unexpected",
+      "WeChat answered an errcode this function does not know.",
+      wechat("unexpected"),
+    ),
+    countAlarm(
+      "function-errors",
+      "The login function failed an invocation (crash, init failure, timeout): the API answers 500.",
+      lambda("Errors"),
+    ),
+    countAlarm(
+      "function-throttles",
+      "Lambda throttled the login function (account or reserved concurrency): the API answers 5xx.",
+      lambda("Throttles"),
+    ),
+    countAlarm(
+      "function-duration",
+      `The login function's p99 duration reached ${DURATION_ALARM_SHARE * 100} % of its ` +
+        `${a.timeoutSeconds} s timeout over 5 minutes.`,
+      lambda("Duration", "p99"),
+      Math.round(a.timeoutSeconds * 1000 * DURATION_ALARM_SHARE),
+    ),
+    {
+      kind: "expression",
+      key: "cognito-quota",
+      description:
+        `Logins reached ${QUOTA_ALARM_SHARE * 100} % of the account's ` +
+        `GetOpenIdTokenForDeveloperIdentity quota (${quota}/s; shared by every stack in the ` +
+        "account and region) in 2 of 3 minutes.",
+      metrics: [...succeeded, ...failed],
+      expression: `(${sumOf(ids(succeeded.length + failed.length))}) / 60`,
+      periodSeconds: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      threshold: quota * QUOTA_ALARM_SHARE,
+    },
+  ];
+}

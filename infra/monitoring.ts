@@ -1,0 +1,267 @@
+/**
+ * Alarms, a dashboard and the optional notification target of the login path (alarm specs:
+ * ./alarms.ts; what to do when one fires: docs/runbook.md). Alarms are always created; they act
+ * (ALARM and OK) only when a target is configured: an existing SNS topic, or an email address
+ * the stack subscribes to a topic of its own.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  DIMENSION,
+  LOGIN_ERROR_CODES,
+  LOGIN_OUTCOMES,
+  METRIC,
+  METRICS_NAMESPACE,
+  UPSTREAMS,
+  WECHAT_ERROR_CLASSES,
+} from "../core/metrics";
+import type { DeployTarget } from "../core/partition";
+import { API_THROTTLED_METRIC, alarmSpecs, type AlarmSpec, type MetricRef } from "./alarms";
+
+export interface AlarmNotifications {
+  /** Existing SNS topic of the stack's partition and region. */
+  readonly topicArn?: string | undefined;
+  /** Address the stack subscribes to a topic it creates (the owner confirms by email). */
+  readonly email?: string | undefined;
+}
+
+export interface MonitoringArgs {
+  target: pulumi.Input<DeployTarget>;
+  /** `<project>-<stack>`: alarm, topic and dashboard names start with it. */
+  namePrefix: string;
+  /** The `stack` dimension of the login metrics. */
+  metricsStack: string;
+  apiId: pulumi.Input<string>;
+  stageName: pulumi.Input<string>;
+  functionName: pulumi.Input<string>;
+  /** Access log group of the stage (JSON lines with `status` and `apiId`). */
+  accessLogGroupName: pulumi.Input<string>;
+  timeoutSeconds: number;
+  notifications: AlarmNotifications | undefined;
+  tags: Record<string, string>;
+}
+
+export class Monitoring extends pulumi.ComponentResource {
+  /** Physical alarm names, by spec key. */
+  public readonly alarmNames: Record<string, string>;
+  public readonly dashboardName: string;
+  /** The topic alarms notify, when one is configured. */
+  public readonly topicArn: pulumi.Output<string> | undefined;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cognito-devauth:index:Monitoring", name, {}, opts);
+    const { namePrefix, tags } = args;
+
+    // Stage throttling (429) appears in no HTTP API metric but `4xx`: counted from the access log.
+    new aws.cloudwatch.LogMetricFilter(
+      `${name}-api-throttled`,
+      {
+        logGroupName: args.accessLogGroupName,
+        pattern: '{ $.status = "429" }',
+        metricTransformation: {
+          namespace: METRICS_NAMESPACE,
+          name: API_THROTTLED_METRIC,
+          value: "1",
+          unit: "Count",
+          dimensions: { ApiId: "$.apiId" },
+        },
+      },
+      { parent: this },
+    );
+
+    const notifications = args.notifications;
+    let topicArn: pulumi.Output<string> | undefined;
+    if (notifications?.topicArn) {
+      topicArn = pulumi.output(notifications.topicArn);
+    } else if (notifications?.email) {
+      const topic = new aws.sns.Topic(
+        `${name}-alarms`,
+        { name: `${namePrefix}-alarms`, tags },
+        { parent: this },
+      );
+      new aws.sns.TopicSubscription(
+        `${name}-alarms-email`,
+        { topic: topic.arn, protocol: "email", endpoint: notifications.email },
+        { parent: this },
+      );
+      topicArn = topic.arn;
+    }
+    const actions = topicArn ? [topicArn] : [];
+
+    const specs = alarmSpecs<pulumi.Input<string>>({
+      stack: args.metricsStack,
+      apiId: args.apiId,
+      stageName: args.stageName,
+      functionName: args.functionName,
+      timeoutSeconds: args.timeoutSeconds,
+    });
+    this.alarmNames = {};
+    for (const spec of specs) {
+      const alarmName = `${namePrefix}-${spec.key}`;
+      this.alarmNames[spec.key] = alarmName;
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${spec.key}`,
+        {
+          name: alarmName,
+          alarmDescription: `${spec.description} Runbook: docs/runbook.md, section ${spec.key}.`,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          threshold: spec.threshold,
+          evaluationPeriods: spec.evaluationPeriods,
+          datapointsToAlarm: spec.datapointsToAlarm,
+          // No data is no traffic (or no failure), not an incident.
+          treatMissingData: "notBreaching",
+          ...alarmMetric(spec),
+          actionsEnabled: true,
+          alarmActions: actions,
+          okActions: actions,
+          tags,
+        },
+        { parent: this },
+      );
+    }
+
+    this.dashboardName = `${namePrefix}-login`;
+    new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      {
+        dashboardName: this.dashboardName,
+        dashboardBody: pulumi
+          .all([args.target, args.apiId, args.stageName, args.functionName])
+          .apply(([t, apiId, stageName, functionName]) =>
+            JSON.stringify(
+              dashboardBody({
+                region: t.region,
+                stack: args.metricsStack,
+                apiId,
+                stageName,
+                functionName,
+              }),
+            ),
+          ),
+      },
+      { parent: this },
+    );
+    this.topicArn = topicArn;
+
+    this.registerOutputs({
+      alarmNames: this.alarmNames,
+      dashboardName: this.dashboardName,
+      topicArn: this.topicArn,
+    });
+  }
+}
+
+/** The MetricAlarm inputs of one spec: a single metric, or metric math with one result. */
+function alarmMetric(spec: AlarmSpec<pulumi.Input<string>>) {
+  const stat = (m: MetricRef<pulumi.Input<string>>) =>
+    /^p\d/.test(m.stat) ? { extendedStatistic: m.stat } : { statistic: m.stat };
+  if (spec.kind === "metric") {
+    return {
+      namespace: spec.metric.namespace,
+      metricName: spec.metric.metricName,
+      dimensions: { ...spec.metric.dimensions },
+      period: spec.periodSeconds,
+      ...stat(spec.metric),
+    };
+  }
+  return {
+    metricQueries: [
+      ...spec.metrics.map((m, i) => ({
+        id: `m${i}`,
+        returnData: false,
+        metric: {
+          namespace: m.namespace,
+          metricName: m.metricName,
+          dimensions: { ...m.dimensions },
+          stat: m.stat,
+          period: spec.periodSeconds,
+        },
+      })),
+      { id: "e1", expression: spec.expression, label: spec.key, returnData: true },
+    ],
+  };
+}
+
+interface DashboardInputs {
+  region: string;
+  stack: string;
+  apiId: string;
+  stageName: string;
+  functionName: string;
+}
+
+/** Dashboard body (CloudWatch "Dashboard body structure and syntax"): seven graphs. */
+export function dashboardBody(d: DashboardInputs) {
+  const own = (name: string, dims: [string, string][] = []) => [
+    METRICS_NAMESPACE,
+    name,
+    DIMENSION.stack,
+    d.stack,
+    ...dims.flat(),
+  ];
+  const graph = (title: string, metrics: unknown[][], i: number, stat = "Sum") => ({
+    type: "metric",
+    x: (i % 2) * 12,
+    y: Math.floor(i / 2) * 6,
+    width: 12,
+    height: 6,
+    properties: { title, region: d.region, stat, period: 60, view: "timeSeries", metrics },
+  });
+  return {
+    widgets: [
+      graph(
+        "Logins by outcome",
+        LOGIN_OUTCOMES.map((o) => own(METRIC.loginSucceeded, [[DIMENSION.outcome, o]])),
+        0,
+      ),
+      graph(
+        "Failed logins by code",
+        LOGIN_ERROR_CODES.map((c) => own(METRIC.loginFailed, [[DIMENSION.code, c]])),
+        1,
+      ),
+      graph(
+        "Upstream latency p99 (ms)",
+        [own(METRIC.wechatLatency), own(METRIC.cognitoLatency)],
+        2,
+        "p99",
+      ),
+      graph(
+        "Upstream errors (throttled, unavailable)",
+        UPSTREAMS.flatMap((u) =>
+          ["throttled", "unavailable"].map((c) =>
+            own(METRIC.upstreamError, [
+              [DIMENSION.upstream, u],
+              [DIMENSION.errorClass, c],
+            ]),
+          ),
+        ),
+        3,
+      ),
+      graph(
+        "WeChat errors by class",
+        WECHAT_ERROR_CLASSES.map((c) => own(METRIC.wechatError, [[DIMENSION.errorClass, c]])),
+        4,
+      ),
+      graph(
+        "Login API",
+        [
+          ["AWS/ApiGateway", "Count", "ApiId", d.apiId, "Stage", d.stageName],
+          ["AWS/ApiGateway", "4xx", "ApiId", d.apiId, "Stage", d.stageName],
+          ["AWS/ApiGateway", "5xx", "ApiId", d.apiId, "Stage", d.stageName],
+          [METRICS_NAMESPACE, API_THROTTLED_METRIC, "ApiId", d.apiId],
+        ],
+        5,
+      ),
+      graph(
+        "Login function",
+        [
+          ["AWS/Lambda", "Invocations", "FunctionName", d.functionName],
+          ["AWS/Lambda", "Errors", "FunctionName", d.functionName],
+          ["AWS/Lambda", "Throttles", "FunctionName", d.functionName],
+          ["AWS/Lambda", "Duration", "FunctionName", d.functionName, { stat: "p99" }],
+        ],
+        6,
+      ),
+    ],
+  };
+}
