@@ -1,8 +1,5 @@
 /** Cognito Identity adapter (GetOpenIdTokenForDeveloperIdentity). */
-import {
-  GetOpenIdTokenForDeveloperIdentityCommand,
-  type CognitoIdentityClient,
-} from "@aws-sdk/client-cognito-identity";
+import type { JsonClient } from "./aws-client";
 import { InternalError, awsErrorName, classifyAwsError } from "./errors";
 import { IdentityConflictError, type IdentityPort } from "./ports";
 
@@ -12,22 +9,23 @@ export interface CognitoAdapterOptions {
   readonly tokenDurationSeconds: number;
 }
 
-export function makeCognitoIdentity(
-  client: CognitoIdentityClient,
-  opts: CognitoAdapterOptions,
-): IdentityPort {
+export function makeCognitoIdentity(client: JsonClient, opts: CognitoAdapterOptions): IdentityPort {
   return {
     async getOpenIdToken(input, signal) {
-      let out;
+      let out: { IdentityId?: string; Token?: string };
       try {
-        out = await client.send(
-          new GetOpenIdTokenForDeveloperIdentityCommand({
+        out = await client.json(
+          "GetOpenIdTokenForDeveloperIdentity",
+          {
             IdentityPoolId: opts.identityPoolId,
             IdentityId: input.identityId,
             Logins: { [opts.developerProviderName]: input.developerUserId },
+            // Session tags for the role's trust/permission policies (enhanced flow: the caller's
+            // GetCredentialsForIdentity carries them into the role session).
+            ...(input.principalTags ? { PrincipalTags: input.principalTags } : {}),
             TokenDuration: opts.tokenDurationSeconds,
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
       } catch (err) {
         const name = awsErrorName(err);

@@ -24,7 +24,12 @@ export interface IdentityPort {
    * refuses the link.
    */
   getOpenIdToken(
-    input: { developerUserId: string; identityId?: string | undefined },
+    input: {
+      developerUserId: string;
+      identityId?: string | undefined;
+      /** Sent as `PrincipalTags` when present (session tags of the identity's credentials). */
+      principalTags?: Record<string, string> | undefined;
+    },
     signal: AbortSignal,
   ): Promise<OpenIdToken>;
 }

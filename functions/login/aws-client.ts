@@ -1,0 +1,423 @@
+/**
+ * A small signed AWS client for the login function's hot path, in place of the AWS SDK clients
+ * (functions/README.md, "Performance": the SDK core was ~79 % of the bundle's start-up).
+ *
+ * What it keeps from the SDK clients it replaces:
+ *  - SigV4 by `@smithy/signature-v4` (the SDK's own signer, same options: checksum header, URI
+ *    escaping), over node:crypto SHA-256; signatures are tested equal to the SDK clients'.
+ *  - The wire protocols: awsJson 1.0/1.1 (`X-Amz-Target`, JSON body; error name from
+ *    `x-amzn-errortype` or `__type`/`code`, namespace and `:suffix` stripped, as the SDK does) and
+ *    the query protocol (form body, XML reply, `<Code>` of `<Error>`).
+ *  - Endpoints: regional by partition, `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`
+ *    (aws-endpoints.ts); credentials from the Lambda environment (`AWS_ACCESS_KEY_ID`, ...).
+ *  - Per-attempt connect / response-headers / socket-idle timeouts, keep-alive sockets, retries
+ *    of transient errors only (aws-retry.ts), the invocation AbortSignal on every attempt and
+ *    backoff. Errors carry `name`, `$fault` and `$metadata.httpStatusCode` as SDK service errors
+ *    do, so `classifyAwsError` (errors.ts) and the adapters classify them unchanged.
+ * Upstream error messages are never copied into errors (they can echo request data).
+ */
+import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
+import * as http from "node:http";
+import * as https from "node:https";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { AWS_SERVICES, resolveEndpoint, type AwsService } from "./aws-endpoints";
+import { retryErrorType, transientOnlyRetry, type RetryStrategy } from "./aws-retry";
+import { ConfigError } from "./errors";
+
+export interface AwsTimeouts {
+  /** TCP (+TLS) connect. */
+  readonly connectionTimeout: number;
+  /** Request sent -> response headers. */
+  readonly requestTimeout: number;
+  /** Socket idle time while the body arrives, e.g. a response body that stops mid-way. */
+  readonly socketTimeout: number;
+  readonly maxAttempts: number;
+}
+
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string | undefined;
+}
+
+export interface AwsClientOptions {
+  readonly service: AwsService;
+  readonly region: string;
+  readonly timeouts: AwsTimeouts;
+  /** Environment for endpoints and credentials; `process.env` by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Clock of the signature (tests sign at a given time). */
+  readonly now?: () => Date;
+  /** Retry strategy; transient errors only, `timeouts.maxAttempts` attempts by default. */
+  readonly retry?: RetryStrategy;
+}
+
+/** An AWS service error (an HTTP response with an error status), shaped like the SDK's. */
+export class AwsServiceError extends Error {
+  readonly $fault: "client" | "server";
+  readonly $metadata: { readonly httpStatusCode: number; readonly requestId?: string | undefined };
+  constructor(name: string, status: number, requestId?: string) {
+    super(name);
+    this.name = name;
+    this.$fault = status >= 500 ? "server" : "client";
+    this.$metadata = { httpStatusCode: status, requestId };
+  }
+}
+
+/** A timed-out attempt (connect, response headers or idle body), named as the SDK names it. */
+export class AwsTimeoutError extends Error {
+  override readonly name = "TimeoutError";
+}
+
+/** The invocation signal aborted the call. */
+export class AwsAbortError extends Error {
+  override readonly name = "AbortError";
+}
+
+/** A signable HTTP request (the fields @smithy/signature-v4 reads). */
+export interface AwsRequest {
+  method: "POST";
+  protocol: string;
+  hostname: string;
+  port?: number | undefined;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface AwsReply {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** Real replies are a few KB; a larger one is not the service talking. */
+const MAX_REPLY_BYTES = 1024 * 1024;
+
+/** SHA-256 / HMAC-SHA-256 over node:crypto, in the @smithy/types Checksum shape. */
+class Sha256 {
+  private hash: Hash | Hmac;
+  private readonly secret: string | Uint8Array | undefined;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.secret =
+      secret === undefined || typeof secret === "string"
+        ? secret
+        : ArrayBuffer.isView(secret)
+          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
+          : new Uint8Array(secret);
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash("sha256") : createHmac("sha256", this.secret);
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(
+      typeof data === "string"
+        ? data
+        : ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : new Uint8Array(data),
+    );
+  }
+  async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+}
+
+let agents: { http: http.Agent; https: https.Agent } | undefined;
+/** Keep-alive sockets shared by every client of the container (one per upstream host). */
+function agentFor(protocol: string): http.Agent {
+  agents ??= {
+    http: new http.Agent({ keepAlive: true, maxSockets: 50 }),
+    https: new https.Agent({ keepAlive: true, maxSockets: 50 }),
+  };
+  return protocol === "http:" ? agents.http : agents.https;
+}
+
+/** What the adapters need of a client (tests inject recording fakes). */
+export type JsonClient = Pick<AwsClient, "json">;
+export type QueryClient = Pick<AwsClient, "query">;
+
+export class AwsClient {
+  readonly endpoint: URL;
+  private readonly signer: SignatureV4 | undefined;
+  private readonly retry: RetryStrategy;
+
+  constructor(private readonly opts: AwsClientOptions) {
+    const env = opts.env ?? process.env;
+    this.endpoint = resolveEndpoint(opts.service, opts.region, env);
+    this.retry = opts.retry ?? transientOnlyRetry(opts.timeouts.maxAttempts);
+    // STS AssumeRoleWithWebIdentity is unauthenticated (the web identity token is the
+    // credential); the SDK sends it unsigned too.
+    this.signer =
+      opts.service === "sts"
+        ? undefined
+        : new SignatureV4({
+            service: opts.service,
+            region: opts.region,
+            credentials: async () => envCredentials(env),
+            sha256: Sha256,
+            uriEscapePath: true,
+            applyChecksum: true,
+          });
+  }
+
+  /** One awsJson call (`operation` without the target prefix); resolves with the parsed reply. */
+  async json<T>(operation: string, input: object, signal?: AbortSignal): Promise<T> {
+    const json = AWS_SERVICES[this.opts.service].json;
+    if (!json) throw new Error(`${this.opts.service} does not speak awsJson`);
+    const reply = await this.send(
+      this.request(`application/x-amz-json-${json.version}`, JSON.stringify(input), {
+        "x-amz-target": `${json.targetPrefix}.${operation}`,
+      }),
+      jsonError,
+      signal,
+    );
+    return (reply.body.trim() === "" ? {} : JSON.parse(reply.body)) as T;
+  }
+
+  /** One query-protocol call; resolves with the XML reply body. */
+  async query(action: string, params: Record<string, string>, signal?: AbortSignal) {
+    const version = AWS_SERVICES[this.opts.service].queryVersion;
+    if (!version) throw new Error(`${this.opts.service} does not speak the query protocol`);
+    const form = Object.entries({ Action: action, Version: version, ...params })
+      .map(([k, v]) => `${queryEscape(k)}=${queryEscape(v)}`)
+      .join("&");
+    const reply = await this.send(
+      this.request("application/x-www-form-urlencoded", form, {}),
+      queryError,
+      signal,
+    );
+    return reply.body;
+  }
+
+  /** The unsigned request as the SDK builds it (host with port, content-length). */
+  request(contentType: string, body: string, headers: Record<string, string>): AwsRequest {
+    const e = this.endpoint;
+    return {
+      method: "POST",
+      protocol: e.protocol,
+      hostname: e.hostname,
+      port: e.port === "" ? undefined : Number(e.port),
+      path: e.pathname || "/",
+      query: {},
+      headers: {
+        "content-type": contentType,
+        ...headers,
+        "content-length": String(Buffer.byteLength(body)),
+        host: e.host,
+      },
+      body,
+    };
+  }
+
+  /** SigV4-sign `req` (a copy) at the client's clock; unsigned for STS. */
+  async sign(req: AwsRequest, at?: Date): Promise<AwsRequest> {
+    if (!this.signer) return req;
+    const signingDate = at ?? this.opts.now?.() ?? new Date();
+    return (await this.signer.sign(req, { signingDate })) as AwsRequest;
+  }
+
+  private async send(
+    req: AwsRequest,
+    toError: (reply: AwsReply) => AwsServiceError,
+    signal: AbortSignal | undefined,
+  ): Promise<AwsReply> {
+    let token = await this.retry.acquireInitialRetryToken(this.opts.service);
+    for (;;) {
+      if (signal?.aborted) throw new AwsAbortError("aborted");
+      let err: unknown;
+      try {
+        const reply = await attempt(await this.sign(req), this.opts.timeouts, signal);
+        if (reply.status >= 200 && reply.status < 300) {
+          this.retry.recordSuccess(token);
+          return reply;
+        }
+        err = toError(reply);
+      } catch (e) {
+        err = e;
+      }
+      if (err instanceof AwsAbortError || err instanceof ConfigError) throw err;
+      const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
+      const errorType = retryErrorType(
+        typeof e.name === "string" ? e.name : "",
+        e.$metadata?.httpStatusCode,
+        typeof e.code === "string" ? e.code : undefined,
+      );
+      try {
+        token = await this.retry.refreshRetryTokenForRetry(token, { errorType });
+      } catch {
+        throw err;
+      }
+      await sleep(token.getRetryDelay(), signal);
+    }
+  }
+}
+
+/** The Lambda credential source: the execution role's keys in the environment. */
+export function envCredentials(env: Readonly<Record<string, string | undefined>>): AwsCredentials {
+  const accessKeyId = env["AWS_ACCESS_KEY_ID"];
+  const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"];
+  if (!accessKeyId || !secretAccessKey) {
+    throw new ConfigError("AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set");
+  }
+  const sessionToken = env["AWS_SESSION_TOKEN"] || undefined;
+  return { accessKeyId, secretAccessKey, sessionToken };
+}
+
+/** The SDK's query encoding (RFC 3986: encodeURIComponent plus !'()*). */
+function queryEscape(s: string): string {
+  return encodeURIComponent(s).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+function requestIdOf(reply: AwsReply): string | undefined {
+  const id = reply.headers["x-amzn-requestid"] ?? reply.headers["x-amz-request-id"];
+  return typeof id === "string" ? id : undefined;
+}
+
+/** `aws.protocols#awsJson1_x` error name, sanitized as the SDK does (namespace, `:` suffix). */
+function jsonError(reply: AwsReply): AwsServiceError {
+  let name = reply.headers["x-amzn-errortype"];
+  if (typeof name !== "string" || name === "") {
+    name = "";
+    try {
+      const body = JSON.parse(reply.body) as Record<string, unknown>;
+      const raw = body["__type"] ?? body["code"] ?? body["Code"];
+      if (typeof raw === "string") name = raw;
+    } catch {
+      // Not JSON (a proxy's error page): the status alone classifies it.
+    }
+  }
+  return new AwsServiceError(
+    sanitizeErrorName(name, reply.status),
+    reply.status,
+    requestIdOf(reply),
+  );
+}
+
+/** Query-protocol error: `<ErrorResponse><Error><Code>…</Code>`. */
+function queryError(reply: AwsReply): AwsServiceError {
+  const code = /<Error>[\s\S]*?<Code>([^<]*)<\/Code>/.exec(reply.body)?.[1]?.trim() ?? "";
+  return new AwsServiceError(
+    sanitizeErrorName(code, reply.status),
+    reply.status,
+    requestIdOf(reply),
+  );
+}
+
+export function sanitizeErrorName(raw: string, status: number): string {
+  let name = raw.split(":")[0] ?? "";
+  if (name.includes("#")) name = name.slice(name.lastIndexOf("#") + 1);
+  name = name.trim();
+  return name !== "" ? name : `HTTP${status}`;
+}
+
+/** The text of the first `<tag>` of an XML reply, entities decoded. */
+export function xmlText(xml: string, tag: string): string | undefined {
+  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
+  return m?.[1]?.replace(/&(#x?[0-9a-fA-F]+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
+    if (e.startsWith("#x")) return String.fromCodePoint(parseInt(e.slice(2), 16));
+    if (e.startsWith("#")) return String.fromCodePoint(parseInt(e.slice(1), 10));
+    return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[e] ?? "";
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AwsAbortError("aborted"));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * One HTTP attempt with three bounds: connect (TCP, and TLS for https), response headers (from
+ * the connection being ready), idle socket while the body arrives. The invocation signal
+ * destroys the request at once.
+ */
+export function attempt(
+  req: AwsRequest,
+  t: AwsTimeouts,
+  signal: AbortSignal | undefined,
+): Promise<AwsReply> {
+  return new Promise<AwsReply>((resolve, reject) => {
+    const transport = req.protocol === "http:" ? http : https;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const arm = (ms: number, what: string) => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => fail(new AwsTimeoutError(`${what} timed out after ${ms} ms`)), ms);
+    };
+    const done = () => {
+      settled = true;
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const fail = (err: unknown) => {
+      if (settled) return;
+      done();
+      r.destroy();
+      reject(err);
+    };
+    const onAbort = () => fail(new AwsAbortError("aborted"));
+    const r = transport.request({
+      method: req.method,
+      hostname: req.hostname,
+      port: req.port,
+      path: req.path,
+      headers: req.headers,
+      agent: agentFor(req.protocol),
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+    r.on("error", fail);
+    r.on("socket", (socket) => {
+      if (socket.connecting) {
+        arm(t.connectionTimeout, "connect");
+        socket.once(req.protocol === "http:" ? "connect" : "secureConnect", () => {
+          if (!settled) arm(t.requestTimeout, "response");
+        });
+      } else {
+        arm(t.requestTimeout, "response");
+      }
+    });
+    r.on("response", (res) => {
+      arm(t.socketTimeout, "response body");
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_REPLY_BYTES) return fail(new AwsServiceError("ResponseTooLarge", 502));
+        chunks.push(c);
+        arm(t.socketTimeout, "response body");
+      });
+      res.on("error", fail);
+      res.on("aborted", () =>
+        fail(Object.assign(new Error("reply aborted"), { code: "ECONNRESET" })),
+      );
+      res.on("end", () => {
+        if (settled) return;
+        done();
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        });
+      });
+    });
+    r.end(req.body);
+  });
+}
