@@ -45,20 +45,28 @@ interface Args {
   baseline: string | undefined;
   pairs: number;
   tls: boolean;
+  /** Sections to run (all when undefined). */
+  only: Set<number> | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { baseline: undefined, pairs: 15, tls: false };
+  const args: Args = { baseline: undefined, pairs: 15, tls: false, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--baseline") args.baseline = argv[++i];
     else if (a === "--pairs") args.pairs = Number(argv[++i]);
     else if (a === "--tls") args.tls = true;
+    else if (a === "--only") args.only = new Set((argv[++i] ?? "").split(",").map(Number));
     else
-      throw new Error(`unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--tls]`);
+      throw new Error(
+        `unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--tls] [--only 1,2,...]`,
+      );
   }
   if (args.baseline === "") throw new Error("--baseline needs a git ref");
   if (!Number.isInteger(args.pairs) || args.pairs < 1) throw new Error("--pairs needs N >= 1");
+  if (args.only && [...args.only].some((n) => !(n >= 1 && n <= 5))) {
+    throw new Error("--only takes section numbers 1..5, e.g. --only 1,2");
+  }
   return args;
 }
 
@@ -376,14 +384,17 @@ async function main(): Promise<void> {
     }
     if ("error" in n22 || n22.path !== process.execPath) nodes.push(machine);
     const primary = nodes[0] ?? machine;
-    console.log(
-      `\n== 1. Init + first login (returning user) in a fresh process vs bare \`node -e 0\`: clean env (env -i, the function's variables), stubs on loopback over ${tls ? "HTTPS (RSA 2048, trusted via NODE_EXTRA_CA_CERTS)" : "plain HTTP (--tls: HTTPS)"}; medians of ${args.pairs} A/B pairs; CPU = user+sys of the whole child`,
-    );
-    for (const node of nodes) await cold(node, variants, args.pairs, envOf);
-    await warm(primary, variants, envOf);
-    await throughput(primary, variants, envOf);
-    await latency(primary, variants, up, envOf);
-    sizes(variants);
+    const run = (n: number) => !args.only || args.only.has(n);
+    if (run(1)) {
+      console.log(
+        `\n== 1. Init + first login (returning user) in a fresh process vs bare \`node -e 0\`: clean env (env -i, the function's variables), stubs on loopback over ${tls ? "HTTPS (RSA 2048, trusted via NODE_EXTRA_CA_CERTS)" : "plain HTTP (--tls: HTTPS)"}; medians of ${args.pairs} A/B pairs; CPU = user+sys of the whole child`,
+      );
+      for (const node of nodes) await cold(node, variants, args.pairs, envOf);
+    }
+    if (run(2)) await warm(primary, variants, envOf);
+    if (run(3)) await throughput(primary, variants, envOf);
+    if (run(4)) await latency(primary, variants, up, envOf);
+    if (run(5)) sizes(variants);
   } finally {
     await up.close();
     rmSync(dir, { recursive: true, force: true });

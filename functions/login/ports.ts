@@ -96,7 +96,7 @@ export interface CredentialsPort {
   ): Promise<TemporaryCredentials>;
 }
 
-/** The subset of the Powertools Logger the function uses. */
+/** Structured logging (log.ts writes JSON lines). */
 export interface LogPort {
   debug(message: string, extra?: Record<string, unknown>): void;
   info(message: string, extra?: Record<string, unknown>): void;

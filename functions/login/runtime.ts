@@ -5,15 +5,15 @@
  * Timeout budget: functions/README.md, "Timeout budget" (the figures are the constants below and
  * WECHAT_TIMEOUT_MS in wechat.ts).
  */
-import { Logger } from "@aws-lambda-powertools/logger";
 import { AwsClient, type AwsTimeouts } from "./aws-client";
 import type { AwsService } from "./aws-endpoints";
 import { makeCognitoIdentity } from "./cognito";
 import { readConfig, type LoginConfigFor, type LoginFlow } from "./config";
 import { makeHandler, type LambdaContextLike, type LoginHandler } from "./handler";
 import type { HttpResponse } from "./http";
+import { JsonLogger } from "./log";
 import { makeMappingTable } from "./mapping";
-import type { CredentialsPort, LogPort } from "./ports";
+import type { CredentialsPort } from "./ports";
 import { makeSecretGetter } from "./secrets";
 import { makeWechatClient } from "./wechat";
 
@@ -55,7 +55,7 @@ export function awsClient(service: AwsService, region: string, t: SdkTimeouts): 
 
 export interface Runtime<F extends LoginFlow> {
   readonly config: LoginConfigFor<F>;
-  readonly logger: Logger;
+  readonly logger: JsonLogger;
   readonly handler: (event: unknown, context?: LambdaContextLike) => Promise<HttpResponse>;
 }
 
@@ -64,20 +64,14 @@ export function createRuntime<F extends LoginFlow>(
   makeCredentials?: (config: LoginConfigFor<F>) => CredentialsPort,
 ): Runtime<F> {
   const serviceName = process.env["POWERTOOLS_SERVICE_NAME"]?.trim() || DEFAULT_SERVICE_NAME;
-  const logger = new Logger({ serviceName });
+  const logger = new JsonLogger({ serviceName });
   const config = readConfig(process.env, flow);
   const cognito = awsClient("cognito-identity", config.region, COGNITO_TIMEOUTS);
   const dynamodb = awsClient("dynamodb", config.region, DYNAMODB_TIMEOUTS);
   const secrets = awsClient("secretsmanager", config.region, SECRETS_TIMEOUTS);
-  const log: LogPort = {
-    debug: (m, extra) => logger.debug(m, extra ?? {}),
-    info: (m, extra) => logger.info(m, extra ?? {}),
-    warn: (m, extra) => logger.warn(m, extra ?? {}),
-    error: (m, extra) => logger.error(m, extra ?? {}),
-  };
   const inner: LoginHandler = makeHandler({
     config,
-    logger: log,
+    logger,
     wechat: makeWechatClient({
       appId: config.wechatAppId,
       baseUrl: config.wechatApiBaseUrl,
