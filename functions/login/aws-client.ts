@@ -248,6 +248,9 @@ export class AwsClient {
         e.$metadata?.httpStatusCode,
         typeof e.code === "string" ? e.code : undefined,
       );
+      // Only transient errors are ever retried: skip the strategy (and its refusal) for the
+      // rest, e.g. every ConditionalCheckFailedException of a first login.
+      if (errorType !== "TRANSIENT") throw err;
       try {
         token = await this.retry.refreshRetryTokenForRetry(token, { errorType });
       } catch {

@@ -68,7 +68,10 @@ async function sdkRequest(
   let captured: Captured | undefined;
   const requestHandler = {
     handle: async (req: Captured & { body: unknown }) => {
-      captured = { ...req, body: String(req.body) };
+      // The JSON protocols hand over bytes, the query protocol a string.
+      const body =
+        req.body instanceof Uint8Array ? Buffer.from(req.body).toString("utf8") : String(req.body);
+      captured = { ...req, body };
       throw new Error("captured");
     },
   };
@@ -418,14 +421,18 @@ describe("retries: transient errors only, bounded", () => {
     ["secretsmanager", 2, SECRETS_TIMEOUTS],
   ])("the function's %s client makes %d attempts on a 503", async (service, n, t) => {
     const server = await replying(() => [503, json, "{}"]);
-    const saved = { ...process.env };
-    Object.assign(process.env, CREDS, { AWS_ENDPOINT_URL: server.url });
+    const set = { ...CREDS, AWS_ENDPOINT_URL: server.url };
+    const saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, set);
     try {
       const client = awsClient(service, "us-east-1", t);
       await failure(client.json("GetItem", {}, never));
       expect(server.requests).toHaveLength(n);
     } finally {
-      process.env = saved;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
       await server.close();
     }
   });
