@@ -70,10 +70,24 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-interface Variant {
+/** Something the driver can run like a bundle: a login bundle, or the floor (bench/floor.cjs). */
+interface Timed {
   readonly label: string;
   readonly flow: LoginFlow;
   readonly file: string;
+  /** The floor: Node's own cost of the login's requests; printed without a budget verdict. */
+  readonly floor?: true;
+}
+
+/** The floor under every bundle (bench/floor.cjs), timed beside them in sections 1 and 2. */
+const FLOOR: Timed = {
+  label: "node http floor",
+  flow: "enhanced",
+  file: path.join(__dirname, "floor.cjs"),
+  floor: true,
+};
+
+interface Variant extends Timed {
   readonly bundle: LoginBundle;
 }
 interface NodeBin {
@@ -162,9 +176,9 @@ interface ColdReport {
   loginMs: number;
 }
 
-async function cold(node: NodeBin, variants: readonly Variant[], pairs: number, envOf: EnvOf) {
+async function cold(node: NodeBin, variants: readonly Timed[], pairs: number, envOf: EnvOf) {
   const bareArgs = ["-e", "0"];
-  const coldArgs = (v: Variant) => [DRIVER, "cold", v.file, JSON.stringify({ user: USER })];
+  const coldArgs = (v: Timed) => [DRIVER, "cold", v.file, JSON.stringify({ user: USER })];
   // Page cache, and the returning user's mapping row.
   // Bare node never gets the stubs' CA: Node 20 loads NODE_EXTRA_CA_CERTS (and with it the root
   // store) eagerly at start-up, which Lambda's bare runtime does not pay before its first TLS use.
@@ -174,8 +188,8 @@ async function cold(node: NodeBin, variants: readonly Variant[], pairs: number, 
   };
   await measure(node.path, bareArgs, bareEnv("enhanced"));
   for (const v of variants) await measure(node.path, coldArgs(v), envOf(v.flow));
-  const bare = new Map<Variant, Measured<unknown>[]>(variants.map((v) => [v, []]));
-  const runs = new Map<Variant, Measured<ColdReport>[]>(variants.map((v) => [v, []]));
+  const bare = new Map<Timed, Measured<unknown>[]>(variants.map((v) => [v, []]));
+  const runs = new Map<Timed, Measured<ColdReport>[]>(variants.map((v) => [v, []]));
   for (let i = 0; i < pairs; i++) {
     for (const v of variants) {
       bare.get(v)?.push(await measure(node.path, bareArgs, bareEnv(v.flow)));
@@ -196,8 +210,11 @@ async function cold(node: NodeBin, variants: readonly Variant[], pairs: number, 
     const wallRatio = wall / median(b.map((m) => m.wallMs));
     const part = (k: keyof ColdReport, scale: number) =>
       f1(median(r.map((m) => (m.report?.[k] ?? NaN) / scale)));
+    const budget = v.floor
+      ? "no budget: node:http/https/crypto + the login's 4 requests, nothing else"
+      : `budget <= ${BUDGET.coldRatio}x (moonshot ${BUDGET.coldMoonshot}x): CPU ${verdict(cpuRatio <= BUDGET.coldRatio)}, wall ${verdict(wallRatio <= BUDGET.coldRatio)}`;
     console.log(
-      `    ${pad(v.label, 20)} CPU ${f1(cpu).padStart(6)} ms = ${cpuRatio.toFixed(2)}x  wall ${f1(wall).padStart(6)} ms = ${wallRatio.toFixed(2)}x   budget <= ${BUDGET.coldRatio}x (moonshot ${BUDGET.coldMoonshot}x): CPU ${verdict(cpuRatio <= BUDGET.coldRatio)}, wall ${verdict(wallRatio <= BUDGET.coldRatio)}`,
+      `    ${pad(v.label, 20)} CPU ${f1(cpu).padStart(6)} ms = ${cpuRatio.toFixed(2)}x  wall ${f1(wall).padStart(6)} ms = ${wallRatio.toFixed(2)}x   ${budget}`,
     );
     console.log(
       `    ${pad("", 20)} inside the child: require ${part("initCpuUs", 1000)} ms CPU (${part("initMs", 1)} ms wall), first login ${part("loginCpuUs", 1000)} ms CPU (${part("loginMs", 1)} ms wall)`,
@@ -211,7 +228,7 @@ interface WarmReport {
   first: { cpuUs: number; ms: number };
 }
 
-async function warm(node: NodeBin, variants: readonly Variant[], envOf: EnvOf): Promise<void> {
+async function warm(node: NodeBin, variants: readonly Timed[], envOf: EnvOf): Promise<void> {
   console.log(
     `\n== 2. Warm CPU per login (${node.label}; one warm process per bundle, ${WARM_N} sequential logins each, real SDK serialization against the stubs; process.resourceUsage)`,
   );
@@ -229,8 +246,11 @@ async function warm(node: NodeBin, variants: readonly Variant[], envOf: EnvOf): 
     });
     const r = per(report.returning);
     const first = per(report.first);
+    const budget = v.floor
+      ? "no budget (the same 3 requests, nothing else)"
+      : `budget <= ${BUDGET.warmReturningMs} ms ${verdict(r.cpu <= BUDGET.warmReturningMs)}`;
     console.log(
-      `  ${pad(v.label, 20)} returning ${r.cpu.toFixed(2)} ms CPU (${r.wall.toFixed(2)} ms wall)  budget <= ${BUDGET.warmReturningMs} ms ${verdict(r.cpu <= BUDGET.warmReturningMs)}   first-time ${first.cpu.toFixed(2)} ms CPU (${first.wall.toFixed(2)} ms wall)  no budget`,
+      `  ${pad(v.label, 20)} returning ${r.cpu.toFixed(2)} ms CPU (${r.wall.toFixed(2)} ms wall)  ${budget}   first-time ${first.cpu.toFixed(2)} ms CPU (${first.wall.toFixed(2)} ms wall)  no budget`,
     );
   }
 }
@@ -389,9 +409,9 @@ async function main(): Promise<void> {
       console.log(
         `\n== 1. Init + first login (returning user) in a fresh process vs bare \`node -e 0\`: clean env (env -i, the function's variables), stubs on loopback over ${tls ? "HTTPS (RSA 2048, trusted via NODE_EXTRA_CA_CERTS)" : "plain HTTP (--tls: HTTPS)"}; medians of ${args.pairs} A/B pairs; CPU = user+sys of the whole child`,
       );
-      for (const node of nodes) await cold(node, variants, args.pairs, envOf);
+      for (const node of nodes) await cold(node, [...variants, FLOOR], args.pairs, envOf);
     }
-    if (run(2)) await warm(primary, variants, envOf);
+    if (run(2)) await warm(primary, [...variants, FLOOR], envOf);
     if (run(3)) await throughput(primary, variants, envOf);
     if (run(4)) await latency(primary, variants, up, envOf);
     if (run(5)) sizes(variants);

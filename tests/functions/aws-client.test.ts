@@ -67,7 +67,7 @@ async function sdkRequest(
 ): Promise<Captured> {
   let captured: Captured | undefined;
   const requestHandler = {
-    handle: async (req: Captured & { body: unknown }) => {
+    handle: async (req: Omit<Captured, "body"> & { body: unknown }) => {
       // The JSON protocols hand over bytes, the query protocol a string.
       const body =
         req.body instanceof Uint8Array ? Buffer.from(req.body).toString("utf8") : String(req.body);
