@@ -15,24 +15,24 @@
  *    backoff. Errors carry `name`, `$fault` and `$metadata.httpStatusCode` as SDK service errors
  *    do, so `classifyAwsError` (errors.ts) and the adapters classify them unchanged.
  * Upstream error messages are never copied into errors (they can echo request data).
+ * The HTTP attempt lives in aws-http.ts, the protocols' encodings and error parsing in
+ * aws-protocol.ts.
  */
 import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
-import * as http from "node:http";
-import * as https from "node:https";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { AWS_SERVICES, resolveEndpoint, type AwsService } from "./aws-endpoints";
+import {
+  AwsAbortError,
+  attempt,
+  sleep,
+  type AwsReply,
+  type AwsRequest,
+  type AwsServiceError,
+  type AwsTimeouts,
+} from "./aws-http";
+import { jsonError, queryError, queryEscape } from "./aws-protocol";
 import { retryErrorType, transientOnlyRetry, type RetryStrategy } from "./aws-retry";
 import { ConfigError } from "./errors";
-
-export interface AwsTimeouts {
-  /** TCP (+TLS) connect. */
-  readonly connectionTimeout: number;
-  /** Request sent -> response headers. */
-  readonly requestTimeout: number;
-  /** Socket idle time while the body arrives, e.g. a response body that stops mid-way. */
-  readonly socketTimeout: number;
-  readonly maxAttempts: number;
-}
 
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -51,49 +51,6 @@ export interface AwsClientOptions {
   /** Retry strategy; transient errors only, `timeouts.maxAttempts` attempts by default. */
   readonly retry?: RetryStrategy;
 }
-
-/** An AWS service error (an HTTP response with an error status), shaped like the SDK's. */
-export class AwsServiceError extends Error {
-  readonly $fault: "client" | "server";
-  readonly $metadata: { readonly httpStatusCode: number; readonly requestId?: string | undefined };
-  constructor(name: string, status: number, requestId?: string) {
-    super(name);
-    this.name = name;
-    this.$fault = status >= 500 ? "server" : "client";
-    this.$metadata = { httpStatusCode: status, requestId };
-  }
-}
-
-/** A timed-out attempt (connect, response headers or idle body), named as the SDK names it. */
-export class AwsTimeoutError extends Error {
-  override readonly name = "TimeoutError";
-}
-
-/** The invocation signal aborted the call. */
-export class AwsAbortError extends Error {
-  override readonly name = "AbortError";
-}
-
-/** A signable HTTP request (the fields @smithy/signature-v4 reads). */
-export interface AwsRequest {
-  method: "POST";
-  protocol: string;
-  hostname: string;
-  port?: number | undefined;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export interface AwsReply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** Real replies are a few KB; a larger one is not the service talking. */
-const MAX_REPLY_BYTES = 1024 * 1024;
 
 /** SHA-256 / HMAC-SHA-256 over node:crypto, in the @smithy/types Checksum shape. */
 class Sha256 {
@@ -126,16 +83,6 @@ class Sha256 {
   reset(): void {
     this.hash = this.fresh();
   }
-}
-
-let agents: { http: http.Agent; https: https.Agent } | undefined;
-/** Keep-alive sockets shared by every client of the container (one per upstream host). */
-function agentFor(protocol: string): http.Agent {
-  agents ??= {
-    http: new http.Agent({ keepAlive: true, maxSockets: 50 }),
-    https: new https.Agent({ keepAlive: true, maxSockets: 50 }),
-  };
-  return protocol === "http:" ? agents.http : agents.https;
 }
 
 /** What the adapters need of a client (tests inject recording fakes). */
@@ -272,155 +219,12 @@ export function envCredentials(env: Readonly<Record<string, string | undefined>>
   return { accessKeyId, secretAccessKey, sessionToken };
 }
 
-/** The SDK's query encoding (RFC 3986: encodeURIComponent plus !'()*). */
-function queryEscape(s: string): string {
-  return encodeURIComponent(s).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-function requestIdOf(reply: AwsReply): string | undefined {
-  const id = reply.headers["x-amzn-requestid"] ?? reply.headers["x-amz-request-id"];
-  return typeof id === "string" ? id : undefined;
-}
-
-/** `aws.protocols#awsJson1_x` error name, sanitized as the SDK does (namespace, `:` suffix). */
-function jsonError(reply: AwsReply): AwsServiceError {
-  let name = reply.headers["x-amzn-errortype"];
-  if (typeof name !== "string" || name === "") {
-    name = "";
-    try {
-      const body = JSON.parse(reply.body) as Record<string, unknown>;
-      const raw = body["__type"] ?? body["code"] ?? body["Code"];
-      if (typeof raw === "string") name = raw;
-    } catch {
-      // Not JSON (a proxy's error page): the status alone classifies it.
-    }
-  }
-  return new AwsServiceError(
-    sanitizeErrorName(name, reply.status),
-    reply.status,
-    requestIdOf(reply),
-  );
-}
-
-/** Query-protocol error: `<ErrorResponse><Error><Code>…</Code>`. */
-function queryError(reply: AwsReply): AwsServiceError {
-  const code = /<Error>[\s\S]*?<Code>([^<]*)<\/Code>/.exec(reply.body)?.[1]?.trim() ?? "";
-  return new AwsServiceError(
-    sanitizeErrorName(code, reply.status),
-    reply.status,
-    requestIdOf(reply),
-  );
-}
-
-export function sanitizeErrorName(raw: string, status: number): string {
-  let name = raw.split(":")[0] ?? "";
-  if (name.includes("#")) name = name.slice(name.lastIndexOf("#") + 1);
-  name = name.trim();
-  return name !== "" ? name : `HTTP${status}`;
-}
-
-/** The text of the first `<tag>` of an XML reply, entities decoded. */
-export function xmlText(xml: string, tag: string): string | undefined {
-  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
-  return m?.[1]?.replace(/&(#x?[0-9a-fA-F]+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
-    if (e.startsWith("#x")) return String.fromCodePoint(parseInt(e.slice(2), 16));
-    if (e.startsWith("#")) return String.fromCodePoint(parseInt(e.slice(1), 10));
-    return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[e] ?? "";
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AwsAbortError("aborted"));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/**
- * One HTTP attempt with three bounds: connect (TCP, and TLS for https), response headers (from
- * the connection being ready), idle socket while the body arrives. The invocation signal
- * destroys the request at once.
- */
-export function attempt(
-  req: AwsRequest,
-  t: AwsTimeouts,
-  signal: AbortSignal | undefined,
-): Promise<AwsReply> {
-  return new Promise<AwsReply>((resolve, reject) => {
-    const transport = req.protocol === "http:" ? http : https;
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const arm = (ms: number, what: string) => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => fail(new AwsTimeoutError(`${what} timed out after ${ms} ms`)), ms);
-    };
-    const done = () => {
-      settled = true;
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    const fail = (err: unknown) => {
-      if (settled) return;
-      done();
-      r.destroy();
-      reject(err);
-    };
-    const onAbort = () => fail(new AwsAbortError("aborted"));
-    const r = transport.request({
-      method: req.method,
-      hostname: req.hostname,
-      port: req.port,
-      path: req.path,
-      headers: req.headers,
-      agent: agentFor(req.protocol),
-    });
-    signal?.addEventListener("abort", onAbort, { once: true });
-    r.on("error", fail);
-    r.on("socket", (socket) => {
-      if (socket.connecting) {
-        arm(t.connectionTimeout, "connect");
-        socket.once(req.protocol === "http:" ? "connect" : "secureConnect", () => {
-          if (!settled) arm(t.requestTimeout, "response");
-        });
-      } else {
-        arm(t.requestTimeout, "response");
-      }
-    });
-    r.on("response", (res) => {
-      arm(t.socketTimeout, "response body");
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_REPLY_BYTES) return fail(new AwsServiceError("ResponseTooLarge", 502));
-        chunks.push(c);
-        arm(t.socketTimeout, "response body");
-      });
-      res.on("error", fail);
-      res.on("aborted", () =>
-        fail(Object.assign(new Error("reply aborted"), { code: "ECONNRESET" })),
-      );
-      res.on("end", () => {
-        if (settled) return;
-        done();
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString("utf8"),
-        });
-      });
-    });
-    r.end(req.body);
-  });
-}
+export {
+  AwsAbortError,
+  AwsServiceError,
+  AwsTimeoutError,
+  type AwsReply,
+  type AwsRequest,
+  type AwsTimeouts,
+} from "./aws-http";
+export { xmlText } from "./aws-protocol";
