@@ -70,7 +70,9 @@ async function sdkRequest(
     handle: async (req: Omit<Captured, "body"> & { body: unknown }) => {
       // The JSON protocols hand over bytes, the query protocol a string.
       const body =
-        req.body instanceof Uint8Array ? Buffer.from(req.body).toString("utf8") : String(req.body);
+        req.body instanceof Uint8Array
+          ? Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength).toString()
+          : String(req.body);
       captured = { ...req, body };
       throw new Error("captured");
     },
