@@ -9,17 +9,22 @@
  */
 const { Buffer } = require("node:buffer");
 const http = require("node:http");
+const https = require("node:https"); // real endpoints are https: every bundle loads it at init
 const process = require("node:process");
 const { URL } = require("node:url");
-require("node:https"); // real endpoints are https: every bundle loads it at init
 require("node:crypto"); // every bundle signs or hashes
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+const agents = {
+  "http:": new http.Agent({ keepAlive: true, maxSockets: 50 }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: 50 }),
+};
 const base = (name) => new URL(process.env[name] ?? "http://127.0.0.1:9");
 
 function call(url, method, path, body, headers) {
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const transport = url.protocol === "https:" ? https : http;
+    const agent = agents[url.protocol];
+    const req = transport.request(
       { hostname: url.hostname, port: url.port, method, path, agent, headers },
       (res) => {
         res.on("data", () => undefined);
