@@ -45,27 +45,49 @@ interface Args {
   baseline: string | undefined;
   pairs: number;
   tls: boolean;
+  /** Sections to run (all when undefined). */
+  only: Set<number> | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { baseline: undefined, pairs: 15, tls: false };
+  const args: Args = { baseline: undefined, pairs: 15, tls: false, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--baseline") args.baseline = argv[++i];
     else if (a === "--pairs") args.pairs = Number(argv[++i]);
     else if (a === "--tls") args.tls = true;
+    else if (a === "--only") args.only = new Set((argv[++i] ?? "").split(",").map(Number));
     else
-      throw new Error(`unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--tls]`);
+      throw new Error(
+        `unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--tls] [--only 1,2,...]`,
+      );
   }
   if (args.baseline === "") throw new Error("--baseline needs a git ref");
   if (!Number.isInteger(args.pairs) || args.pairs < 1) throw new Error("--pairs needs N >= 1");
+  if (args.only && [...args.only].some((n) => !(n >= 1 && n <= 5))) {
+    throw new Error("--only takes section numbers 1..5, e.g. --only 1,2");
+  }
   return args;
 }
 
-interface Variant {
+/** Something the driver can run like a bundle: a login bundle, or the floor (bench/floor.cjs). */
+interface Timed {
   readonly label: string;
   readonly flow: LoginFlow;
   readonly file: string;
+  /** The floor: Node's own cost of the login's requests; printed without a budget verdict. */
+  readonly floor?: true;
+}
+
+/** The floor under every bundle (bench/floor.cjs), timed beside them in sections 1 and 2. */
+const FLOOR: Timed = {
+  label: "node http floor",
+  flow: "enhanced",
+  file: path.join(__dirname, "floor.cjs"),
+  floor: true,
+};
+
+interface Variant extends Timed {
   readonly bundle: LoginBundle;
 }
 interface NodeBin {
@@ -156,9 +178,9 @@ interface ColdReport {
   loginMs: number;
 }
 
-async function cold(node: NodeBin, variants: readonly Variant[], pairs: number, envOf: EnvOf) {
+async function cold(node: NodeBin, variants: readonly Timed[], pairs: number, envOf: EnvOf) {
   const bareArgs = ["-e", "0"];
-  const coldArgs = (v: Variant) => [DRIVER, "cold", v.file, JSON.stringify({ user: USER })];
+  const coldArgs = (v: Timed) => [DRIVER, "cold", v.file, JSON.stringify({ user: USER })];
   // Page cache, and the returning user's mapping row.
   // Bare node never gets the stubs' CA: Node 20 loads NODE_EXTRA_CA_CERTS (and with it the root
   // store) eagerly at start-up, which Lambda's bare runtime does not pay before its first TLS use.
@@ -168,8 +190,8 @@ async function cold(node: NodeBin, variants: readonly Variant[], pairs: number, 
   };
   await measure(node.path, bareArgs, bareEnv("enhanced"));
   for (const v of variants) await measure(node.path, coldArgs(v), envOf(v.flow));
-  const bare = new Map<Variant, Measured<unknown>[]>(variants.map((v) => [v, []]));
-  const runs = new Map<Variant, Measured<ColdReport>[]>(variants.map((v) => [v, []]));
+  const bare = new Map<Timed, Measured<unknown>[]>(variants.map((v) => [v, []]));
+  const runs = new Map<Timed, Measured<ColdReport>[]>(variants.map((v) => [v, []]));
   for (let i = 0; i < pairs; i++) {
     for (const v of variants) {
       bare.get(v)?.push(await measure(node.path, bareArgs, bareEnv(v.flow)));
@@ -190,8 +212,11 @@ async function cold(node: NodeBin, variants: readonly Variant[], pairs: number, 
     const wallRatio = wall / median(b.map((m) => m.wallMs));
     const part = (k: keyof ColdReport, scale: number) =>
       f1(median(r.map((m) => (m.report?.[k] ?? NaN) / scale)));
+    const budget = v.floor
+      ? "no budget: node:http/https/crypto + the login's 4 requests, nothing else"
+      : `budget <= ${BUDGET.coldRatio}x (moonshot ${BUDGET.coldMoonshot}x): CPU ${verdict(cpuRatio <= BUDGET.coldRatio)}, wall ${verdict(wallRatio <= BUDGET.coldRatio)}`;
     console.log(
-      `    ${pad(v.label, 20)} CPU ${f1(cpu).padStart(6)} ms = ${cpuRatio.toFixed(2)}x  wall ${f1(wall).padStart(6)} ms = ${wallRatio.toFixed(2)}x   budget <= ${BUDGET.coldRatio}x (moonshot ${BUDGET.coldMoonshot}x): CPU ${verdict(cpuRatio <= BUDGET.coldRatio)}, wall ${verdict(wallRatio <= BUDGET.coldRatio)}`,
+      `    ${pad(v.label, 20)} CPU ${f1(cpu).padStart(6)} ms = ${cpuRatio.toFixed(2)}x  wall ${f1(wall).padStart(6)} ms = ${wallRatio.toFixed(2)}x   ${budget}`,
     );
     console.log(
       `    ${pad("", 20)} inside the child: require ${part("initCpuUs", 1000)} ms CPU (${part("initMs", 1)} ms wall), first login ${part("loginCpuUs", 1000)} ms CPU (${part("loginMs", 1)} ms wall)`,
@@ -205,7 +230,7 @@ interface WarmReport {
   first: { cpuUs: number; ms: number };
 }
 
-async function warm(node: NodeBin, variants: readonly Variant[], envOf: EnvOf): Promise<void> {
+async function warm(node: NodeBin, variants: readonly Timed[], envOf: EnvOf): Promise<void> {
   console.log(
     `\n== 2. Warm CPU per login (${node.label}; one warm process per bundle, ${WARM_N} sequential logins each, real SDK serialization against the stubs; process.resourceUsage)`,
   );
@@ -223,8 +248,11 @@ async function warm(node: NodeBin, variants: readonly Variant[], envOf: EnvOf): 
     });
     const r = per(report.returning);
     const first = per(report.first);
+    const budget = v.floor
+      ? "no budget (the same 3 requests, nothing else)"
+      : `budget <= ${BUDGET.warmReturningMs} ms ${verdict(r.cpu <= BUDGET.warmReturningMs)}`;
     console.log(
-      `  ${pad(v.label, 20)} returning ${r.cpu.toFixed(2)} ms CPU (${r.wall.toFixed(2)} ms wall)  budget <= ${BUDGET.warmReturningMs} ms ${verdict(r.cpu <= BUDGET.warmReturningMs)}   first-time ${first.cpu.toFixed(2)} ms CPU (${first.wall.toFixed(2)} ms wall)  no budget`,
+      `  ${pad(v.label, 20)} returning ${r.cpu.toFixed(2)} ms CPU (${r.wall.toFixed(2)} ms wall)  ${budget}   first-time ${first.cpu.toFixed(2)} ms CPU (${first.wall.toFixed(2)} ms wall)  no budget`,
     );
   }
 }
@@ -378,14 +406,17 @@ async function main(): Promise<void> {
     }
     if ("error" in n22 || n22.path !== process.execPath) nodes.push(machine);
     const primary = nodes[0] ?? machine;
-    console.log(
-      `\n== 1. Init + first login (returning user) in a fresh process vs bare \`node -e 0\`: clean env (env -i, the function's variables), stubs on loopback over ${tls ? "HTTPS (RSA 2048, trusted via NODE_EXTRA_CA_CERTS)" : "plain HTTP (--tls: HTTPS)"}; medians of ${args.pairs} A/B pairs; CPU = user+sys of the whole child`,
-    );
-    for (const node of nodes) await cold(node, variants, args.pairs, envOf);
-    await warm(primary, variants, envOf);
-    await throughput(primary, variants, envOf);
-    await latency(primary, variants, up, envOf);
-    sizes(variants);
+    const run = (n: number) => !args.only || args.only.has(n);
+    if (run(1)) {
+      console.log(
+        `\n== 1. Init + first login (returning user) in a fresh process vs bare \`node -e 0\`: clean env (env -i, the function's variables), stubs on loopback over ${tls ? "HTTPS (RSA 2048, trusted via NODE_EXTRA_CA_CERTS)" : "plain HTTP (--tls: HTTPS)"}; medians of ${args.pairs} A/B pairs; CPU = user+sys of the whole child`,
+      );
+      for (const node of nodes) await cold(node, [...variants, FLOOR], args.pairs, envOf);
+    }
+    if (run(2)) await warm(primary, [...variants, FLOOR], envOf);
+    if (run(3)) await throughput(primary, variants, envOf);
+    if (run(4)) await latency(primary, variants, up, envOf);
+    if (run(5)) sizes(variants);
   } finally {
     await up.close();
     rmSync(dir, { recursive: true, force: true });

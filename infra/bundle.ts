@@ -3,15 +3,13 @@
  * contains no STS. The infra deploys `{ [fileName]: code }` with runtime nodejs22.x and
  * `handler`.
  *
- * Size/init trims (measured; see functions/README.md):
- *  - `mainFields: module, main`: the SDK's ES builds tree-shake (unused commands, schemas and
- *    protocol codecs drop out): ~-40 %.
- *  - `@aws-sdk/credential-provider-node` -> env-only provider (login/env-credentials.ts): another
- *    ~-135 KB; Lambda always puts the role's credentials in the environment.
+ * The function calls AWS through its own small signed client (functions/login/aws-client.ts), not
+ * the AWS SDK (functions/README.md, "Performance"). `mainFields: module, main` lets the ES builds
+ * of its few dependencies (the signer, zod, the logger) tree-shake.
  */
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { build, type Plugin } from "esbuild";
+import { build } from "esbuild";
 import type { LoginFlow } from "../core/vocabulary";
 
 export interface LoginBundle {
@@ -28,15 +26,6 @@ const FUNCTIONS = path.join(__dirname, "..", "functions");
 const ENTRIES: Record<LoginFlow, string> = {
   enhanced: path.join(FUNCTIONS, "login", "enhanced.ts"),
   basic: path.join(FUNCTIONS, "login", "basic.ts"),
-};
-
-const envOnlyCredentials: Plugin = {
-  name: "env-only-credentials",
-  setup(b) {
-    b.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
-      path: path.join(FUNCTIONS, "login", "env-credentials.ts"),
-    }));
-  },
 };
 
 export async function buildLoginBundle(flow: LoginFlow): Promise<LoginBundle> {
@@ -61,14 +50,13 @@ async function buildEntry(entry: string, label: string): Promise<LoginBundle> {
     target: "node22",
     format: "cjs",
     mainFields: ["module", "main"],
-    // The SDK lazily `import()`s node:http (plain-http endpoints, i.e. emulators): emit require()
-    // so the CommonJS bundle also loads under vm-based hosts (jest) without ESM flags.
+    // Emit require() for any dynamic import() so the CommonJS bundle also loads under vm-based
+    // hosts (jest) without ESM flags.
     supported: { "dynamic-import": false },
     sourcemap: false,
     legalComments: "none",
     logLevel: "silent",
     absWorkingDir: path.join(__dirname, ".."),
-    plugins: [envOnlyCredentials],
   });
   const out = result.outputFiles[0];
   if (!out || result.outputFiles.length !== 1) {

@@ -20,7 +20,6 @@ import {
   isIdentityIdOfPoolRegion,
   WECHAT_APP_ID,
 } from "../core/ids";
-import { makeAccountIdentity, makeAccountTable } from "../functions/account/adapters";
 import { deleteAccount } from "../functions/account/deleteAccount";
 import { openidKey, unionidKey } from "../functions/login/login";
 import { CliError, guarded, parseCli, processIo, readOutputsJson, runCli, type Io } from "./cli";
@@ -28,6 +27,8 @@ import {
   describeIdentity,
   identityOfLogin,
   loginKind,
+  makeAccountIdentity,
+  makeAccountTable,
   type Clients,
   type IdentityReport,
   type StackTarget,

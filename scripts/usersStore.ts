@@ -3,12 +3,23 @@
  * (Cognito is authoritative, the mapping row is a copy), the identity's logins and its rows.
  */
 import {
+  DeleteIdentitiesCommand,
   DescribeIdentityCommand,
   LookupDeveloperIdentityCommand,
+  UnlinkDeveloperIdentityCommand,
   type CognitoIdentityClient,
 } from "@aws-sdk/client-cognito-identity";
-import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { makeAccountIdentity, makeAccountTable } from "../functions/account/adapters";
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  QueryCommand,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+import {
+  makeAccountIdentity as accountIdentityOver,
+  makeAccountTable as accountTableOver,
+} from "../functions/account/adapters";
+import { sdkJsonClient } from "./sdkJsonClient";
 import { OPENID_KEY_PREFIX, UNIONID_KEY_PREFIX } from "../functions/login/login";
 
 export interface StackTarget {
@@ -43,6 +54,28 @@ export interface Clients {
 }
 
 const signal = (): AbortSignal => AbortSignal.timeout(30_000);
+
+/** The account-deletion adapters over the operator's SDK clients (their credential chain). */
+export function makeAccountIdentity(
+  cognito: CognitoIdentityClient,
+  t: Parameters<typeof accountIdentityOver>[1],
+) {
+  return accountIdentityOver(
+    sdkJsonClient(cognito, {
+      LookupDeveloperIdentity: LookupDeveloperIdentityCommand,
+      UnlinkDeveloperIdentity: UnlinkDeveloperIdentityCommand,
+      DeleteIdentities: DeleteIdentitiesCommand,
+    }),
+    t,
+  );
+}
+
+export function makeAccountTable(dynamodb: DynamoDBClient, tableName: string) {
+  return accountTableOver(
+    sdkJsonClient(dynamodb, { Query: QueryCommand, DeleteItem: DeleteItemCommand }),
+    tableName,
+  );
+}
 
 /** The IdentityId Cognito maps a developer user id to, or undefined if none. */
 export async function identityOfLogin(

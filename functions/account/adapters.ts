@@ -1,17 +1,6 @@
 /** AWS adapters of the account-deletion ports: Cognito Identity and the mapping table. */
-import {
-  DeleteIdentitiesCommand,
-  LookupDeveloperIdentityCommand,
-  UnlinkDeveloperIdentityCommand,
-  type CognitoIdentityClient,
-} from "@aws-sdk/client-cognito-identity";
-import {
-  DeleteItemCommand,
-  QueryCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from "@aws-sdk/client-dynamodb";
 import { IDENTITY_INDEX } from "../../core/mappingTable";
+import type { JsonClient } from "../login/aws-client";
 import { awsErrorName, classifyAwsError } from "../login/errors";
 import { guestClaimKey } from "../login/mapping";
 import type { AccountIdentityPort, AccountTablePort } from "./ports";
@@ -25,7 +14,7 @@ export interface AccountIdentityOptions {
 const LOOKUP_PAGE = 60;
 
 export function makeAccountIdentity(
-  client: CognitoIdentityClient,
+  client: JsonClient,
   opts: AccountIdentityOptions,
 ): AccountIdentityPort {
   const upstream = "cognito-identity";
@@ -35,14 +24,19 @@ export function makeAccountIdentity(
       let nextToken: string | undefined;
       try {
         do {
-          const out = await client.send(
-            new LookupDeveloperIdentityCommand({
+          const out = await client.json<{
+            IdentityId?: string;
+            DeveloperUserIdentifierList?: string[];
+            NextToken?: string;
+          }>(
+            "LookupDeveloperIdentity",
+            {
               IdentityPoolId: opts.identityPoolId,
               IdentityId: identityId,
               MaxResults: LOOKUP_PAGE,
               NextToken: nextToken,
-            }),
-            { abortSignal: signal },
+            },
+            signal,
           );
           // A different IdentityId in the answer would be a login of another identity.
           if (out.IdentityId !== undefined && out.IdentityId !== identityId) break;
@@ -58,14 +52,15 @@ export function makeAccountIdentity(
 
     async unlink(identityId, developerUserId, signal) {
       try {
-        await client.send(
-          new UnlinkDeveloperIdentityCommand({
+        await client.json(
+          "UnlinkDeveloperIdentity",
+          {
             IdentityPoolId: opts.identityPoolId,
             IdentityId: identityId,
             DeveloperProviderName: opts.developerProviderName,
             DeveloperUserIdentifier: developerUserId,
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
       } catch (err) {
         if (awsErrorName(err) === "ResourceNotFoundException") return; // already unlinked
@@ -74,14 +69,9 @@ export function makeAccountIdentity(
     },
 
     async deleteIdentity(identityId, signal) {
-      let out;
+      let out: { UnprocessedIdentityIds?: { IdentityId?: string; ErrorCode?: string }[] };
       try {
-        out = await client.send(
-          new DeleteIdentitiesCommand({ IdentityIdsToDelete: [identityId] }),
-          {
-            abortSignal: signal,
-          },
-        );
+        out = await client.json("DeleteIdentities", { IdentityIdsToDelete: [identityId] }, signal);
       } catch (err) {
         if (awsErrorName(err) === "ResourceNotFoundException") return;
         throw classifyAwsError(upstream, err);
@@ -97,23 +87,27 @@ export function makeAccountIdentity(
   };
 }
 
-export function makeAccountTable(client: DynamoDBClient, tableName: string): AccountTablePort {
+export function makeAccountTable(client: JsonClient, tableName: string): AccountTablePort {
   return {
     async rowsOf(identityId, signal) {
       const keys: string[] = [];
-      let start: Record<string, AttributeValue> | undefined;
+      let start: Record<string, unknown> | undefined;
       try {
         do {
-          const out = await client.send(
-            new QueryCommand({
+          const out = await client.json<{
+            Items?: Record<string, { S?: string }>[];
+            LastEvaluatedKey?: Record<string, unknown>;
+          }>(
+            "Query",
+            {
               TableName: tableName,
               IndexName: IDENTITY_INDEX,
               KeyConditionExpression: "identityId = :id",
               ExpressionAttributeValues: { ":id": { S: identityId } },
               ProjectionExpression: "pk",
               ExclusiveStartKey: start,
-            }),
-            { abortSignal: signal },
+            },
+            signal,
           );
           for (const item of out.Items ?? []) if (item["pk"]?.S) keys.push(item["pk"].S);
           start = out.LastEvaluatedKey;
@@ -126,15 +120,16 @@ export function makeAccountTable(client: DynamoDBClient, tableName: string): Acc
 
     async deleteRow(pk, identityId, signal) {
       try {
-        await client.send(
-          new DeleteItemCommand({
+        await client.json(
+          "DeleteItem",
+          {
             TableName: tableName,
             Key: { pk: { S: pk } },
             // Gone already, or still ours: never a row repaired to another identity.
             ConditionExpression: "attribute_not_exists(pk) OR identityId = :id",
             ExpressionAttributeValues: { ":id": { S: identityId } },
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
         return true;
       } catch (err) {
@@ -145,12 +140,13 @@ export function makeAccountTable(client: DynamoDBClient, tableName: string): Acc
 
     async deleteClaim(identityId, signal) {
       try {
-        await client.send(
-          new DeleteItemCommand({
+        await client.json(
+          "DeleteItem",
+          {
             TableName: tableName,
             Key: { pk: { S: guestClaimKey(identityId) } },
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
       } catch (err) {
         throw classifyAwsError("dynamodb", err);

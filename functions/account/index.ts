@@ -1,9 +1,7 @@
 /** Bundle entry of the account-deletion function: env (fail-fast), logger, clients, handler. */
-import { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { DEVELOPER_PROVIDER_NAME, IDENTITY_POOL_ID } from "../../core/ids";
-import { COGNITO_TIMEOUTS, DYNAMODB_TIMEOUTS, sdkConfig } from "../login/runtime";
+import { JsonLogger } from "../login/log";
+import { awsClient, COGNITO_TIMEOUTS, DYNAMODB_TIMEOUTS } from "../login/runtime";
 import { makeAccountIdentity, makeAccountTable } from "./adapters";
 import { makeAccountHandler } from "./handler";
 
@@ -17,26 +15,18 @@ function env(name: string, pattern?: RegExp): string {
 
 const identityPoolId = env("IDENTITY_POOL_ID", IDENTITY_POOL_ID);
 const region = env("AWS_REGION");
-const logger = new Logger({
+const logger = new JsonLogger({
   serviceName: process.env["POWERTOOLS_SERVICE_NAME"]?.trim() || "account-deletion",
 });
 
 const inner = makeAccountHandler({
   identityPoolId,
-  identity: makeAccountIdentity(new CognitoIdentityClient(sdkConfig(region, COGNITO_TIMEOUTS)), {
+  identity: makeAccountIdentity(awsClient("cognito-identity", region, COGNITO_TIMEOUTS), {
     identityPoolId,
     developerProviderName: env("DEVELOPER_PROVIDER_NAME", DEVELOPER_PROVIDER_NAME),
   }),
-  table: makeAccountTable(
-    new DynamoDBClient(sdkConfig(region, DYNAMODB_TIMEOUTS)),
-    env("TABLE_NAME"),
-  ),
-  logger: {
-    debug: (m, e) => logger.debug(m, e ?? {}),
-    info: (m, e) => logger.info(m, e ?? {}),
-    warn: (m, e) => logger.warn(m, e ?? {}),
-    error: (m, e) => logger.error(m, e ?? {}),
-  },
+  table: makeAccountTable(awsClient("dynamodb", region, DYNAMODB_TIMEOUTS), env("TABLE_NAME")),
+  logger,
 });
 
 export const handler = async (event: unknown, context?: { awsRequestId?: string }) => {

@@ -1,9 +1,5 @@
 /** Cognito Identity adapter (GetOpenIdTokenForDeveloperIdentity, MergeDeveloperIdentities). */
-import {
-  GetOpenIdTokenForDeveloperIdentityCommand,
-  MergeDeveloperIdentitiesCommand,
-  type CognitoIdentityClient,
-} from "@aws-sdk/client-cognito-identity";
+import type { JsonClient } from "./aws-client";
 import { InternalError, awsErrorName, classifyAwsError } from "./errors";
 import { IdentityConflictError, type IdentityPort } from "./ports";
 
@@ -13,23 +9,23 @@ export interface CognitoAdapterOptions {
   readonly tokenDurationSeconds: number;
 }
 
-export function makeCognitoIdentity(
-  client: CognitoIdentityClient,
-  opts: CognitoAdapterOptions,
-): IdentityPort {
+export function makeCognitoIdentity(client: JsonClient, opts: CognitoAdapterOptions): IdentityPort {
   return {
     async getOpenIdToken(input, signal) {
-      let out;
+      let out: { IdentityId?: string; Token?: string };
       try {
-        out = await client.send(
-          new GetOpenIdTokenForDeveloperIdentityCommand({
+        out = await client.json(
+          "GetOpenIdTokenForDeveloperIdentity",
+          {
             IdentityPoolId: opts.identityPoolId,
             IdentityId: input.identityId,
             Logins: { [opts.developerProviderName]: input.developerUserId },
+            // Session tags for the role's trust/permission policies (enhanced flow: the caller's
+            // GetCredentialsForIdentity carries them into the role session).
+            ...(input.principalTags ? { PrincipalTags: input.principalTags } : {}),
             TokenDuration: opts.tokenDurationSeconds,
-            PrincipalTags: input.principalTags,
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
       } catch (err) {
         const name = awsErrorName(err);
@@ -54,14 +50,15 @@ export function makeCognitoIdentity(
 
     async merge(input, signal) {
       try {
-        await client.send(
-          new MergeDeveloperIdentitiesCommand({
+        await client.json(
+          "MergeDeveloperIdentities",
+          {
             IdentityPoolId: opts.identityPoolId,
             DeveloperProviderName: opts.developerProviderName,
             SourceUserIdentifier: input.source,
             DestinationUserIdentifier: input.destination,
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
       } catch (err) {
         const name = awsErrorName(err);

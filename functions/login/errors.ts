@@ -157,8 +157,8 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 
 /**
  * Settle with `p`, or reject with UpstreamUnavailableError(upstream) as soon as `signal` aborts
- * (the invocation deadline). For calls that cannot take an AbortSignal themselves (the Powertools
- * SecretsProvider): the abandoned call keeps running but is bounded by the SDK client's own
+ * (the invocation deadline). For calls shared by several callers (the cached Secrets Manager
+ * read, secrets.ts): the abandoned call keeps running but is bounded by the AWS client's own
  * timeouts, and its late rejection is swallowed here (never an unhandled rejection).
  */
 export function abortable<T>(p: Promise<T>, signal: AbortSignal, upstream: string): Promise<T> {

@@ -2,7 +2,6 @@
  * HTTP API (payload format 2.0) edge: request parsing, guest detection, and the ONE place where
  * errors become responses.
  */
-import * as z from "zod/mini";
 import { isIdentityIdOfPoolRegion } from "../../core/ids";
 import { InvalidRequestError, LoginError, isRecord } from "./errors";
 
@@ -17,9 +16,8 @@ export const MAX_BODY_BYTES = 4096;
 /** wx.login codes are 32 characters; allow some slack but no whitespace or control characters. */
 export const MAX_CODE_LENGTH = 128;
 
-const bodySchema = z.object({
-  code: z.string().check(z.minLength(1), z.maxLength(MAX_CODE_LENGTH), z.regex(/^[\x21-\x7e]+$/)),
-});
+/** Printable ASCII, no spaces. */
+const CODE_PATTERN = /^[\x21-\x7e]+$/;
 
 export function parseCode(event: unknown): string {
   const ev = isRecord(event) ? event : {};
@@ -47,9 +45,11 @@ export function parseCode(event: unknown): string {
   } catch {
     throw new InvalidRequestError();
   }
-  const parsed = bodySchema.safeParse(json);
-  if (!parsed.success) throw new InvalidRequestError();
-  return parsed.data.code;
+  const code = isRecord(json) && !Array.isArray(json) ? json["code"] : undefined;
+  if (typeof code !== "string" || code.length > MAX_CODE_LENGTH || !CODE_PATTERN.test(code)) {
+    throw new InvalidRequestError();
+  }
+  return code;
 }
 
 function tooLarge(): InvalidRequestError {

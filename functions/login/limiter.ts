@@ -4,12 +4,12 @@
  * login: `ADD hits 1` unless the window's count has reached the limit, with the TTL attribute set
  * so DynamoDB deletes the item after its window.
  */
-import { UpdateItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CLIENT_LIMIT_WINDOW_SECONDS,
   RATE_ITEM_PREFIX,
   TTL_ATTRIBUTE,
 } from "../../core/mappingTable";
+import type { JsonClient } from "./aws-client";
 import { awsErrorName, classifyAwsError } from "./errors";
 import type { ClientLimiterPort } from "./ports";
 
@@ -32,7 +32,7 @@ export function windowOf(now: Date, windowSeconds = CLIENT_LIMIT_WINDOW_SECONDS)
 }
 
 export function makeClientLimiter(
-  client: DynamoDBClient,
+  client: JsonClient,
   tableName: string,
   limit: number,
   windowSeconds = CLIENT_LIMIT_WINDOW_SECONDS,
@@ -56,7 +56,7 @@ export function makeClientLimiter(
  * counted, false if the limit was reached (the refused attempt is not counted).
  */
 async function countHit(
-  client: DynamoDBClient,
+  client: JsonClient,
   tableName: string,
   pk: string,
   limit: number,
@@ -64,8 +64,9 @@ async function countHit(
   { signal }: { signal: AbortSignal },
 ): Promise<boolean> {
   try {
-    await client.send(
-      new UpdateItemCommand({
+    await client.json(
+      "UpdateItem",
+      {
         TableName: tableName,
         Key: { pk: { S: pk } },
         UpdateExpression: "ADD #hits :one SET #expiresAt = :expiresAt",
@@ -76,8 +77,8 @@ async function countHit(
           ":limit": { N: String(limit) },
           ":expiresAt": { N: String(expiresAtSeconds) },
         },
-      }),
-      { abortSignal: signal },
+      },
+      signal,
     );
     return true;
   } catch (err) {

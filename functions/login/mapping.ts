@@ -3,32 +3,32 @@
  * User rows are keyed by the user key; guest claims by `guest#<IdentityId>` (no identityId
  * attribute, so they stay out of the index).
  */
-import {
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from "@aws-sdk/client-dynamodb";
+import type { JsonClient } from "./aws-client";
 import { IDENTITY_INDEX } from "../../core/mappingTable";
 import { InternalError, awsErrorName, classifyAwsError } from "./errors";
 import type { MappingPort, MappingRow } from "./ports";
 
-export function makeMappingTable(client: DynamoDBClient, tableName: string): MappingPort {
+/** DynamoDB's attribute value on the wire; the table only uses strings. */
+export interface AttributeValue {
+  readonly S?: string;
+}
+type Item = Record<string, AttributeValue>;
+
+export function makeMappingTable(client: JsonClient, tableName: string): MappingPort {
   return {
     async touch(pk, nowIso, signal) {
       try {
-        const out = await client.send(
-          new UpdateItemCommand({
+        const out = await client.json<{ Attributes?: Item }>(
+          "UpdateItem",
+          {
             TableName: tableName,
             Key: { pk: { S: pk } },
             UpdateExpression: "SET lastLoginAt = :now",
             ConditionExpression: "attribute_exists(pk)",
             ExpressionAttributeValues: { ":now": { S: nowIso } },
             ReturnValues: "ALL_NEW",
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
         return toRow(out.Attributes);
       } catch (err) {
@@ -38,7 +38,7 @@ export function makeMappingTable(client: DynamoDBClient, tableName: string): Map
     },
 
     async create(row, signal) {
-      const item: Record<string, AttributeValue> = {
+      const item: Item = {
         pk: { S: row.pk },
         identityId: { S: row.identityId },
         createdAt: { S: row.createdAt },
@@ -48,13 +48,14 @@ export function makeMappingTable(client: DynamoDBClient, tableName: string): Map
       };
       if (row.unionid) item["unionid"] = { S: row.unionid };
       try {
-        await client.send(
-          new PutItemCommand({
+        await client.json(
+          "PutItem",
+          {
             TableName: tableName,
             Item: item,
             ConditionExpression: "attribute_not_exists(pk)",
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
         return "created";
       } catch (err) {
@@ -64,13 +65,14 @@ export function makeMappingTable(client: DynamoDBClient, tableName: string): Map
       }
       // Someone else created it first: read what they wrote.
       try {
-        const out = await client.send(
-          new GetItemCommand({
+        const out = await client.json<{ Item?: Item }>(
+          "GetItem",
+          {
             TableName: tableName,
             Key: { pk: { S: row.pk } },
             ConsistentRead: true,
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
         const existing = toRow(out.Item);
         if (!existing) throw new InternalError("mapping row vanished after conditional create");
@@ -82,8 +84,9 @@ export function makeMappingTable(client: DynamoDBClient, tableName: string): Map
 
     async replaceIdentity(pk, oldIdentityId, newIdentityId, nowIso, signal) {
       try {
-        await client.send(
-          new UpdateItemCommand({
+        await client.json(
+          "UpdateItem",
+          {
             TableName: tableName,
             Key: { pk: { S: pk } },
             UpdateExpression: "SET identityId = :new, lastLoginAt = :now",
@@ -93,8 +96,8 @@ export function makeMappingTable(client: DynamoDBClient, tableName: string): Map
               ":old": { S: oldIdentityId },
               ":now": { S: nowIso },
             },
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
       } catch (err) {
         if (awsErrorName(err) === "ConditionalCheckFailedException") return; // already repaired
@@ -106,15 +109,16 @@ export function makeMappingTable(client: DynamoDBClient, tableName: string): Map
       // An upsert that only the first claimer (or the same user again) passes; DynamoDB
       // serializes conditional writes to one item, so two users can never both hold it.
       try {
-        await client.send(
-          new UpdateItemCommand({
+        await client.json(
+          "UpdateItem",
+          {
             TableName: tableName,
             Key: { pk: { S: guestClaimKey(guestIdentityId) } },
             UpdateExpression: "SET claimedBy = :me, claimedAt = if_not_exists(claimedAt, :now)",
             ConditionExpression: "attribute_not_exists(pk) OR claimedBy = :me",
             ExpressionAttributeValues: { ":me": { S: pk }, ":now": { S: nowIso } },
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
         return true;
       } catch (err) {
@@ -125,8 +129,9 @@ export function makeMappingTable(client: DynamoDBClient, tableName: string): Map
 
     async usersOfIdentity(identityId, signal) {
       try {
-        const out = await client.send(
-          new QueryCommand({
+        const out = await client.json<{ Items?: Item[] }>(
+          "Query",
+          {
             TableName: tableName,
             IndexName: IDENTITY_INDEX,
             KeyConditionExpression: "identityId = :id",
@@ -134,8 +139,8 @@ export function makeMappingTable(client: DynamoDBClient, tableName: string): Map
             ProjectionExpression: "pk",
             // Keys are unique: of any two rows, one is another user's.
             Limit: 2,
-          }),
-          { abortSignal: signal },
+          },
+          signal,
         );
         return (out.Items ?? []).flatMap((i) => (i["pk"]?.S ? [i["pk"].S] : []));
       } catch (err) {
@@ -150,7 +155,7 @@ export function guestClaimKey(guestIdentityId: string): string {
   return `guest#${guestIdentityId}`;
 }
 
-function toRow(item: Record<string, AttributeValue> | undefined): MappingRow | undefined {
+function toRow(item: Item | undefined): MappingRow | undefined {
   if (!item) return undefined;
   const s = (k: string): string | undefined => item[k]?.S;
   const pk = s("pk");

@@ -35,8 +35,8 @@ export interface IdentityPort {
     input: {
       developerUserId: string;
       identityId?: string | undefined;
-      /** Session tags for attributes for access control (`PrincipalTags`), when opted in. */
-      principalTags?: Record<string, string>;
+      /** Sent as `PrincipalTags` when present (session tags of the identity's credentials). */
+      principalTags?: Record<string, string> | undefined;
     },
     signal: AbortSignal,
   ): Promise<OpenIdToken>;
@@ -109,7 +109,7 @@ export interface CredentialsPort {
   ): Promise<TemporaryCredentials>;
 }
 
-/** The subset of the Powertools Logger the function uses. */
+/** Structured logging (log.ts writes JSON lines). */
 export interface LogPort {
   debug(message: string, extra?: Record<string, unknown>): void;
   info(message: string, extra?: Record<string, unknown>): void;

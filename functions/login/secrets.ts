@@ -1,40 +1,62 @@
 /** The WeChat AppSecret from Secrets Manager, fetched once per container and cached. */
-import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import { ConfigError, abortable, classifyAwsError, isRecord } from "./errors";
+import type { JsonClient } from "./aws-client";
+import { ConfigError, abortable, awsErrorName, classifyAwsError } from "./errors";
 import type { SecretGetter } from "./wechat";
 
 /** Re-read every 5 minutes so a rotated secret is picked up without a redeploy. */
 export const SECRET_MAX_AGE_SECONDS = 300;
 
 /**
- * The Powertools SecretsProvider caches, but takes no AbortSignal: the read is raced against the
- * invocation's signal (503 at the deadline), and the SDK client's own timeouts
- * (throwOnRequestTimeout, runtime.ts) bound the abandoned request.
+ * A cached read with a max age and a forced refresh (after WeChat rejected the AppSecret). A
+ * read runs for whoever is waiting for it: concurrent callers share one GetSecretValue, each
+ * racing it against its own invocation signal (503 at the deadline), and the client's own
+ * per-attempt timeouts (runtime.ts) bound the shared request. A failed read is not cached.
  */
-export function makeSecretGetter(client: SecretsManagerClient, secretId: string): SecretGetter {
-  const provider = new SecretsProvider({ awsSdkV3Client: client });
-  const read = async (forceFetch: boolean): Promise<unknown> => {
-    try {
-      return await provider.get(secretId, { maxAge: SECRET_MAX_AGE_SECONDS, forceFetch });
-    } catch (err) {
-      // Powertools wraps SDK errors in GetParameterError with the SDK error as `cause`.
-      const cause = isRecord(err) && "cause" in err ? err.cause : err;
-      const name = isRecord(cause) && typeof cause["name"] === "string" ? cause["name"] : "";
-      if (name === "ResourceNotFoundException" || name === "DecryptionFailure") {
-        throw new ConfigError(`WeChat secret unreadable (${name})`);
-      }
-      throw classifyAwsError("secretsmanager", cause);
-    }
+export function makeSecretGetter(
+  client: JsonClient,
+  secretId: string,
+  nowMs: () => number = Date.now,
+): SecretGetter {
+  let cached: { value: string; expiresAt: number } | undefined;
+  let pending: Promise<string> | undefined;
+  const read = (): Promise<string> => {
+    const p = fetchSecret(client, secretId).then(
+      (value) => {
+        if (pending === p) pending = undefined;
+        cached = { value, expiresAt: nowMs() + SECRET_MAX_AGE_SECONDS * 1000 };
+        return value;
+      },
+      (err: unknown) => {
+        if (pending === p) pending = undefined;
+        throw err;
+      },
+    );
+    pending = p;
+    return p;
   };
   return async (opts) => {
-    const pending = read(opts?.forceFetch ?? false);
-    const value = opts?.signal
-      ? await abortable(pending, opts.signal, "secretsmanager")
-      : await pending;
-    if (typeof value !== "string" || value.trim() === "") {
-      throw new ConfigError("WeChat secret has no SecretString");
-    }
-    return value.trim();
+    const force = opts?.forceFetch ?? false;
+    if (!force && cached && nowMs() < cached.expiresAt) return cached.value;
+    // A forced read never joins a read that started before the rejection it reacts to.
+    const p = (!force && pending) || read();
+    return opts?.signal ? abortable(p, opts.signal, "secretsmanager") : p;
   };
+}
+
+async function fetchSecret(client: JsonClient, secretId: string): Promise<string> {
+  let out: { SecretString?: unknown };
+  try {
+    out = await client.json<{ SecretString?: unknown }>("GetSecretValue", { SecretId: secretId });
+  } catch (err) {
+    const name = awsErrorName(err);
+    if (name === "ResourceNotFoundException" || name === "DecryptionFailure") {
+      throw new ConfigError(`WeChat secret unreadable (${name})`);
+    }
+    throw classifyAwsError("secretsmanager", err);
+  }
+  const value = out.SecretString;
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new ConfigError("WeChat secret has no SecretString");
+  }
+  return value.trim();
 }

@@ -1,24 +1,26 @@
 /** STS adapter (basic flow only; the enhanced bundle never imports this module). */
-import { AssumeRoleWithWebIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
+import { xmlText, type QueryClient } from "./aws-client";
 import { InternalError, awsErrorName, classifyAwsError, ConfigError } from "./errors";
 import type { CredentialsPort } from "./ports";
 
 export function makeStsCredentials(
-  client: STSClient,
+  client: QueryClient,
   opts: { roleArn: string; durationSeconds: number },
 ): CredentialsPort {
   return {
     async assumeRole(input, signal) {
-      let out;
+      let xml: string;
       try {
-        out = await client.send(
-          new AssumeRoleWithWebIdentityCommand({
+        // Member order as the SDK serializes it.
+        xml = await client.query(
+          "AssumeRoleWithWebIdentity",
+          {
             RoleArn: opts.roleArn,
-            WebIdentityToken: input.token,
             RoleSessionName: input.roleSessionName,
-            DurationSeconds: opts.durationSeconds,
-          }),
-          { abortSignal: signal },
+            WebIdentityToken: input.token,
+            DurationSeconds: String(opts.durationSeconds),
+          },
+          signal,
         );
       } catch (err) {
         const name = awsErrorName(err);
@@ -32,16 +34,20 @@ export function makeStsCredentials(
         }
         throw classifyAwsError("sts", err);
       }
-      const c = out.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+      const credentials = credentialsElement(xml);
+      const accessKeyId = xmlText(credentials, "AccessKeyId");
+      const secretAccessKey = xmlText(credentials, "SecretAccessKey");
+      const sessionToken = xmlText(credentials, "SessionToken");
+      const expiration = new Date(xmlText(credentials, "Expiration") ?? "");
+      if (!accessKeyId || !secretAccessKey || !sessionToken || Number.isNaN(expiration.getTime())) {
         throw new InternalError("sts returned no credentials");
       }
-      return {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        expiration: c.Expiration.toISOString(),
-      };
+      return { accessKeyId, secretAccessKey, sessionToken, expiration: expiration.toISOString() };
     },
   };
+}
+
+/** The `<Credentials>` element of the reply ("" when there is none). */
+function credentialsElement(xml: string): string {
+  return /<Credentials>([\s\S]*?)<\/Credentials>/.exec(xml)?.[1] ?? "";
 }

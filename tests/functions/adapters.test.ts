@@ -1,29 +1,7 @@
-import {
-  CognitoIdentityClient,
-  CognitoIdentityServiceException,
-  GetOpenIdTokenForDeveloperIdentityCommand,
-} from "@aws-sdk/client-cognito-identity";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  DynamoDBServiceException,
-  PutItemCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
-import {
-  GetSecretValueCommand,
-  SecretsManagerClient,
-  SecretsManagerServiceException,
-} from "@aws-sdk/client-secrets-manager";
-import {
-  AssumeRoleWithWebIdentityCommand,
-  STSClient,
-  STSServiceException,
-} from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { AwsClient } from "../../functions/login/aws-client";
 import {
   DEFAULT_CREDENTIALS_DURATION_SECONDS,
   DEFAULT_WECHAT_API_BASE_URL,
@@ -35,33 +13,16 @@ import { errorResponse } from "../../functions/login/http";
 import { makeMappingTable } from "../../functions/login/mapping";
 import { IdentityConflictError } from "../../functions/login/ports";
 import { makeSecretGetter } from "../../functions/login/secrets";
-import {
-  COGNITO_TIMEOUTS,
-  DYNAMODB_TIMEOUTS,
-  SECRETS_TIMEOUTS,
-  STS_TIMEOUTS,
-  sdkConfig,
-  transientOnlyRetry,
-} from "../../functions/login/runtime";
+import { DYNAMODB_TIMEOUTS, transientOnlyRetry } from "../../functions/login/runtime";
 import { makeStsCredentials } from "../../functions/login/sts";
 import { makeWechatClient, type WechatClientOptions } from "../../functions/login/wechat";
+import { FakeAwsClient, serviceError } from "./fake-aws-client";
 import { FakeWechatServer } from "./fake-upstreams";
 import { APP_SECRET, FakeWechat, fetchAsGet, partition } from "./support";
 
 const signal = new AbortController().signal;
-type Ctor = new (o: {
-  name: string;
-  $fault: "client" | "server";
-  message: string;
-  $metadata: object;
-}) => Error;
-const svcError = (Base: Ctor, name: string, status: number) =>
-  new Base({
-    name,
-    $fault: status >= 500 ? "server" : "client",
-    message: `upstream says ${APP_SECRET}`,
-    $metadata: { httpStatusCode: status },
-  });
+const svcError = (name: string, status: number) =>
+  serviceError(name, status, `upstream says ${APP_SECRET}`);
 
 async function statusOf(
   p: Promise<unknown>,
@@ -81,8 +42,8 @@ async function statusOf(
 }
 
 describe("Cognito adapter", () => {
-  const mock = mockClient(CognitoIdentityClient);
-  const port = makeCognitoIdentity(new CognitoIdentityClient({ region: "us-east-1" }), {
+  const mock = new FakeAwsClient();
+  const port = makeCognitoIdentity(mock, {
     identityPoolId: "us-east-1:p",
     developerProviderName: "dev",
     tokenDurationSeconds: 900,
@@ -91,15 +52,26 @@ describe("Cognito adapter", () => {
 
   it("sends pool, logins, duration and (only when given) the guest IdentityId", async () => {
     mock
-      .on(GetOpenIdTokenForDeveloperIdentityCommand)
+      .on("GetOpenIdTokenForDeveloperIdentity")
       .resolves({ IdentityId: "us-east-1:i", Token: "t" });
     await port.getOpenIdToken({ developerUserId: "u", identityId: "us-east-1:g" }, signal);
-    expect(mock.commandCalls(GetOpenIdTokenForDeveloperIdentityCommand)[0]?.args[0].input).toEqual({
+    expect(mock.inputs("GetOpenIdTokenForDeveloperIdentity")[0]).toEqual({
       IdentityPoolId: "us-east-1:p",
       IdentityId: "us-east-1:g",
       Logins: { dev: "u" },
       TokenDuration: 900,
     });
+  });
+
+  it("sends PrincipalTags only when the caller gives them", async () => {
+    mock
+      .on("GetOpenIdTokenForDeveloperIdentity")
+      .resolves({ IdentityId: "us-east-1:i", Token: "t" });
+    await port.getOpenIdToken({ developerUserId: "u" }, signal);
+    await port.getOpenIdToken({ developerUserId: "u", principalTags: { app: "wx1" } }, signal);
+    const [plain, tagged] = mock.inputs("GetOpenIdTokenForDeveloperIdentity");
+    expect(plain).not.toHaveProperty("PrincipalTags");
+    expect(tagged?.["PrincipalTags"]).toEqual({ app: "wx1" });
   });
 
   it.each([
@@ -109,9 +81,7 @@ describe("Cognito adapter", () => {
     ["NotAuthorizedException", 400, 500, "INTERNAL"],
     ["ResourceNotFoundException", 400, 500, "INTERNAL"],
   ])("maps %s to %d", async (name, http, status, code) => {
-    mock
-      .on(GetOpenIdTokenForDeveloperIdentityCommand)
-      .rejects(svcError(CognitoIdentityServiceException, name, http));
+    mock.on("GetOpenIdTokenForDeveloperIdentity").rejects(svcError(name, http));
     const r = await statusOf(port.getOpenIdToken({ developerUserId: "u" }, signal));
     expect([r.status, r.code]).toEqual([status, code]);
     if (status !== 500) expect(r.retryAfter).toBeDefined();
@@ -120,8 +90,8 @@ describe("Cognito adapter", () => {
 
   it("turns ResourceConflictException on a guest link into IdentityConflictError", async () => {
     mock
-      .on(GetOpenIdTokenForDeveloperIdentityCommand)
-      .rejects(svcError(CognitoIdentityServiceException, "ResourceConflictException", 400));
+      .on("GetOpenIdTokenForDeveloperIdentity")
+      .rejects(svcError("ResourceConflictException", 400));
     await expect(
       port.getOpenIdToken({ developerUserId: "u", identityId: "us-east-1:g" }, signal),
     ).rejects.toBeInstanceOf(IdentityConflictError);
@@ -129,8 +99,8 @@ describe("Cognito adapter", () => {
 
   it("treats ResourceNotFoundException WITH an IdentityId (deleted identity) as a conflict", async () => {
     mock
-      .on(GetOpenIdTokenForDeveloperIdentityCommand)
-      .rejects(svcError(CognitoIdentityServiceException, "ResourceNotFoundException", 400));
+      .on("GetOpenIdTokenForDeveloperIdentity")
+      .rejects(svcError("ResourceNotFoundException", 400));
     await expect(
       port.getOpenIdToken({ developerUserId: "u", identityId: "us-east-1:g" }, signal),
     ).rejects.toBeInstanceOf(IdentityConflictError);
@@ -140,7 +110,7 @@ describe("Cognito adapter", () => {
     const err = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), {
       code: "ECONNREFUSED",
     });
-    mock.on(GetOpenIdTokenForDeveloperIdentityCommand).rejects(err);
+    mock.on("GetOpenIdTokenForDeveloperIdentity").rejects(err);
     expect((await statusOf(port.getOpenIdToken({ developerUserId: "u" }, signal))).status).toBe(
       503,
     );
@@ -148,17 +118,14 @@ describe("Cognito adapter", () => {
 });
 
 describe("DynamoDB adapter", () => {
-  const mock = mockClient(DynamoDBClient);
-  const port = makeMappingTable(new DynamoDBClient({ region: "us-east-1" }), "t");
+  const mock = new FakeAwsClient();
+  const port = makeMappingTable(mock, "t");
   afterEach(() => mock.reset());
-  afterAll(() => mock.restore()); // the dynalite tests below use the real client
 
   it("touches with attribute_exists and ALL_NEW, and reports a missing row as undefined", async () => {
-    mock
-      .on(UpdateItemCommand)
-      .rejects(svcError(DynamoDBServiceException, "ConditionalCheckFailedException", 400));
+    mock.on("UpdateItem").rejects(svcError("ConditionalCheckFailedException", 400));
     await expect(port.touch("pk1", "now", signal)).resolves.toBeUndefined();
-    expect(mock.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+    expect(mock.inputs("UpdateItem")[0]).toMatchObject({
       Key: { pk: { S: "pk1" } },
       ConditionExpression: "attribute_exists(pk)",
       ReturnValues: "ALL_NEW",
@@ -167,10 +134,8 @@ describe("DynamoDB adapter", () => {
 
   it("creates conditionally and returns the row a concurrent first login wrote", async () => {
     const other = { pk: { S: "p" }, identityId: { S: "us-east-1:x" }, createdAt: { S: "c0" } };
-    mock
-      .on(PutItemCommand)
-      .rejects(svcError(DynamoDBServiceException, "ConditionalCheckFailedException", 400));
-    mock.on(GetItemCommand).resolves({ Item: other });
+    mock.on("PutItem").rejects(svcError("ConditionalCheckFailedException", 400));
+    mock.on("GetItem").resolves({ Item: other });
     const row = {
       pk: "p",
       identityId: "i",
@@ -180,10 +145,8 @@ describe("DynamoDB adapter", () => {
       openid: "o",
     };
     await expect(port.create(row, signal)).resolves.toMatchObject({ identityId: "us-east-1:x" });
-    expect(mock.commandCalls(PutItemCommand)[0]?.args[0].input.ConditionExpression).toBe(
-      "attribute_not_exists(pk)",
-    );
-    expect(mock.commandCalls(GetItemCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+    expect(mock.inputs("PutItem")[0]?.["ConditionExpression"]).toBe("attribute_not_exists(pk)");
+    expect(mock.inputs("GetItem")[0]?.["ConsistentRead"]).toBe(true);
   });
 
   it.each([
@@ -193,7 +156,7 @@ describe("DynamoDB adapter", () => {
     ["InternalServerError", 500, 503],
     ["ResourceNotFoundException", 400, 500],
   ])("maps %s to %d", async (name, http, status) => {
-    mock.on(PutItemCommand).rejects(svcError(DynamoDBServiceException, name, http));
+    mock.on("PutItem").rejects(svcError(name, http));
     const row = {
       pk: "p",
       identityId: "i",
@@ -207,8 +170,8 @@ describe("DynamoDB adapter", () => {
 });
 
 describe("STS adapter", () => {
-  const mock = mockClient(STSClient);
-  const port = makeStsCredentials(new STSClient({ region: "cn-north-1" }), {
+  const mock = new FakeAwsClient();
+  const port = makeStsCredentials(mock, {
     roleArn: `arn:${partition}-cn:iam::123456789012:role/r`,
     durationSeconds: 900,
   });
@@ -223,7 +186,7 @@ describe("STS adapter", () => {
     ["IDPCommunicationError", 400, 503],
     ["ServiceUnavailable", 503, 503],
   ])("maps %s to %d", async (name, http, status) => {
-    mock.on(AssumeRoleWithWebIdentityCommand).rejects(svcError(STSServiceException, name, http));
+    mock.on("AssumeRoleWithWebIdentity").rejects(svcError(name, http));
     expect(
       (await statusOf(port.assumeRole({ token: "t", roleSessionName: "s1" }, signal))).status,
     ).toBe(status);
@@ -231,17 +194,17 @@ describe("STS adapter", () => {
 });
 
 describe("Secrets adapter", () => {
-  const mock = mockClient(SecretsManagerClient);
+  const mock = new FakeAwsClient();
   afterEach(() => mock.reset());
 
   it("reads the AppSecret once and serves it from cache, refetching when forced", async () => {
-    mock.on(GetSecretValueCommand).resolves({ SecretString: APP_SECRET });
-    const get = makeSecretGetter(new SecretsManagerClient({ region: "us-east-1" }), "id");
+    mock.on("GetSecretValue").resolves({ SecretString: APP_SECRET });
+    const get = makeSecretGetter(mock, "id");
     expect(await get()).toBe(APP_SECRET);
     expect(await get()).toBe(APP_SECRET);
-    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(mock.inputs("GetSecretValue")).toHaveLength(1);
     await get({ forceFetch: true });
-    expect(mock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(mock.inputs("GetSecretValue")).toHaveLength(2);
   });
 
   it.each([
@@ -250,8 +213,8 @@ describe("Secrets adapter", () => {
     ["ResourceNotFoundException", 400, 500],
     ["AccessDeniedException", 400, 500],
   ])("maps %s to %d", async (name, http, status) => {
-    mock.on(GetSecretValueCommand).rejects(svcError(SecretsManagerServiceException, name, http));
-    const get = makeSecretGetter(new SecretsManagerClient({ region: "us-east-1" }), "id");
+    mock.on("GetSecretValue").rejects(svcError(name, http));
+    const get = makeSecretGetter(mock, "id");
     expect((await statusOf(get())).status).toBe(status);
   });
 });
@@ -412,7 +375,19 @@ describe("DynamoDB adapter against dynalite", () => {
   });
 
   it("touch/create/replaceIdentity: conditional writes behave as the domain expects", async () => {
-    const port = makeMappingTable(client, table);
+    const port = makeMappingTable(
+      new AwsClient({
+        service: "dynamodb",
+        region: "us-east-1",
+        timeouts: DYNAMODB_TIMEOUTS,
+        env: {
+          AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          AWS_ACCESS_KEY_ID: "AKIDUMMY",
+          AWS_SECRET_ACCESS_KEY: "dummy",
+        },
+      }),
+      table,
+    );
     const pk = "wechat-union#uReplace";
     await expect(port.touch(pk, "t1", signal)).resolves.toBeUndefined();
     await expect(port.create(row("us-east-1:old"), signal)).resolves.toBe("created");
@@ -649,7 +624,7 @@ describe("WECHAT_API_BASE_URL", () => {
   });
 });
 
-describe("SDK retry strategy (transient errors only)", () => {
+describe("AWS retry strategy (transient errors only)", () => {
   const info = (errorType: string) => ({ errorType });
   it("never retries throttling, retries transient errors up to maxAttempts", async () => {
     const s = transientOnlyRetry(3);
@@ -662,11 +637,5 @@ describe("SDK retry strategy (transient errors only)", () => {
     const third = await s.refreshRetryTokenForRetry(second, info("TRANSIENT"));
     expect(third.getRetryDelay()).toBeLessThan(200);
     await expect(s.refreshRetryTokenForRetry(third, info("TRANSIENT"))).rejects.toThrow();
-  });
-
-  it("is what every client of the function gets", () => {
-    for (const t of [COGNITO_TIMEOUTS, DYNAMODB_TIMEOUTS, SECRETS_TIMEOUTS, STS_TIMEOUTS]) {
-      expect(sdkConfig("us-east-1", t).retryStrategy).toBeDefined();
-    }
   });
 });

@@ -1,14 +1,3 @@
-import {
-  GetSecretValueCommand,
-  SecretsManagerClient,
-  SecretsManagerServiceException,
-} from "@aws-sdk/client-secrets-manager";
-import {
-  AssumeRoleWithWebIdentityCommand,
-  STSClient,
-  STSServiceException,
-} from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
 import { errorResponse } from "../../functions/login/http";
 import { makeSecretGetter } from "../../functions/login/secrets";
 import { makeStsCredentials } from "../../functions/login/sts";
@@ -20,6 +9,7 @@ import {
   UpstreamUnavailableError,
 } from "../../functions/login/errors";
 import { roleSessionNameFor, userKeyFor } from "../../functions/login/login";
+import { FakeAwsClient, serviceError } from "./fake-aws-client";
 import {
   APP_SECRET,
   CONTEXT,
@@ -570,18 +560,18 @@ describe("AppSecret rotation", () => {
 });
 
 describe("Secrets Manager (the AppSecret read, through the real adapter)", () => {
-  const sm = mockClient(SecretsManagerClient);
+  const sm = new FakeAwsClient();
   afterEach(() => sm.reset());
   const withSecrets = (deps: Parameters<typeof harness>[2] = {}) => {
     const h = harness("enhanced", {}, deps);
-    const getSecret = makeSecretGetter(new SecretsManagerClient({ region: "us-east-1" }), "id");
+    const getSecret = makeSecretGetter(sm, "id");
     const h2 = harness("enhanced", {}, { ...deps, wechat: h.wechat.client(getSecret) });
     h.wechat.codes.set("c", UNION);
     return { h, h2 };
   };
 
   it("answers 503 UPSTREAM_UNAVAILABLE with Retry-After within the budget when the read never completes", async () => {
-    sm.on(GetSecretValueCommand).callsFake(() => new Promise(() => undefined));
+    sm.on("GetSecretValue").callsFake(() => new Promise(() => undefined));
     const { h, h2 } = withSecrets({ maxLoginMs: 150 });
     const t0 = performance.now();
     const res = await call(h2, loginEvent({ code: "c" }));
@@ -596,7 +586,7 @@ describe("Secrets Manager (the AppSecret read, through the real adapter)", () =>
   });
 
   it("also honours the Lambda remaining time, not only maxLoginMs", async () => {
-    sm.on(GetSecretValueCommand).callsFake(() => new Promise(() => undefined));
+    sm.on("GetSecretValue").callsFake(() => new Promise(() => undefined));
     const { h2 } = withSecrets({ deadlineMarginMs: 500 });
     const t0 = performance.now();
     const raw = await h2.handler(loginEvent({ code: "c" }), {
@@ -613,14 +603,7 @@ describe("Secrets Manager (the AppSecret read, through the real adapter)", () =>
     ["ResourceNotFoundException", 400, 500, "INTERNAL"],
     ["AccessDeniedException", 400, 500, "INTERNAL"],
   ])("maps a %s from Secrets Manager to %d %s", async (name, http, status, code) => {
-    sm.on(GetSecretValueCommand).rejects(
-      new SecretsManagerServiceException({
-        name,
-        $fault: http >= 500 ? "server" : "client",
-        message: `leaky ${APP_SECRET}`,
-        $metadata: { httpStatusCode: http },
-      }),
-    );
+    sm.on("GetSecretValue").rejects(serviceError(name, http, `leaky ${APP_SECRET}`));
     const { h, h2 } = withSecrets();
     const res = await call(h2, loginEvent({ code: "c" }));
     expect([res.statusCode, errorOf(res).code]).toEqual([status, code]);
@@ -630,7 +613,7 @@ describe("Secrets Manager (the AppSecret read, through the real adapter)", () =>
   });
 
   it("maps a socket error (no HTTP response) to 503", async () => {
-    sm.on(GetSecretValueCommand).rejects(
+    sm.on("GetSecretValue").rejects(
       Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
     );
     const { h2 } = withSecrets();
@@ -765,7 +748,7 @@ describe("AppSecret re-read rate limit", () => {
 });
 
 describe("STS failures (basic flow, through the real adapter)", () => {
-  const stsMock = mockClient(STSClient);
+  const stsMock = new FakeAwsClient();
   afterEach(() => stsMock.reset());
 
   it.each([
@@ -773,15 +756,10 @@ describe("STS failures (basic flow, through the real adapter)", () => {
     ["InvalidIdentityToken", 400],
     ["ValidationError", 400],
   ])("maps %s to 500 INTERNAL, logged as config_error", async (name, http) => {
-    stsMock.on(AssumeRoleWithWebIdentityCommand).rejects(
-      new STSServiceException({
-        name,
-        $fault: "client",
-        message: `leaky ${APP_SECRET}`,
-        $metadata: { httpStatusCode: http },
-      }),
-    );
-    const credentials = makeStsCredentials(new STSClient({ region: "us-east-1" }), {
+    stsMock
+      .on("AssumeRoleWithWebIdentity")
+      .rejects(serviceError(name, http, `leaky ${APP_SECRET}`));
+    const credentials = makeStsCredentials(stsMock, {
       roleArn: testConfig("basic").authenticatedRoleArn ?? "",
       durationSeconds: 900,
     });
@@ -792,7 +770,7 @@ describe("STS failures (basic flow, through the real adapter)", () => {
     expect(res.headers["retry-after"]).toBeUndefined();
     expect(h.logger.text()).toContain("config_error");
     expect(h.logger.text()).toContain(name);
-    expect(stsMock.commandCalls(AssumeRoleWithWebIdentityCommand)).toHaveLength(1);
+    expect(stsMock.inputs("AssumeRoleWithWebIdentity")).toHaveLength(1);
     expectNoSecrets([JSON.stringify(res), h.logger.text()], h.cognito.tokens);
   });
 });

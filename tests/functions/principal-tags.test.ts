@@ -1,11 +1,7 @@
 /** Attributes for access control: principal tags on the token, only when the stack opts in. */
 import { readConfig } from "../../functions/login/config";
 import { makeCognitoIdentity } from "../../functions/login/cognito";
-import {
-  CognitoIdentityClient,
-  GetOpenIdTokenForDeveloperIdentityCommand,
-} from "@aws-sdk/client-cognito-identity";
-import { mockClient } from "aws-sdk-client-mock";
+import { FakeAwsClient } from "./fake-aws-client";
 import { CONTEXT, harness, loginEvent } from "./support";
 
 const UNION = { openid: "oOpenId_abcdefghijklmnopqrstu", unionid: "oUnion_ABCDEFGHIJKLMNOPQRSTUV" };
@@ -35,11 +31,11 @@ describe("principal tags", () => {
   });
 
   it("sends them as PrincipalTags of GetOpenIdTokenForDeveloperIdentity", async () => {
-    const mock = mockClient(CognitoIdentityClient);
+    const mock = new FakeAwsClient();
     mock
-      .on(GetOpenIdTokenForDeveloperIdentityCommand)
+      .on("GetOpenIdTokenForDeveloperIdentity")
       .resolves({ IdentityId: "us-east-1:i", Token: "t" });
-    const port = makeCognitoIdentity(new CognitoIdentityClient({ region: "us-east-1" }), {
+    const port = makeCognitoIdentity(mock, {
       identityPoolId: "us-east-1:p",
       developerProviderName: "dev",
       tokenDurationSeconds: 900,
@@ -48,10 +44,9 @@ describe("principal tags", () => {
       { developerUserId: "u", principalTags: { appId: "wx0123456789abcdef" } },
       new AbortController().signal,
     );
-    expect(
-      mock.commandCalls(GetOpenIdTokenForDeveloperIdentityCommand)[0]?.args[0].input.PrincipalTags,
-    ).toEqual({ appId: "wx0123456789abcdef" });
-    mock.restore();
+    expect(mock.inputs("GetOpenIdTokenForDeveloperIdentity")[0]?.["PrincipalTags"]).toEqual({
+      appId: "wx0123456789abcdef",
+    });
   });
 
   it("reads PRINCIPAL_TAGS from the environment (true or false, default false)", () => {

@@ -1,0 +1,230 @@
+/**
+ * A small signed AWS client for the login function's hot path, in place of the AWS SDK clients
+ * (functions/README.md, "Performance": the SDK core was ~79 % of the bundle's start-up).
+ *
+ * What it keeps from the SDK clients it replaces:
+ *  - SigV4 by `@smithy/signature-v4` (the SDK's own signer, same options: checksum header, URI
+ *    escaping), over node:crypto SHA-256; signatures are tested equal to the SDK clients'.
+ *  - The wire protocols: awsJson 1.0/1.1 (`X-Amz-Target`, JSON body; error name from
+ *    `x-amzn-errortype` or `__type`/`code`, namespace and `:suffix` stripped, as the SDK does) and
+ *    the query protocol (form body, XML reply, `<Code>` of `<Error>`).
+ *  - Endpoints: regional by partition, `AWS_ENDPOINT_URL_<SERVICE>` / `AWS_ENDPOINT_URL`
+ *    (aws-endpoints.ts); credentials from the Lambda environment (`AWS_ACCESS_KEY_ID`, ...).
+ *  - Per-attempt connect / response-headers / socket-idle timeouts, keep-alive sockets, retries
+ *    of transient errors only (aws-retry.ts), the invocation AbortSignal on every attempt and
+ *    backoff. Errors carry `name`, `$fault` and `$metadata.httpStatusCode` as SDK service errors
+ *    do, so `classifyAwsError` (errors.ts) and the adapters classify them unchanged.
+ * Upstream error messages are never copied into errors (they can echo request data).
+ * The HTTP attempt lives in aws-http.ts, the protocols' encodings and error parsing in
+ * aws-protocol.ts.
+ */
+import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { AWS_SERVICES, resolveEndpoint, type AwsService } from "./aws-endpoints";
+import {
+  AwsAbortError,
+  attempt,
+  sleep,
+  type AwsReply,
+  type AwsRequest,
+  type AwsServiceError,
+  type AwsTimeouts,
+} from "./aws-http";
+import { jsonError, queryError, queryEscape } from "./aws-protocol";
+import { retryErrorType, transientOnlyRetry, type RetryStrategy } from "./aws-retry";
+import { ConfigError } from "./errors";
+
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string | undefined;
+}
+
+export interface AwsClientOptions {
+  readonly service: AwsService;
+  readonly region: string;
+  readonly timeouts: AwsTimeouts;
+  /** Environment for endpoints and credentials; `process.env` by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Clock of the signature (tests sign at a given time). */
+  readonly now?: () => Date;
+  /** Retry strategy; transient errors only, `timeouts.maxAttempts` attempts by default. */
+  readonly retry?: RetryStrategy;
+}
+
+/** SHA-256 / HMAC-SHA-256 over node:crypto, in the @smithy/types Checksum shape. */
+class Sha256 {
+  private hash: Hash | Hmac;
+  private readonly secret: string | Uint8Array | undefined;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.secret =
+      secret === undefined || typeof secret === "string"
+        ? secret
+        : ArrayBuffer.isView(secret)
+          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
+          : new Uint8Array(secret);
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash("sha256") : createHmac("sha256", this.secret);
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(
+      typeof data === "string"
+        ? data
+        : ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : new Uint8Array(data),
+    );
+  }
+  async digest(): Promise<Uint8Array> {
+    return this.hash.digest();
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+}
+
+/** What the adapters need of a client (tests inject recording fakes). */
+export type JsonClient = Pick<AwsClient, "json">;
+export type QueryClient = Pick<AwsClient, "query">;
+
+export class AwsClient {
+  readonly endpoint: URL;
+  private readonly signer: SignatureV4 | undefined;
+  private readonly retry: RetryStrategy;
+
+  constructor(private readonly opts: AwsClientOptions) {
+    const env = opts.env ?? process.env;
+    this.endpoint = resolveEndpoint(opts.service, opts.region, env);
+    this.retry = opts.retry ?? transientOnlyRetry(opts.timeouts.maxAttempts);
+    // STS AssumeRoleWithWebIdentity is unauthenticated (the web identity token is the
+    // credential); the SDK sends it unsigned too.
+    this.signer =
+      opts.service === "sts"
+        ? undefined
+        : new SignatureV4({
+            service: opts.service,
+            region: opts.region,
+            credentials: async () => envCredentials(env),
+            sha256: Sha256,
+            uriEscapePath: true,
+            applyChecksum: true,
+          });
+  }
+
+  /** One awsJson call (`operation` without the target prefix); resolves with the parsed reply. */
+  async json<T>(operation: string, input: object, signal?: AbortSignal): Promise<T> {
+    const json = AWS_SERVICES[this.opts.service].json;
+    if (!json) throw new Error(`${this.opts.service} does not speak awsJson`);
+    const reply = await this.send(
+      this.request(`application/x-amz-json-${json.version}`, JSON.stringify(input), {
+        "x-amz-target": `${json.targetPrefix}.${operation}`,
+      }),
+      jsonError,
+      signal,
+    );
+    return (reply.body.trim() === "" ? {} : JSON.parse(reply.body)) as T;
+  }
+
+  /** One query-protocol call; resolves with the XML reply body. */
+  async query(action: string, params: Record<string, string>, signal?: AbortSignal) {
+    const version = AWS_SERVICES[this.opts.service].queryVersion;
+    if (!version) throw new Error(`${this.opts.service} does not speak the query protocol`);
+    const form = Object.entries({ Action: action, Version: version, ...params })
+      .map(([k, v]) => `${queryEscape(k)}=${queryEscape(v)}`)
+      .join("&");
+    const reply = await this.send(
+      this.request("application/x-www-form-urlencoded", form, {}),
+      queryError,
+      signal,
+    );
+    return reply.body;
+  }
+
+  /** The unsigned request as the SDK builds it (host with port, content-length). */
+  request(contentType: string, body: string, headers: Record<string, string>): AwsRequest {
+    const e = this.endpoint;
+    return {
+      method: "POST",
+      protocol: e.protocol,
+      hostname: e.hostname,
+      port: e.port === "" ? undefined : Number(e.port),
+      path: e.pathname || "/",
+      query: {},
+      headers: {
+        "content-type": contentType,
+        ...headers,
+        "content-length": String(Buffer.byteLength(body)),
+        host: e.host,
+      },
+      body,
+    };
+  }
+
+  /** SigV4-sign `req` (a copy) at the client's clock; unsigned for STS. */
+  async sign(req: AwsRequest, at?: Date): Promise<AwsRequest> {
+    if (!this.signer) return req;
+    const signingDate = at ?? this.opts.now?.() ?? new Date();
+    return (await this.signer.sign(req, { signingDate })) as AwsRequest;
+  }
+
+  private async send(
+    req: AwsRequest,
+    toError: (reply: AwsReply) => AwsServiceError,
+    signal: AbortSignal | undefined,
+  ): Promise<AwsReply> {
+    let token = await this.retry.acquireInitialRetryToken(this.opts.service);
+    for (;;) {
+      if (signal?.aborted) throw new AwsAbortError("aborted");
+      let err: unknown;
+      try {
+        const reply = await attempt(await this.sign(req), this.opts.timeouts, signal);
+        if (reply.status >= 200 && reply.status < 300) {
+          this.retry.recordSuccess(token);
+          return reply;
+        }
+        err = toError(reply);
+      } catch (e) {
+        err = e;
+      }
+      if (err instanceof AwsAbortError || err instanceof ConfigError) throw err;
+      const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
+      const errorType = retryErrorType(
+        typeof e.name === "string" ? e.name : "",
+        e.$metadata?.httpStatusCode,
+        typeof e.code === "string" ? e.code : undefined,
+      );
+      // Only transient errors are ever retried: skip the strategy (and its refusal) for the
+      // rest, e.g. every ConditionalCheckFailedException of a first login.
+      if (errorType !== "TRANSIENT") throw err;
+      try {
+        token = await this.retry.refreshRetryTokenForRetry(token, { errorType });
+      } catch {
+        throw err;
+      }
+      await sleep(token.getRetryDelay(), signal);
+    }
+  }
+}
+
+/** The Lambda credential source: the execution role's keys in the environment. */
+export function envCredentials(env: Readonly<Record<string, string | undefined>>): AwsCredentials {
+  const accessKeyId = env["AWS_ACCESS_KEY_ID"];
+  const secretAccessKey = env["AWS_SECRET_ACCESS_KEY"];
+  if (!accessKeyId || !secretAccessKey) {
+    throw new ConfigError("AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set");
+  }
+  const sessionToken = env["AWS_SESSION_TOKEN"] || undefined;
+  return { accessKeyId, secretAccessKey, sessionToken };
+}
+
+export {
+  AwsAbortError,
+  AwsServiceError,
+  AwsTimeoutError,
+  type AwsReply,
+  type AwsRequest,
+  type AwsTimeouts,
+} from "./aws-http";
+export { xmlText } from "./aws-protocol";
