@@ -166,8 +166,24 @@ function chinaPublicRouteNeedsIcpAndDomain({ v, where, invalid }: RuleInput): st
     `${k("loginAuth")} is 'none' in ${where.partition}: API Gateway there serves unauthenticated ` +
       "requests only for accounts with an ICP filing, and WeChat mini-programs call only " +
       `ICP-filed HTTPS domains, so a public route needs ${missing.map(([key]) => k(key)).join(" and ")}. ` +
-      `Fix: ${missing.map(([, fix]) => fix).join(", and ")}; or ${set("loginAuth", "iam")} ` +
-      "(with allowGuests true: for native apps and websites, not mini-programs).",
+      `Fix: ${missing.map(([, fix]) => fix).join(", and ")}.`,
+  ];
+}
+
+/**
+ * The login route serves WeChat mini-programs (jscode2session codes), and a mini-program calls
+ * only ICP-filed HTTPS domains on its allow-list (docs/wechat.md, "Domain allow-list and ICP"):
+ * in AWS China the API's execute-api host can never be one, whatever the route's authorization.
+ */
+function chinaMiniProgramNeedsDomain({ v, where, invalid }: RuleInput): string[] {
+  if (v.loginAuth !== "iam" || !PARTITIONS[where.partition].publicApiNeedsIcp) return [];
+  if (v.loginDomain !== undefined || invalid.has("loginDomain")) return [];
+  return [
+    `${k("loginDomain")} is required in ${where.partition}: WeChat mini-programs call only ` +
+      "ICP-filed HTTPS domains on their allow-list, and the API's execute-api host is not one " +
+      "(developer tools skip the check during development only). " +
+      `Fix: ${TABLE.loginDomain.fix} (an ICP-filed domain of yours), and with the ICP filing ` +
+      `prefer the public route: ${set("loginAuth", "none")} and ${set("icpFilingNumber", "<ICP number>")}.`,
   ];
 }
 
@@ -270,6 +286,11 @@ export const RULES: readonly Rule[] = [
     name: "China public route needs ICP and domain",
     doc: "loginAuth 'none' in aws-cn needs both icpFilingNumber and loginDomain.",
     check: chinaPublicRouteNeedsIcpAndDomain,
+  },
+  {
+    name: "China mini-program needs a domain",
+    doc: "loginAuth 'iam' in aws-cn needs loginDomain too: mini-programs call only ICP-filed domains.",
+    check: chinaMiniProgramNeedsDomain,
   },
   {
     name: "identity limit needs IAM route",

@@ -1,9 +1,11 @@
 /** The `alarms` setting: one notification target, of the stack's partition and region. */
 import { ConfigError, parseConfig, type RawConfig } from "../../infra/config";
 import { STACKS } from "../support/stacks";
+import { chinaDomainFor } from "../support/chinaDomain";
 
 const base = (region: string): RawConfig => ({
   "aws:region": region,
+  ...chinaDomainFor(region),
   "cognito-devauth:developerProviderName": "login.wechat.myapp",
   "cognito-devauth:identityPoolName": "myapp_identities",
   "cognito-devauth:allowGuests": "true",

@@ -8,6 +8,7 @@ import {
   parseConfig,
   type RawConfig,
 } from "../../infra/config";
+import { CN_LOGIN_DOMAIN } from "../support/chinaDomain";
 
 const APP_SECRET = "9d1f0c2b7e4a4c6f8a3b5d7e9f1a2c4e";
 
@@ -22,6 +23,7 @@ const china: RawConfig = {
   ...valid,
   "aws:region": "cn-north-1",
   "cognito-devauth:allowGuests": "true",
+  "cognito-devauth:loginDomain": CN_LOGIN_DOMAIN,
 };
 
 function problems(raw: RawConfig): string[] {

@@ -347,7 +347,7 @@ describe("rules between settings", () => {
     } = chinaPublic;
     expect(problems(bare)).toEqual([
       expect.stringMatching(
-        /^cognito-devauth:loginAuth is 'none' in aws-cn: .* needs cognito-devauth:icpFilingNumber and cognito-devauth:loginDomain\. Fix: pulumi config set icpFilingNumber <ICP number>, and pulumi config set --path loginDomain\.domainName login\.myapp\.cn and .*; or pulumi config set loginAuth iam/,
+        /^cognito-devauth:loginAuth is 'none' in aws-cn: .* needs cognito-devauth:icpFilingNumber and cognito-devauth:loginDomain\. Fix: pulumi config set icpFilingNumber <ICP number>, and pulumi config set --path loginDomain\.domainName login\.myapp\.cn and .*\.$/,
       ),
     ]);
     const { ["cognito-devauth:loginDomain"]: _, ...noDomain } = chinaPublic;
@@ -363,19 +363,32 @@ describe("rules between settings", () => {
     expect(problems(raw)).toEqual([expect.stringContaining("is not an ICP filing number")]);
   });
 
-  it("keeps the no-ICP option in China: an IAM route signed by guests", () => {
+  it("refuses an IAM route in China without a domain: no mini-program could reach it", () => {
     const {
       ["cognito-devauth:icpFilingNumber"]: _i,
       ["cognito-devauth:loginDomain"]: _d,
       ...bare
     } = chinaPublic;
-    const iam = { ...bare, "cognito-devauth:loginAuth": "iam" };
+    const iam = {
+      ...bare,
+      "cognito-devauth:loginAuth": "iam",
+      "cognito-devauth:allowGuests": "true",
+    };
     expect(problems(iam)).toEqual([
+      expect.stringMatching(
+        /^cognito-devauth:loginDomain is required in aws-cn: WeChat mini-programs call only ICP-filed HTTPS domains.* Fix: pulumi config set --path loginDomain\.domainName/,
+      ),
+    ]);
+    expect(problems({ ...iam, "cognito-devauth:allowGuests": "false" })).toContainEqual(
       expect.stringMatching(
         /^cognito-devauth:loginAuth is 'iam' but cognito-devauth:allowGuests is false/,
       ),
-    ]);
-    expect(parseConfig({ ...iam, "cognito-devauth:allowGuests": "true" }).login.auth).toBe("iam");
+    );
+    const onDomain = {
+      ...iam,
+      "cognito-devauth:loginDomain": chinaPublic["cognito-devauth:loginDomain"],
+    };
+    expect(parseConfig(onDomain).login.auth).toBe("iam");
   });
 
   it("refuses a burst below the rate", () => {

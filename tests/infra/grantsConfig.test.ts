@@ -1,9 +1,11 @@
 /** The `grants` and `principalTags` settings: each mistake one line naming its path and the fix. */
 import { ConfigError, parseConfig } from "../../infra/config";
 import { STACKS } from "../support/stacks";
+import { chinaDomainFor } from "../support/chinaDomain";
 
 const base = (region: string) => ({
   "aws:region": region,
+  ...chinaDomainFor(region),
   "cognito-devauth:developerProviderName": "login.wechat.myapp",
   "cognito-devauth:identityPoolName": "myapp",
   "cognito-devauth:loginAuth": "iam",
