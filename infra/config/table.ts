@@ -376,12 +376,12 @@ export const TABLE = {
     type: "string",
     defaultOf: {
       of: (where) => (PARTITIONS[where.partition].publicApiNeedsIcp ? "iam" : "none"),
-      text: "'iam' in aws-cn (works without an ICP filing), 'none' elsewhere",
+      text: "'iam' in aws-cn (the route needs no ICP filing; the stack still needs loginDomain), 'none' elsewhere",
     },
     description:
       "Login route authorization: 'none' (public) or 'iam' (SigV4, signed by this pool's guest " +
-      "identities; needs allowGuests true). A public route in AWS China needs icpFilingNumber " +
-      "and loginDomain.",
+      "identities; needs allowGuests true). In AWS China every stack needs loginDomain, and a " +
+      "public route also icpFilingNumber.",
     fix: set("loginAuth", "none|iam"),
     schema: oneOf(LOGIN_AUTHS),
   }),
