@@ -214,7 +214,7 @@ export class DevAuthClient {
     };
   }
 
-  private retry<T>(attempt: () => Promise<T>): Promise<T> {
+  private retry<T>(attempt: (n: number) => Promise<T>): Promise<T> {
     return withRetry(attempt, this.retryPolicy, this.clock, this.opts.random ?? Math.random);
   }
 
@@ -336,9 +336,12 @@ export class DevAuthClient {
     let answer: LoginAnswer;
     for (let freshCode = false; ; freshCode = true) {
       try {
-        answer = await this.retry(() =>
-          callLogin(this.ex, this.config, code, signer, new Date(this.serverNow())),
-        );
+        answer = await this.retry(async (n) => {
+          // A throttled or failed attempt may already have spent the code at WeChat (codes are
+          // single-use), so each retry takes a fresh one when the app can give it.
+          if (n > 1 && this.opts.getLoginCode) code = await this.opts.getLoginCode();
+          return callLogin(this.ex, this.config, code, signer, new Date(this.serverNow()));
+        });
         break;
       } catch (err) {
         // A code is single-use and short-lived: one fresh one is worth a try, no more.

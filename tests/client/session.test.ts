@@ -218,6 +218,21 @@ describe("errors and retries", () => {
     expect(clock.sleeps).toEqual([2000 + 200, 1000 + 400]);
   });
 
+  it("retries a throttled or failed login with a fresh code (the first may be spent)", async () => {
+    const { kit, backend, codesAsked } = setup();
+    backend.fail("Login", {
+      status: 503,
+      headers: { "retry-after": "1" },
+      body: '{"error":{"code":"UPSTREAM_UNAVAILABLE"}}',
+    });
+    const first = backend.code();
+    await kit.signIn(first);
+    // One fresh code for the one retry; the given code is not re-sent.
+    expect(codesAsked()).toBe(1);
+    expect(backend.codes.has(first)).toBe(true);
+    expect(kit.kind).toBe("user");
+  });
+
   it("gives up after the bounded attempts with the server's code and Retry-After", async () => {
     const { kit, backend } = setup();
     for (let i = 0; i < 6; i++)
