@@ -5,6 +5,7 @@ import { accountFunctionPolicy } from "./iam/account";
 import { toJson } from "./iam/document";
 import { serviceTrustPolicy } from "./iam/login";
 import { LOGIN_RUNTIME } from "./loginApi";
+import { lambdaRoute } from "./lambdaRoute";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, servicePrincipal, type DeployTarget } from "../core/partition";
 
@@ -125,44 +126,18 @@ export class AccountApi extends pulumi.ComponentResource {
       { parent: this, dependsOn: [rolePolicy, logGroup] },
     );
 
-    const integration = new aws.apigatewayv2.Integration(
-      `${name}-delete`,
+    lambdaRoute(
+      this,
+      { integration: `${name}-delete`, permission: `${name}-invoke` },
       {
+        target,
         apiId: args.apiId,
-        integrationType: "AWS_PROXY",
-        integrationUri: pulumi
-          .all([target, fn.name])
-          .apply(([t, n]) => arns.lambdaInvocation(t, arns.lambdaFunction(t, n))),
-        integrationMethod: "POST",
-        payloadFormatVersion: "2.0",
-        timeoutMilliseconds: (TIMEOUT_SECONDS + 1) * 1000,
-      },
-      { parent: this },
-    );
-    new aws.apigatewayv2.Route(
-      `${name}-delete`,
-      {
-        apiId: args.apiId,
-        routeKey: `${ACCOUNT_ROUTE.method} ${ACCOUNT_ROUTE.path}`,
+        functionName: fn.name,
+        ...ACCOUNT_ROUTE,
         // The function trusts the authorizer's cognitoIdentity: never a public route.
         authorizationType: "AWS_IAM",
-        target: pulumi.interpolate`integrations/${integration.id}`,
+        timeoutSeconds: TIMEOUT_SECONDS,
       },
-      { parent: this },
-    );
-    new aws.lambda.Permission(
-      `${name}-invoke`,
-      {
-        action: "lambda:InvokeFunction",
-        function: fn.name,
-        principal: target.apply((p) => servicePrincipal(p, "apigateway")),
-        sourceArn: pulumi
-          .all([target, args.apiId])
-          .apply(([t, apiId]) =>
-            arns.executeApi(t, apiId, "*", ACCOUNT_ROUTE.method, ACCOUNT_ROUTE.path),
-          ),
-      },
-      { parent: this },
     );
     // Signed-in users may call exactly this route: IdentityRoles grants it (and its boundary
     // allows it), since the roles are created after the API.

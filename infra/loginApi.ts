@@ -11,6 +11,7 @@ import {
   type UserKey,
 } from "../core/vocabulary";
 import { METRICS_STACK_ENV } from "../core/metrics";
+import { lambdaRoute } from "./lambdaRoute";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, httpApiEndpoint, servicePrincipal, type DeployTarget } from "../core/partition";
 
@@ -258,31 +259,17 @@ export class LoginApi extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const integration = new aws.apigatewayv2.Integration(
-      `${name}-login`,
+    lambdaRoute(
+      this,
+      { integration: `${name}-login`, permission: `${name}-invoke` },
       {
+        target,
         apiId: api.id,
-        integrationType: "AWS_PROXY",
-        integrationUri: pulumi
-          .all([target, fn.name])
-          .apply(([t, n]) => arns.lambdaInvocation(t, arns.lambdaFunction(t, n))),
-        integrationMethod: "POST",
-        payloadFormatVersion: "2.0",
-        // A little over the function's timeout, within the HTTP API maximum of 30 s.
-        timeoutMilliseconds: Math.min(30000, (timeoutSeconds + 1) * 1000),
-      },
-      { parent: this },
-    );
-
-    new aws.apigatewayv2.Route(
-      `${name}-login`,
-      {
-        apiId: api.id,
-        routeKey: `${LOGIN_ROUTE.method} ${LOGIN_ROUTE.path}`,
+        functionName: fn.name,
+        ...LOGIN_ROUTE,
         authorizationType: args.auth === "iam" ? "AWS_IAM" : "NONE",
-        target: pulumi.interpolate`integrations/${integration.id}`,
+        timeoutSeconds,
       },
-      { parent: this },
     );
 
     const accessLogs = new aws.cloudwatch.LogGroup(
@@ -331,22 +318,6 @@ export class LoginApi extends pulumi.ComponentResource {
           format: accessLogFormat,
         },
         tags,
-      },
-      { parent: this },
-    );
-
-    new aws.lambda.Permission(
-      `${name}-invoke`,
-      {
-        action: "lambda:InvokeFunction",
-        function: fn.name,
-        principal: target.apply((p) => servicePrincipal(p, "apigateway")),
-        // This API and route only, any stage.
-        sourceArn: pulumi
-          .all([target, api.id])
-          .apply(([t, apiId]) =>
-            arns.executeApi(t, apiId, "*", LOGIN_ROUTE.method, LOGIN_ROUTE.path),
-          ),
       },
       { parent: this },
     );
