@@ -3,11 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildAccountBundle, type LoginBundle } from "./bundle";
 import { accountFunctionPolicy } from "./iam/account";
 import { toJson } from "./iam/document";
-import { serviceTrustPolicy } from "./iam/login";
 import { LOGIN_RUNTIME } from "./loginApi";
+import { functionBase } from "./functionBase";
 import { lambdaRoute } from "./lambdaRoute";
 import { NAME_LIMITS, physicalName } from "./naming";
-import { arns, servicePrincipal, type DeployTarget } from "../core/partition";
+import { arns, type DeployTarget } from "../core/partition";
 
 /** The self-service deletion route: SigV4-signed by the identity that deletes itself. */
 export const ACCOUNT_ROUTE = { method: "DELETE", path: "/account" } as const;
@@ -56,23 +56,14 @@ export class AccountApi extends pulumi.ComponentResource {
     const target = pulumi.output(args.target);
     const functionName = physicalName(args.namePrefix, "account", NAME_LIMITS.lambdaFunction);
 
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-function-logs`,
-      { name: `/aws/lambda/${functionName}`, retentionInDays: args.logRetentionDays, tags },
-      { parent: this },
-    );
-    const role = new aws.iam.Role(
-      `${name}-function`,
-      {
-        name: physicalName(args.namePrefix, "account-function", NAME_LIMITS.role),
-        description: `Execution role of the account-deletion function ${functionName}`,
-        assumeRolePolicy: target.apply((p) =>
-          toJson(serviceTrustPolicy(servicePrincipal(p, "lambda"))),
-        ),
-        tags,
-      },
-      { parent: this },
-    );
+    const { logGroup, role } = functionBase(this, name, {
+      target,
+      functionName,
+      roleName: physicalName(args.namePrefix, "account-function", NAME_LIMITS.role),
+      purpose: "account-deletion",
+      logRetentionDays: args.logRetentionDays,
+      tags,
+    });
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-function`,
       {

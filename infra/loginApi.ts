@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildLoginBundle, type LoginBundle } from "./bundle";
 import { toJson } from "./iam/document";
-import { loginFunctionPolicy, serviceTrustPolicy } from "./iam/login";
+import { loginFunctionPolicy } from "./iam/login";
 import {
   ICP_FILING_TAG,
   type ClientKey,
@@ -11,9 +11,10 @@ import {
   type UserKey,
 } from "../core/vocabulary";
 import { METRICS_STACK_ENV } from "../core/metrics";
+import { functionBase } from "./functionBase";
 import { lambdaRoute } from "./lambdaRoute";
 import { NAME_LIMITS, physicalName } from "./naming";
-import { arns, httpApiEndpoint, servicePrincipal, type DeployTarget } from "../core/partition";
+import { arns, httpApiEndpoint, type DeployTarget } from "../core/partition";
 
 /** The route the login function serves. */
 export const LOGIN_ROUTE = { method: "POST", path: "/login/wechat" } as const;
@@ -147,26 +148,14 @@ export class LoginApi extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // Created by the stack (with retention) before the function, which would otherwise create
-    // its own log group, kept forever, on first invocation.
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-function-logs`,
-      { name: `/aws/lambda/${functionName}`, retentionInDays, tags },
-      { parent: this },
-    );
-
-    const role = new aws.iam.Role(
-      `${name}-function`,
-      {
-        name: physicalName(args.namePrefix, "login-function", NAME_LIMITS.role),
-        description: `Execution role of the WeChat login function ${functionName}`,
-        assumeRolePolicy: target.apply((p) =>
-          toJson(serviceTrustPolicy(servicePrincipal(p, "lambda"))),
-        ),
-        tags,
-      },
-      { parent: this },
-    );
+    const { logGroup, role } = functionBase(this, name, {
+      target,
+      functionName,
+      roleName: physicalName(args.namePrefix, "login-function", NAME_LIMITS.role),
+      purpose: "WeChat login",
+      logRetentionDays: retentionInDays,
+      tags,
+    });
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-function`,
       {
