@@ -43,6 +43,8 @@ export type LoginOutcomeKind = (typeof LOGIN_OUTCOMES)[number];
 /** `code` of LoginFailed: the login API's stable error codes (functions/README.md, "Responses"). */
 export const LOGIN_ERROR_CODES = [
   "INVALID_REQUEST",
+  "UNKNOWN_APP",
+  "UNKNOWN_ROUTE",
   "INVALID_CODE",
   "USER_BLOCKED",
   "RATE_LIMITED",
@@ -51,8 +53,16 @@ export const LOGIN_ERROR_CODES = [
 ] as const;
 export type LoginErrorCode = (typeof LOGIN_ERROR_CODES)[number];
 
-/** The caller's own faults: a malformed request, a bad or reused wx.login code. */
-export const CALLER_FAULT_CODES: readonly LoginErrorCode[] = ["INVALID_REQUEST", "INVALID_CODE"];
+/**
+ * The caller's own faults: a malformed request, an AppID or route this stack does not serve, a
+ * bad or reused login code.
+ */
+export const CALLER_FAULT_CODES: readonly LoginErrorCode[] = [
+  "INVALID_REQUEST",
+  "UNKNOWN_APP",
+  "UNKNOWN_ROUTE",
+  "INVALID_CODE",
+];
 
 /** `upstream` of UpstreamError. */
 export const UPSTREAMS = [

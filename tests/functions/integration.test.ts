@@ -244,8 +244,9 @@ function functionEnv(
     TOKEN_DURATION_SECONDS: "3600",
     LOGINS_KEY: st.c.loginsKey,
     TABLE_NAME: st.tableName,
-    WECHAT_APP_ID: st.appId,
-    WECHAT_SECRET_ARN: st.secretArn,
+    WECHAT_APPS: JSON.stringify([
+      { appId: st.appId, kind: "miniprogram", secretArn: st.secretArn },
+    ]),
     USER_KEY: "unionid",
     WECHAT_API_BASE_URL: st.wechat.server.url,
     POWERTOOLS_SERVICE_NAME: "login-wechat",
