@@ -390,6 +390,8 @@ export interface Harness {
   sts: FakeSts;
   logger: CapturingLogger;
   config: LoginConfig;
+  /** The handler's exchange per AppID (a test may wrap one after the harness is built). */
+  wechatPorts: Map<string, WechatPort>;
   /** Start/end of every remote call, in order: `wechat:start`, `touch:end`, ... */
   events: string[];
 }
@@ -438,7 +440,7 @@ export function harness(
     now: () => new Date("2026-01-02T03:04:05.000Z"),
     ...deps,
   });
-  return { handler, wechat, cognito, mapping, sts, logger, config, events };
+  return { handler, wechat, cognito, mapping, sts, logger, config, wechatPorts: ports, events };
 }
 
 export function loginEvent(
