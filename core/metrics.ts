@@ -17,9 +17,12 @@ export const METRIC = {
   loginFailed: "LoginFailed",
   /** One per failed upstream call; dimensions `upstream` and `class`. */
   upstreamError: "UpstreamError",
-  /** One per jscode2session exchange that did not yield a session; dimension `class`. */
+  /**
+   * One per WeChat code exchange (jscode2session, or the OAuth access_token call) that did not
+   * yield a session; dimension `class`.
+   */
   wechatError: "WechatError",
-  /** Milliseconds per jscode2session exchange (the AppSecret read included when not cached). */
+  /** Milliseconds per WeChat code exchange (the AppSecret read included when not cached). */
   wechatLatency: "WechatLatency",
   /** Milliseconds per GetOpenIdTokenForDeveloperIdentity call. */
   cognitoLatency: "CognitoLatency",
@@ -83,7 +86,7 @@ export const UPSTREAM_ERROR_CLASSES = ["throttled", "unavailable", "config", "un
 export type UpstreamErrorClass = (typeof UPSTREAM_ERROR_CLASSES)[number];
 
 /**
- * `class` of WechatError, by errcode: invalid_code (40029, 40163), user_blocked (40226),
+ * `class` of WechatError, by errcode: invalid_code (40029, 40163, 42003), user_blocked (40226),
  * throttled (45011, HTTP 429), unavailable (-1, non-200, timeout, malformed reply), config
  * (40013, 40125, 40001, ...: appid, AppSecret, IP allow-list), unexpected (any other errcode).
  */

@@ -15,6 +15,7 @@ import {
   OAUTH_ACCESS_TOKEN,
   OAUTH_APP_ID,
   OAUTH_REFRESH_TOKEN,
+  REQUIRED_ENV,
   TEST_APPS,
   errorOf,
   expectNoSecrets,
@@ -41,12 +42,7 @@ async function failureOf(p: Promise<unknown>): Promise<{ status: number; code: s
 }
 
 describe("WECHAT_APPS (environment contract)", () => {
-  const base = {
-    AWS_REGION: "us-east-1",
-    IDENTITY_POOL_ID: "us-east-1:0f3c5c2e-1111-4222-8333-444455556666",
-    DEVELOPER_PROVIDER_NAME: "login.wechat.test",
-    TABLE_NAME: "users",
-  };
+  const base = REQUIRED_ENV;
   const read = (apps: unknown) =>
     readConfig(
       { ...base, WECHAT_APPS: typeof apps === "string" ? apps : JSON.stringify(apps) },

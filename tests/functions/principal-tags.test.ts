@@ -6,6 +6,7 @@ import {
   APP_ID,
   CONTEXT,
   OAUTH_APP_ID,
+  REQUIRED_ENV,
   harness,
   loginEvent,
   oauthEvent,
@@ -71,13 +72,7 @@ describe("principal tags", () => {
   });
 
   it("reads PRINCIPAL_TAGS from the environment (true or false, default false)", () => {
-    const env = {
-      AWS_REGION: "us-east-1",
-      IDENTITY_POOL_ID: "us-east-1:0f3c5c2e-1111-4222-8333-444455556666",
-      DEVELOPER_PROVIDER_NAME: "login.wechat.test",
-      TABLE_NAME: "users",
-      WECHAT_APPS: wechatAppsEnv(),
-    };
+    const env = { ...REQUIRED_ENV, WECHAT_APPS: wechatAppsEnv() };
     expect(readConfig(env, "enhanced").principalTags).toBe(false);
     expect(readConfig({ ...env, PRINCIPAL_TAGS: "true" }, "enhanced").principalTags).toBe(true);
     expect(() => readConfig({ ...env, PRINCIPAL_TAGS: "yes" }, "enhanced")).toThrow(

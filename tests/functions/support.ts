@@ -51,6 +51,14 @@ export const TEST_APPS: readonly WechatApp[] = [
   { appId: MINI_B_APP_ID, kind: "miniprogram", secretArn: secretArn("wechat-mini-b") },
 ];
 
+/** The variables the function requires besides WECHAT_APPS (the test pool and table). */
+export const REQUIRED_ENV = {
+  AWS_REGION: "us-east-1",
+  IDENTITY_POOL_ID: POOL_ID,
+  DEVELOPER_PROVIDER_NAME: "login.wechat.test",
+  TABLE_NAME: "users",
+} as const;
+
 /** WECHAT_APPS as the infra sets it: one mini-program (the given AppID and secret) by default. */
 export function wechatAppsEnv(apps: readonly WechatApp[] = [TEST_APPS[0] as WechatApp]): string {
   return JSON.stringify(
