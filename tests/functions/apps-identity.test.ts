@@ -208,6 +208,40 @@ describe("one person in a mini-program and an OAuth app of the same stack", () =
     }
   });
 
+  it.each(["enhanced", "basic"] as const)(
+    "%s: when the identity moved between Cognito's first and second answer, the login answers with the newer one (basic: STS again for it)",
+    async (flow) => {
+      const h = harness(flow);
+      const openidIdentity = await identityOf(h, mini(h, false));
+      // Right after the OAuth login's first Cognito answer, the mini-program's concurrent login
+      // merges the unionid key into the openid identity and writes the unionid row.
+      const getToken = h.cognito.getOpenIdToken.bind(h.cognito);
+      let first = true;
+      h.cognito.getOpenIdToken = async (input, signal) => {
+        const answer = await getToken(input, signal);
+        if (first && input.developerUserId === UNION_KEY) {
+          first = false;
+          h.cognito.model.merge(UNION_KEY, MINI_KEY);
+          const row = h.mapping.rows.get(MINI_KEY);
+          if (!row) throw new Error("no openid row");
+          h.mapping.rows.set(UNION_KEY, { ...row, pk: UNION_KEY, unionid: UNIONID });
+        }
+        return answer;
+      };
+      const stsBefore = h.sts.calls.length;
+      expect(await identityOf(h, app(h))).toBe(openidIdentity);
+      expect(h.logger.text()).toContain("identity_moved_meanwhile");
+      expect(h.logger.text()).not.toContain("mapping_identity_mismatch_repaired");
+      expect(h.mapping.rows.get(UNION_KEY)?.identityId).toBe(openidIdentity);
+      if (flow === "basic") {
+        // The first answer's credentials were for the superseded identity: STS ran again.
+        expect(h.sts.calls.length - stsBefore).toBe(2);
+        expect(h.sts.calls.at(-1)?.token).toBe(h.cognito.tokens.at(-1));
+        expect(h.sts.calls.at(-1)?.roleSessionName).toContain(openidIdentity.split(":")[1]);
+      }
+    },
+  );
+
   it("limit (documented): when the OAuth app sees the unionid first, the mini-program's openid identity stays apart", async () => {
     const h = harness("enhanced");
     const openidIdentity = await identityOf(h, mini(h, false));
