@@ -75,6 +75,7 @@ export function parseLogin(
     throw invalid(route);
   }
   const appId = body["appId"];
+  // A route serves the apps of the kind it is named after (core/routes.ts keys are the kinds).
   const app =
     appId === undefined && route === "miniprogram"
       ? config.defaultMiniProgram

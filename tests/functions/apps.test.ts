@@ -6,6 +6,7 @@
 import { readConfig, type WechatApp } from "../../functions/login/config";
 import { errorResponse } from "../../functions/login/http";
 import { LOGIN_ROUTES, routeKey } from "../../core/routes";
+import { WECHAT_APP_KINDS } from "../../core/vocabulary";
 import {
   APP_ID,
   APP_SECRET,
@@ -372,6 +373,8 @@ describe("routes (routeKey) and apps (appId)", () => {
     expect(routeKey(LOGIN_ROUTES.miniprogram)).toBe("POST /login/wechat");
     expect(routeKey(LOGIN_ROUTES.oauth)).toBe("POST /login/wechat/oauth");
     expect(oauthEvent(OAUTH_APP_ID, "c")["routeKey"]).toBe(routeKey(LOGIN_ROUTES.oauth));
+    // Each route serves the app kind it is named after.
+    expect(Object.keys(LOGIN_ROUTES).sort()).toEqual([...WECHAT_APP_KINDS].sort());
   });
 
   it("runs each app's exchange with that app's own AppSecret reads", async () => {
