@@ -41,14 +41,19 @@ export function functionEnv(
     TOKEN_DURATION_SECONDS: "900",
     LOGINS_KEY: "cognito-identity.amazonaws.com",
     TABLE_NAME: FIXTURE.tableName,
-    WECHAT_APP_ID: FIXTURE.appId,
-    WECHAT_SECRET_ARN: arn(
-      partition,
-      "secretsmanager",
-      FIXTURE.region,
-      FIXTURE.accountId,
-      `secret:${FIXTURE.secretName}`,
-    ),
+    WECHAT_APPS: JSON.stringify([
+      {
+        appId: FIXTURE.appId,
+        kind: "miniprogram",
+        secretArn: arn(
+          partition,
+          "secretsmanager",
+          FIXTURE.region,
+          FIXTURE.accountId,
+          `secret:${FIXTURE.secretName}`,
+        ),
+      },
+    ]),
     USER_KEY: "unionid",
     POWERTOOLS_SERVICE_NAME: "wechat-login",
     POWERTOOLS_LOG_LEVEL: "INFO",

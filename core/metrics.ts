@@ -17,9 +17,12 @@ export const METRIC = {
   loginFailed: "LoginFailed",
   /** One per failed upstream call; dimensions `upstream` and `class`. */
   upstreamError: "UpstreamError",
-  /** One per jscode2session exchange that did not yield a session; dimension `class`. */
+  /**
+   * One per WeChat code exchange (jscode2session, or the OAuth access_token call) that did not
+   * yield a session; dimension `class`.
+   */
   wechatError: "WechatError",
-  /** Milliseconds per jscode2session exchange (the AppSecret read included when not cached). */
+  /** Milliseconds per WeChat code exchange (the AppSecret read included when not cached). */
   wechatLatency: "WechatLatency",
   /** Milliseconds per GetOpenIdTokenForDeveloperIdentity call. */
   cognitoLatency: "CognitoLatency",
@@ -43,6 +46,8 @@ export type LoginOutcomeKind = (typeof LOGIN_OUTCOMES)[number];
 /** `code` of LoginFailed: the login API's stable error codes (functions/README.md, "Responses"). */
 export const LOGIN_ERROR_CODES = [
   "INVALID_REQUEST",
+  "UNKNOWN_APP",
+  "UNKNOWN_ROUTE",
   "INVALID_CODE",
   "USER_BLOCKED",
   "RATE_LIMITED",
@@ -51,8 +56,16 @@ export const LOGIN_ERROR_CODES = [
 ] as const;
 export type LoginErrorCode = (typeof LOGIN_ERROR_CODES)[number];
 
-/** The caller's own faults: a malformed request, a bad or reused wx.login code. */
-export const CALLER_FAULT_CODES: readonly LoginErrorCode[] = ["INVALID_REQUEST", "INVALID_CODE"];
+/**
+ * The caller's own faults: a malformed request, an AppID or route this stack does not serve, a
+ * bad or reused login code.
+ */
+export const CALLER_FAULT_CODES: readonly LoginErrorCode[] = [
+  "INVALID_REQUEST",
+  "UNKNOWN_APP",
+  "UNKNOWN_ROUTE",
+  "INVALID_CODE",
+];
 
 /** `upstream` of UpstreamError. */
 export const UPSTREAMS = [
@@ -73,7 +86,7 @@ export const UPSTREAM_ERROR_CLASSES = ["throttled", "unavailable", "config", "un
 export type UpstreamErrorClass = (typeof UPSTREAM_ERROR_CLASSES)[number];
 
 /**
- * `class` of WechatError, by errcode: invalid_code (40029, 40163), user_blocked (40226),
+ * `class` of WechatError, by errcode: invalid_code (40029, 40163, 42003), user_blocked (40226),
  * throttled (45011, HTTP 429), unavailable (-1, non-200, timeout, malformed reply), config
  * (40013, 40125, 40001, ...: appid, AppSecret, IP allow-list), unexpected (any other errcode).
  */

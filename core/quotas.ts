@@ -36,3 +36,10 @@ export const MAX_LOGIN_BURST_LIMIT = COGNITO_RATE_QUOTAS.GetOpenIdTokenForDevelo
  * accept: one client at the whole stage's highest steady rate; a limit above it is moot.
  */
 export const MAX_CLIENT_LOGINS_PER_MINUTE = MAX_LOGIN_RATE_LIMIT * 60;
+
+/**
+ * Most WeChat apps (mini-programs and OAuth apps together) one stack serves: each adds ~130
+ * bytes to the login function's WECHAT_APPS variable, and Lambda caps a function's whole
+ * environment at 4 KB.
+ */
+export const MAX_WECHAT_APPS = 10;

@@ -95,14 +95,15 @@ const ADMITTED: ClientAdmission = { admitted: true };
  * down) lets the login through: it is a guard, not a dependency.
  */
 export async function exchangeCounted(
-  deps: { wechat: WechatPort; logger: LogPort; clientLimit?: ClientLimit | undefined },
+  deps: { logger: LogPort; clientLimit?: ClientLimit | undefined },
+  wechat: WechatPort,
   code: string,
   client: string | undefined,
   now: Date,
   signal: AbortSignal,
 ): Promise<WechatSession> {
   const limit = deps.clientLimit;
-  if (limit === undefined || client === undefined) return deps.wechat.exchangeCode(code, signal);
+  if (limit === undefined || client === undefined) return wechat.exchangeCode(code, signal);
   // Our own controller, held for the whole call (a composed signal can be collected early).
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
@@ -122,7 +123,7 @@ export async function exchangeCounted(
       },
     );
     const [session, admitted] = await Promise.allSettled([
-      deps.wechat.exchangeCode(code, controller.signal),
+      wechat.exchangeCode(code, controller.signal),
       admission,
     ]);
     if (admitted.status === "fulfilled" && !admitted.value.admitted) {

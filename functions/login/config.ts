@@ -2,6 +2,11 @@
  * The environment contract, read once per container through one fail-fast helper. The infra sets
  * exactly these names. Missing or invalid values throw at init (listing names, never values).
  *
+ * WECHAT_APPS (the apps this stack serves; replaces WECHAT_APP_ID and WECHAT_SECRET_ARN): a JSON
+ * array of 1..MAX_WECHAT_APPS `{"appId","kind","secretArn"}`, unique appIds, kind `miniprogram`
+ * or `oauth`, secretArn a Secrets Manager secret ARN (not a secret itself). Order matters: the
+ * first `miniprogram` entry is the default app of the mini-program route.
+ *
  * Defaults (core/defaults.ts; so the function also runs under emulators and hand-written
  * environments):
  *   AWS_REGION                   <- AWS_DEFAULT_REGION when unset
@@ -19,6 +24,7 @@ import {
   IDENTITY_POOL_ID,
   REGION,
   WECHAT_APP_ID,
+  parseArn,
 } from "../../core/ids";
 import {
   DEFAULT_CREDENTIALS_DURATION_SECONDS,
@@ -27,9 +33,23 @@ import {
   DEFAULT_WECHAT_API_BASE_URL,
 } from "../../core/defaults";
 import { cognitoLoginsKeyOf } from "../../core/partition";
-import type { LoginFlow } from "../../core/vocabulary";
+import { MAX_WECHAT_APPS } from "../../core/quotas";
+import {
+  WECHAT_APP_KINDS,
+  isOneOf,
+  type LoginFlow,
+  type WechatAppKind,
+} from "../../core/vocabulary";
 
-export type { LoginFlow };
+export type { LoginFlow, WechatAppKind };
+
+/** One WeChat app of the stack (an entry of WECHAT_APPS). */
+export interface WechatApp {
+  readonly appId: string;
+  readonly kind: WechatAppKind;
+  /** Secrets Manager secret holding the app's AppSecret (SecretString). */
+  readonly secretArn: string;
+}
 
 export interface LoginConfig {
   readonly flow: LoginFlow;
@@ -39,8 +59,10 @@ export interface LoginConfig {
   readonly tokenDurationSeconds: number;
   readonly loginsKey: string;
   readonly tableName: string;
-  readonly wechatAppId: string;
-  readonly wechatSecretId: string;
+  /** Every app the stack serves, in WECHAT_APPS order (1..MAX_WECHAT_APPS, unique appIds). */
+  readonly wechatApps: readonly WechatApp[];
+  /** The first mini-program of `wechatApps`: the app of a mini-program login without `appId`. */
+  readonly defaultMiniProgram: WechatApp | undefined;
   readonly userKey: "unionid" | "openid";
   readonly wechatApiBaseUrl: string;
   /** Basic flow only. */
@@ -110,8 +132,10 @@ export function readConfig<F extends LoginFlow>(env: Env, flow: F): LoginConfigF
     ? str("LOGINS_KEY", COGNITO_LOGINS_KEY)
     : defaultLoginsKey(region);
   const tableName = str("TABLE_NAME", /^[\w.-]{3,255}$/);
-  const wechatAppId = str("WECHAT_APP_ID", WECHAT_APP_ID);
-  const wechatSecretId = str("WECHAT_SECRET_ARN");
+  const wechatApps = isSet("WECHAT_APPS")
+    ? readWechatApps(env["WECHAT_APPS"] ?? "", problems)
+    : (problems.push("WECHAT_APPS is not set (it replaces WECHAT_APP_ID and WECHAT_SECRET_ARN)"),
+      []);
   const userKeyRaw = isSet("USER_KEY") ? str("USER_KEY", /^(unionid|openid)$/) : DEFAULT_USER_KEY;
   const userKey = userKeyRaw === "openid" ? "openid" : "unionid";
   const wechatApiBaseUrl = (
@@ -155,14 +179,76 @@ export function readConfig<F extends LoginFlow>(env: Env, flow: F): LoginConfigF
     tokenDurationSeconds,
     loginsKey,
     tableName,
-    wechatAppId,
-    wechatSecretId,
+    wechatApps,
+    defaultMiniProgram: defaultMiniProgramOf(wechatApps),
     userKey,
     wechatApiBaseUrl,
     authenticatedRoleArn,
     credentialsDurationSeconds,
     principalTags,
   } as LoginConfigFor<F>;
+}
+
+/** The first mini-program of `apps` (WECHAT_APPS order), if any. */
+export function defaultMiniProgramOf(apps: readonly WechatApp[]): WechatApp | undefined {
+  return apps.find((a) => a.kind === "miniprogram");
+}
+
+const APP_KEYS = new Set(["appId", "kind", "secretArn"]);
+
+/**
+ * WECHAT_APPS, checked entry by entry; each problem is pushed naming the entry's index and field,
+ * never a value.
+ */
+function readWechatApps(raw: string, problems: string[]): WechatApp[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    json = undefined;
+  }
+  if (!Array.isArray(json) || json.length < 1 || json.length > MAX_WECHAT_APPS) {
+    problems.push(
+      `WECHAT_APPS must be a JSON array of 1..${MAX_WECHAT_APPS} {"appId","kind","secretArn"} objects`,
+    );
+    return [];
+  }
+  const before = problems.length;
+  const apps: WechatApp[] = [];
+  const seen = new Map<string, number>();
+  json.forEach((entry: unknown, i) => {
+    const at = `WECHAT_APPS[${i}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      problems.push(`${at} is not an object`);
+      return;
+    }
+    const e = entry as Record<string, unknown>;
+    const unknown = Object.keys(e).filter((k) => !APP_KEYS.has(k));
+    if (unknown.length > 0) problems.push(`${at} has keys other than appId, kind, secretArn`);
+    const { appId, kind, secretArn } = e;
+    if (typeof appId !== "string" || !WECHAT_APP_ID.test(appId)) {
+      problems.push(`${at}.appId must be 'wx' and 16 lower-case hex characters`);
+    } else if (seen.has(appId)) {
+      problems.push(`${at}.appId repeats WECHAT_APPS[${seen.get(appId)}].appId`);
+    } else {
+      seen.set(appId, i);
+    }
+    if (!isOneOf(WECHAT_APP_KINDS, kind)) {
+      problems.push(`${at}.kind must be ${WECHAT_APP_KINDS.join(" or ")}`);
+    }
+    if (typeof secretArn !== "string" || !isSecretArn(secretArn)) {
+      problems.push(`${at}.secretArn must be a Secrets Manager secret ARN`);
+    }
+    if (typeof appId === "string" && isOneOf(WECHAT_APP_KINDS, kind)) {
+      apps.push({ appId, kind, secretArn: String(secretArn) });
+    }
+  });
+  return problems.length === before ? apps : [];
+}
+
+function isSecretArn(value: string): boolean {
+  const arn = parseArn(value);
+  return arn?.service === "secretsmanager" && /^secret:[\w/+=.@-]+$/.test(arn.resource);
 }
 
 /** Hosts a plain-http WeChat base URL may name: the loopback interface (local test fakes). */

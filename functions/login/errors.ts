@@ -18,7 +18,26 @@ export class InvalidRequestError extends LoginError {
   }
 }
 
-/** WeChat 40029 (invalid code) and 40163 (code already used). */
+/** The body's `appId` (or, without one, the default mini-program) is not an app of this route. */
+export class UnknownAppError extends LoginError {
+  readonly status = 400;
+  readonly code = "UNKNOWN_APP";
+  constructor() {
+    // Fixed: the caller's value is never echoed.
+    super("The appId is not an app of this stack.");
+  }
+}
+
+/** An API Gateway route this function does not serve (`routeKey` neither login route). */
+export class UnknownRouteError extends LoginError {
+  readonly status = 404;
+  readonly code = "UNKNOWN_ROUTE";
+  constructor() {
+    super("This route is not served by the login function.");
+  }
+}
+
+/** WeChat 40029 (invalid code), 40163 (code already used), 42003 (OAuth code expired). */
 export class InvalidCodeError extends LoginError {
   readonly status = 401;
   readonly code = "INVALID_CODE";

@@ -6,7 +6,8 @@ import {
   errorResponse,
   guestIdentityIdOf,
   jsonResponse,
-  parseCode,
+  parseLogin,
+  routeOf,
   type HttpResponse,
 } from "./http";
 import { instrumentDeps, recordLogin } from "./instrument";
@@ -50,7 +51,8 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
       if (config.flow === "basic" && deps.credentials === undefined) {
         throw new ConfigError("basic flow without an STS adapter");
       }
-      const code = parseCode(event);
+      // The route (404 UNKNOWN_ROUTE), then the body and its app (400): all before any remote call.
+      const { code, app } = parseLogin(event, routeOf(event), config);
       const guestIdentityId = guestIdentityIdOf(event, config.identityPoolId);
       const remaining = remainingMs(context);
       const budget = Math.max(1, Math.min(maxLoginMs, remaining - margin));
@@ -58,7 +60,7 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
       const client =
         deps.clientLimit &&
         clientOf(event, deps.clientLimit.key, guestIdentityId, config.identityPoolId);
-      const input = { code, guestIdentityId, client };
+      const input = { appId: app.appId, code, guestIdentityId, client };
       result = { outcome: await login(measured, input, deadline.signal) };
     } catch (err) {
       result = { error: err };

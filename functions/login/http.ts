@@ -1,9 +1,17 @@
 /**
- * HTTP API (payload format 2.0) edge: request parsing, guest detection, and the ONE place where
- * errors become responses.
+ * HTTP API (payload format 2.0) edge: the route, request parsing, the app, guest detection, and
+ * the ONE place where errors become responses.
  */
 import { isIdentityIdOfPoolRegion } from "../../core/ids";
-import { InvalidRequestError, LoginError, isRecord } from "./errors";
+import { LOGIN_ROUTES, routeKey, type LoginRouteName } from "../../core/routes";
+import type { LoginConfig, WechatApp } from "./config";
+import {
+  InvalidRequestError,
+  LoginError,
+  UnknownAppError,
+  UnknownRouteError,
+  isRecord,
+} from "./errors";
 
 export interface HttpResponse {
   statusCode: number;
@@ -19,21 +27,79 @@ export const MAX_CODE_LENGTH = 128;
 /** Printable ASCII, no spaces. */
 const CODE_PATTERN = /^[\x21-\x7e]+$/;
 
-export function parseCode(event: unknown): string {
+const ROUTE_KEYS: ReadonlyMap<string, LoginRouteName> = new Map(
+  (Object.keys(LOGIN_ROUTES) as LoginRouteName[]).map((name) => [
+    routeKey(LOGIN_ROUTES[name]),
+    name,
+  ]),
+);
+
+/** The shape each route's body must have, for the 400 message. */
+const BODY_SHAPES: Readonly<Record<LoginRouteName, string>> = {
+  miniprogram: '{"code": "<wx.login code>"} (optionally with "appId")',
+  oauth: '{"appId": "<AppID>", "code": "<OAuth code>"}',
+};
+
+/**
+ * The login route of the event, by API Gateway's `routeKey`. No routeKey (a direct `lambda
+ * invoke`): the mini-program route; any other route: 404 UNKNOWN_ROUTE.
+ */
+export function routeOf(event: unknown): LoginRouteName {
+  const key = isRecord(event) ? event["routeKey"] : undefined;
+  if (key === undefined) return "miniprogram";
+  const route = typeof key === "string" ? ROUTE_KEYS.get(key) : undefined;
+  if (route === undefined) throw new UnknownRouteError();
+  return route;
+}
+
+export interface LoginRequest {
+  readonly code: string;
+  /** The app the code belongs to: a configured app of the route's kind. */
+  readonly app: WechatApp;
+}
+
+/**
+ * The body of a login on `route`: `{code, appId?}` (mini-program; no appId: the default
+ * mini-program) or `{appId, code}` (OAuth). A malformed body or code: 400 INVALID_REQUEST; an
+ * appId that is missing (OAuth), not a string, or not an app of this route's kind: 400
+ * UNKNOWN_APP.
+ */
+export function parseLogin(
+  event: unknown,
+  route: LoginRouteName,
+  config: Pick<LoginConfig, "wechatApps" | "defaultMiniProgram">,
+): LoginRequest {
+  const body = jsonBody(event, route);
+  const code = body["code"];
+  if (typeof code !== "string" || code.length > MAX_CODE_LENGTH || !CODE_PATTERN.test(code)) {
+    throw invalid(route);
+  }
+  const appId = body["appId"];
+  // A route serves the apps of the kind it is named after (core/routes.ts keys are the kinds).
+  const app =
+    appId === undefined && route === "miniprogram"
+      ? config.defaultMiniProgram
+      : config.wechatApps.find((a) => a.kind === route && a.appId === appId);
+  if (app === undefined) throw new UnknownAppError();
+  return { code, app };
+}
+
+/** The request body as a JSON object (base64 decoded, size-capped, strict UTF-8). */
+function jsonBody(event: unknown, route: LoginRouteName): Record<string, unknown> {
   const ev = isRecord(event) ? event : {};
   const raw = ev["body"];
-  if (typeof raw !== "string" || raw.length === 0) throw new InvalidRequestError();
+  if (typeof raw !== "string" || raw.length === 0) throw invalid(route);
   let text: string;
   if (ev["isBase64Encoded"] === true) {
     // Reject before decoding anything large; base64 is 4 chars per 3 bytes.
     if (raw.length > Math.ceil(MAX_BODY_BYTES / 3) * 4 + 4) throw tooLarge();
-    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(raw)) throw new InvalidRequestError();
+    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(raw)) throw invalid(route);
     const buf = Buffer.from(raw, "base64");
     if (buf.length > MAX_BODY_BYTES) throw tooLarge();
     try {
       text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
     } catch {
-      throw new InvalidRequestError();
+      throw invalid(route);
     }
   } else {
     if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES) throw tooLarge();
@@ -43,13 +109,16 @@ export function parseCode(event: unknown): string {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new InvalidRequestError();
+    throw invalid(route);
   }
-  const code = isRecord(json) && !Array.isArray(json) ? json["code"] : undefined;
-  if (typeof code !== "string" || code.length > MAX_CODE_LENGTH || !CODE_PATTERN.test(code)) {
-    throw new InvalidRequestError();
-  }
-  return code;
+  if (!isRecord(json) || Array.isArray(json)) throw invalid(route);
+  return json;
+}
+
+function invalid(route: LoginRouteName): InvalidRequestError {
+  return new InvalidRequestError(
+    `The request body must be JSON of the form ${BODY_SHAPES[route]}.`,
+  );
 }
 
 function tooLarge(): InvalidRequestError {

@@ -2,8 +2,11 @@
  * Metrics around the ports: upstream latency and upstream errors by class, measured at the port
  * boundary so the adapters stay metric-free, and the one login outcome per invocation.
  */
+import { isOneOf } from "../../core/vocabulary";
 import {
+  LOGIN_ERROR_CODES,
   METRIC,
+  type LoginErrorCode,
   type LoginOutcomeKind,
   type Upstream,
   type UpstreamErrorClass,
@@ -18,7 +21,12 @@ import {
   UserBlockedError,
 } from "./errors";
 import type { LoginDeps, LoginOutcome } from "./login";
-import { IdentityConflictError, type MappingPort, type MetricsPort } from "./ports";
+import {
+  IdentityConflictError,
+  type MappingPort,
+  type MetricsPort,
+  type WechatPort,
+} from "./ports";
 import type { SecretGetter } from "./wechat";
 
 /**
@@ -66,17 +74,8 @@ export function recordLogin(
   }
 }
 
-function codeOf(err: LoginError) {
-  switch (err.code) {
-    case "INVALID_REQUEST":
-    case "INVALID_CODE":
-    case "USER_BLOCKED":
-    case "RATE_LIMITED":
-    case "UPSTREAM_UNAVAILABLE":
-      return err.code;
-    default:
-      return "INTERNAL";
-  }
+function codeOf(err: LoginError): LoginErrorCode {
+  return isOneOf(LOGIN_ERROR_CODES, err.code) ? err.code : "INTERNAL";
 }
 
 /** Count a failed call of `upstream` (once, however many wrappers it passes through). */
@@ -121,25 +120,7 @@ export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPor
   };
   return {
     ...deps,
-    wechat: {
-      exchangeCode: async (code, signal) => {
-        const start = performance.now();
-        try {
-          return await wechat.exchangeCode(code, signal);
-        } catch (err) {
-          const inner = typeof err === "object" && err !== null && counted.has(err);
-          if (!inner) {
-            metrics.wechatError(wechatErrorClass(err));
-            if (!(err instanceof InvalidCodeError || err instanceof UserBlockedError)) {
-              countFailure(metrics, "wechat", err);
-            }
-          }
-          throw err;
-        } finally {
-          metrics.latency(METRIC.wechatLatency, performance.now() - start);
-        }
-      },
-    },
+    wechat: new Map([...wechat].map(([appId, port]) => [appId, measuredWechat(port, metrics)])),
     identity: {
       getOpenIdToken: (input, signal) =>
         timed(
@@ -153,6 +134,29 @@ export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPor
     credentials: credentials && {
       assumeRole: (input, signal) =>
         timed(metrics, "sts", () => credentials.assumeRole(input, signal)),
+    },
+  };
+}
+
+/** One app's code exchange, measured (latency, and failures by class). */
+function measuredWechat(wechat: WechatPort, metrics: MetricsPort): WechatPort {
+  return {
+    exchangeCode: async (code, signal) => {
+      const start = performance.now();
+      try {
+        return await wechat.exchangeCode(code, signal);
+      } catch (err) {
+        const inner = typeof err === "object" && err !== null && counted.has(err);
+        if (!inner) {
+          metrics.wechatError(wechatErrorClass(err));
+          if (!(err instanceof InvalidCodeError || err instanceof UserBlockedError)) {
+            countFailure(metrics, "wechat", err);
+          }
+        }
+        throw err;
+      } finally {
+        metrics.latency(METRIC.wechatLatency, performance.now() - start);
+      }
     },
   };
 }

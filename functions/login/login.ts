@@ -25,6 +25,7 @@
 import { createHash } from "node:crypto";
 import { exchangeCounted, type ClientLimit } from "./clientLimit";
 import type { LoginConfig } from "./config";
+import { ConfigError } from "./errors";
 import {
   IdentityConflictError,
   type CredentialsPort,
@@ -34,13 +35,14 @@ import {
   type MappingRow,
   type OpenIdToken,
   type TemporaryCredentials,
-  type WechatPort,
+  type WechatApps,
   type WechatSession,
 } from "./ports";
 
 export interface LoginDeps {
   readonly config: LoginConfig;
-  readonly wechat: WechatPort;
+  /** The code exchange of each app, by AppID. */
+  readonly wechat: WechatApps;
   readonly identity: IdentityPort;
   readonly mapping: MappingPort;
   /** Present in the basic flow only. */
@@ -52,6 +54,8 @@ export interface LoginDeps {
 }
 
 export interface LoginInput {
+  /** The app the code belongs to (resolved by the HTTP edge: a configured app of the route). */
+  readonly appId: string;
   readonly code: string;
   /** Guest IdentityId from the IAM authorizer (already checked against our pool). Never the body. */
   readonly guestIdentityId: string | undefined;
@@ -88,26 +92,28 @@ export function openidKey(appId: string, openid: string): string {
   return `${OPENID_KEY_PREFIX}${appId}#${openid}`;
 }
 
-export function userKeyFor(session: WechatSession, config: LoginConfig): UserKey {
+/** The user key of `session` from app `appId`: the unionid key, else the app's openid key. */
+export function userKeyFor(session: WechatSession, config: LoginConfig, appId: string): UserKey {
   const pk =
     config.userKey === "unionid" && session.unionid
       ? unionidKey(session.unionid)
-      : openidKey(config.wechatAppId, session.openid);
+      : openidKey(appId, session.openid);
   return { pk, logTag: createHash("sha256").update(pk).digest("hex").slice(0, 12) };
 }
 
 /**
  * Principal tags for attributes for access control (`principalTags` in the stack file): the
- * mini-program's AppID and which WeChat id keys the user, never the id itself. Grants read them
- * as `aws:PrincipalTag/appId` and `aws:PrincipalTag/userKeyKind`.
+ * AppID of the app the user logged in with and which WeChat id keys the user, never the id
+ * itself. Grants read them as `aws:PrincipalTag/appId` and `aws:PrincipalTag/userKeyKind`.
  */
 export function principalTagsFor(
   user: UserKey,
   config: LoginConfig,
+  appId: string,
 ): { principalTags?: Record<string, string> } {
   if (!config.principalTags) return {};
-  const userKeyKind = user.pk.startsWith("wechat-union#") ? "unionid" : "openid";
-  return { principalTags: { appId: config.wechatAppId, userKeyKind } };
+  const userKeyKind = user.pk.startsWith(UNIONID_KEY_PREFIX) ? "unionid" : "openid";
+  return { principalTags: { appId, userKeyKind } };
 }
 
 /** STS RoleSessionName: [\w+=,.@-]{2,64}. Derived from the IdentityId (traceable, no PII). */
@@ -125,13 +131,14 @@ export async function login(
   const now = (deps.now ?? (() => new Date()))();
   const nowIso = now.toISOString();
 
-  const session = await exchangeCounted(deps, input.code, input.client, now, signal);
-  const user = userKeyFor(session, config);
+  const wechat = deps.wechat.get(input.appId);
+  if (wechat === undefined) throw new ConfigError("no WeChat adapter for a configured app");
+  const session = await exchangeCounted(deps, wechat, input.code, input.client, now, signal);
+  const user = userKeyFor(session, config, input.appId);
+  const tags = principalTagsFor(user, config, input.appId);
   const plain = (): Promise<OpenIdToken> =>
-    identity.getOpenIdToken(
-      { developerUserId: user.pk, ...principalTagsFor(user, config) },
-      signal,
-    );
+    identity.getOpenIdToken({ developerUserId: user.pk, ...tags }, signal);
+  const seen: Seen = { appId: input.appId, session, nowIso };
 
   let existing: MappingRow | undefined;
   let issued: OpenIdToken;
@@ -139,7 +146,7 @@ export async function login(
   if (input.guestIdentityId === undefined) {
     [existing, issued] = await both(mapping.touch(user.pk, nowIso, signal), plain());
     if (existing === undefined) {
-      issued = await migrateToUnionid(deps, user, session, issued, nowIso, plain, signal);
+      issued = await migrateToUnionid(deps, user, seen, issued, plain, signal);
     }
   } else {
     // A user with a row already has an identity: log in to it, never link the guest.
@@ -147,13 +154,13 @@ export async function login(
     let openidRow: MappingRow | undefined;
     [existing, openidRow] = await both(
       mapping.touch(user.pk, nowIso, signal),
-      openidRowOf(deps, user, session, nowIso, signal),
+      openidRowOf(deps, user, seen, signal),
     );
     if (existing === undefined && openidRow !== undefined) {
       // An openid-only user: keep their identity (link the unionid key to it), not the guest's.
       issued = await linkOrPlain(deps, user, openidRow.identityId, plain, signal);
     } else if (existing === undefined) {
-      issued = await upgradeGuest(deps, user, input.guestIdentityId, nowIso, plain, signal);
+      issued = await upgradeGuest(deps, user, input.guestIdentityId, seen, tags, plain, signal);
       linkedGuest = issued.identityId === input.guestIdentityId;
     } else {
       issued = await plain();
@@ -161,22 +168,32 @@ export async function login(
   }
 
   // The row follows Cognito's answer; STS (basic flow) runs meanwhile on the token we hold.
-  const credentials = deps.credentials
-    ? deps.credentials.assumeRole(
-        { token: issued.token, roleSessionName: roleSessionNameFor(issued.identityId) },
-        signal,
-      )
-    : Promise.resolve(undefined);
-  const [created, creds] = await Promise.allSettled([
-    syncRow(deps, user, session, existing, issued.identityId, nowIso, signal),
-    credentials,
+  const credentialsFor = (t: OpenIdToken) =>
+    deps.credentials
+      ? deps.credentials.assumeRole(
+          { token: t.token, roleSessionName: roleSessionNameFor(t.identityId) },
+          signal,
+        )
+      : Promise.resolve(undefined);
+  const [synced, held] = await Promise.allSettled([
+    syncRow(deps, user, seen, existing, issued, plain, signal),
+    credentialsFor(issued),
   ]);
-  if (created.status === "rejected") throw created.reason;
-  if (creds.status === "rejected") throw creds.reason;
+  if (synced.status === "rejected") throw synced.reason;
+  const { created } = synced.value;
+  let creds: TemporaryCredentials | undefined;
+  if (synced.value.issued !== issued) {
+    // Cognito moved the user meanwhile: the credentials of the superseded token are dropped.
+    issued = synced.value.issued;
+    creds = await credentialsFor(issued);
+  } else {
+    if (held.status === "rejected") throw held.reason;
+    creds = held.value;
+  }
 
   logger.info("login_succeeded", {
     user: user.logTag,
-    newUser: created.value,
+    newUser: created,
     linkedGuest,
     flow: config.flow,
   });
@@ -184,8 +201,8 @@ export async function login(
     identityId: issued.identityId,
     token: issued.token,
     expiresAt: new Date(now.getTime() + config.tokenDurationSeconds * 1000),
-    credentials: creds.value,
-    newUser: created.value,
+    credentials: creds,
+    newUser: created,
     linkedGuest,
   };
 }
@@ -197,12 +214,11 @@ export async function login(
 async function openidRowOf(
   deps: LoginDeps,
   user: UserKey,
-  session: WechatSession,
-  nowIso: string,
+  seen: Seen,
   signal: AbortSignal,
 ): Promise<MappingRow | undefined> {
   if (!user.pk.startsWith(UNIONID_KEY_PREFIX)) return undefined;
-  return deps.mapping.touch(openidKey(deps.config.wechatAppId, session.openid), nowIso, signal);
+  return deps.mapping.touch(openidKey(seen.appId, seen.session.openid), seen.nowIso, signal);
 }
 
 /** Link the user's login to `identityId`; if Cognito refuses, the identity Cognito maps it to. */
@@ -238,15 +254,14 @@ async function linkOrPlain(
 async function migrateToUnionid(
   deps: LoginDeps,
   user: UserKey,
-  session: WechatSession,
+  seen: Seen,
   issued: OpenIdToken,
-  nowIso: string,
   plain: () => Promise<OpenIdToken>,
   signal: AbortSignal,
 ): Promise<OpenIdToken> {
-  const openidRow = await openidRowOf(deps, user, session, nowIso, signal);
+  const openidRow = await openidRowOf(deps, user, seen, signal);
   if (openidRow === undefined || openidRow.identityId === issued.identityId) return issued;
-  const destination = openidKey(deps.config.wechatAppId, session.openid);
+  const destination = openidKey(seen.appId, seen.session.openid);
   try {
     await deps.identity.merge({ source: user.pk, destination }, signal);
     deps.logger.info("unionid_migrated", { user: user.logTag });
@@ -266,13 +281,14 @@ async function upgradeGuest(
   deps: LoginDeps,
   user: UserKey,
   guest: string,
-  nowIso: string,
+  seen: Seen,
+  tags: { principalTags?: Record<string, string> },
   plain: () => Promise<OpenIdToken>,
   signal: AbortSignal,
 ): Promise<OpenIdToken> {
   const { mapping, identity, logger } = deps;
   const [claimed, owners] = await both(
-    mapping.claimGuest(guest, user.pk, nowIso, signal),
+    mapping.claimGuest(guest, user.pk, seen.nowIso, signal),
     mapping.usersOfIdentity(guest, signal),
   );
   if (!claimed || owners.some((pk) => pk !== user.pk)) {
@@ -281,7 +297,7 @@ async function upgradeGuest(
   }
   try {
     return await identity.getOpenIdToken(
-      { developerUserId: user.pk, identityId: guest, ...principalTagsFor(user, deps.config) },
+      { developerUserId: user.pk, identityId: guest, ...tags },
       signal,
     );
   } catch (err) {
@@ -293,41 +309,56 @@ async function upgradeGuest(
 }
 
 /**
- * Make the row name `identityId` (Cognito's answer): create it on a first login, repair it with
- * a conditional write when it names another identity. True if this call created the row.
+ * Make the row name Cognito's identity for the user: create it on a first login; when the row
+ * (ours, or the one a concurrent first login created) names another identity than `issued`, ask
+ * Cognito once more before repairing, since a concurrent login of the same user may have merged
+ * the key meanwhile (docs/users.md, "Unionid migration"), and follow that answer. Returns whether
+ * this call created the row, and the token to answer with (`issued`, or the newer answer when
+ * Cognito moved the user).
  */
 async function syncRow(
   deps: LoginDeps,
   user: UserKey,
-  session: WechatSession,
+  seen: Seen,
   existing: MappingRow | undefined,
-  identityId: string,
-  nowIso: string,
+  issued: OpenIdToken,
+  plain: () => Promise<OpenIdToken>,
   signal: AbortSignal,
-): Promise<boolean> {
-  const { mapping, logger, config } = deps;
+): Promise<{ created: boolean; issued: OpenIdToken }> {
+  const { mapping, logger } = deps;
   let row = existing;
   if (row === undefined) {
     const result = await mapping.create(
       {
         pk: user.pk,
-        identityId,
-        createdAt: nowIso,
-        lastLoginAt: nowIso,
-        appId: config.wechatAppId,
-        openid: session.openid,
-        unionid: session.unionid,
+        identityId: issued.identityId,
+        createdAt: seen.nowIso,
+        lastLoginAt: seen.nowIso,
+        appId: seen.appId,
+        openid: seen.session.openid,
+        unionid: seen.session.unionid,
       },
       signal,
     );
-    if (result === "created") return true;
+    if (result === "created") return { created: true, issued };
     row = result; // a concurrent first login created it first
   }
-  if (row.identityId !== identityId) {
+  if (row.identityId === issued.identityId) return { created: false, issued };
+  const again = await plain();
+  const latest = again.identityId === issued.identityId ? issued : again;
+  if (latest !== issued) logger.info("identity_moved_meanwhile", { user: user.logTag });
+  if (row.identityId !== latest.identityId) {
     logger.warn("mapping_identity_mismatch_repaired", { user: user.logTag });
-    await mapping.replaceIdentity(user.pk, row.identityId, identityId, nowIso, signal);
+    await mapping.replaceIdentity(user.pk, row.identityId, latest.identityId, seen.nowIso, signal);
   }
-  return false;
+  return { created: false, issued: latest };
+}
+
+/** What this login saw: the app, WeChat's answer for it, and the login's timestamp. */
+interface Seen {
+  readonly appId: string;
+  readonly session: WechatSession;
+  readonly nowIso: string;
 }
 
 /** Run two remote calls at once; throw the first one's error (after both have settled). */

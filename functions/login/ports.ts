@@ -13,10 +13,17 @@ export interface WechatSession {
   readonly unionid: string | undefined;
 }
 
+/** One app's code exchange (jscode2session or the OAuth access_token call, by the app's kind). */
 export interface WechatPort {
-  /** Exchange a wx.login code. Never returns the session_key (dropped inside the adapter). */
+  /**
+   * Exchange a login code. Never returns the session_key or the OAuth tokens (dropped inside the
+   * adapter).
+   */
   exchangeCode(code: string, signal: AbortSignal): Promise<WechatSession>;
 }
+
+/** One exchange per app of the stack, by AppID. */
+export type WechatApps = ReadonlyMap<string, WechatPort>;
 
 export interface OpenIdToken {
   readonly identityId: string;

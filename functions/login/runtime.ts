@@ -79,16 +79,25 @@ export function createRuntime<F extends LoginFlow>(
   const stack = process.env[METRICS_STACK_ENV]?.trim();
   const metrics = stack ? makeEmfMetrics({ stack, write: stdoutLine }) : undefined;
   if (!metrics) logger.warn("metrics_disabled", { reason: `${METRICS_STACK_ENV} is unset` });
-  const getSecret = makeSecretGetter(secrets, config.wechatSecretId);
+  // One exchange per app, each with its own AppSecret cache and rotation state (one Secrets
+  // Manager client for all of them).
+  const wechat = new Map(
+    config.wechatApps.map((app) => {
+      const getSecret = makeSecretGetter(secrets, app.secretArn);
+      const client = makeWechatClient({
+        appId: app.appId,
+        kind: app.kind,
+        baseUrl: config.wechatApiBaseUrl,
+        getSecret: metrics ? instrumentSecretGetter(getSecret, metrics) : getSecret,
+      });
+      return [app.appId, client];
+    }),
+  );
   const inner: LoginHandler = makeHandler({
     config,
     logger,
     metrics,
-    wechat: makeWechatClient({
-      appId: config.wechatAppId,
-      baseUrl: config.wechatApiBaseUrl,
-      getSecret: metrics ? instrumentSecretGetter(getSecret, metrics) : getSecret,
-    }),
+    wechat,
     identity: makeCognitoIdentity(cognito, config),
     mapping: makeMappingTable(dynamodb, config.tableName),
     credentials: makeCredentials?.(config),

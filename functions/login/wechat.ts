@@ -1,13 +1,11 @@
 /**
- * WeChat jscode2session adapter. The session_key is dropped here and never leaves this module.
- *
- * The call goes over `node:https` (not `fetch`): one request, one timer this module holds for
- * the life of the call, the body read bounded by the same deadline and the size cap. A timeout
- * source inside `AbortSignal.any` can be garbage-collected before it fires (nodejs/node#57736),
- * and loading undici for the first `fetch` costs a cold start 30-100 ms.
+ * WeChat login adapters, one per app kind (docs/wechat.md, "Login APIs"): a mini-program's
+ * wx.login code goes to jscode2session, an Open Platform app's OAuth code to
+ * sns/oauth2/access_token. Only openid and unionid leave this module: the session_key, and the
+ * OAuth access_token, refresh_token and scope, are dropped here (never returned, logged or
+ * stored). The transport, with the held timer, is ./wechat-http.ts.
  */
-import * as http from "node:http";
-import * as https from "node:https";
+import type { WechatAppKind } from "../../core/vocabulary";
 import {
   ConfigError,
   InternalError,
@@ -19,10 +17,13 @@ import {
   UserBlockedError,
 } from "./errors";
 import type { WechatPort, WechatSession } from "./ports";
+import { getText, nodeGet, type HttpGet } from "./wechat-http";
+
+export { nodeGet, type HttpGet, type HttpReply } from "./wechat-http";
 
 /** WeChat answers in well under a second; 3 s per request covers a slow cross-border path. */
 export const WECHAT_TIMEOUT_MS = 3000;
-/** A real jscode2session reply is ~150 bytes; anything above this is not WeChat talking. */
+/** A real reply is ~150 bytes (OAuth ~400); anything above this is not WeChat talking. */
 export const WECHAT_MAX_BODY_BYTES = 64 * 1024;
 /** After WeChat rejects the AppSecret, force a Secrets Manager re-read at most this often. */
 export const SECRET_REFETCH_MIN_INTERVAL_MS = 60_000;
@@ -36,20 +37,10 @@ export interface SecretGetterOptions {
 
 export type SecretGetter = (opts?: SecretGetterOptions) => Promise<string>;
 
-/** An HTTP response as the adapter reads it; `destroy` releases the connection early. */
-export interface HttpReply {
-  readonly status: number;
-  /** Declared content-length, when there is one. */
-  readonly contentLength: number | undefined;
-  readonly body: AsyncIterable<Uint8Array>;
-  destroy(): void;
-}
-
-/** One GET. Must destroy the connection when `signal` aborts. */
-export type HttpGet = (url: URL, signal: AbortSignal) => Promise<HttpReply>;
-
 export interface WechatClientOptions {
   readonly appId: string;
+  /** Which exchange the app's codes go to; `miniprogram` (jscode2session) when absent. */
+  readonly kind?: WechatAppKind;
   readonly baseUrl: string;
   /** Returns the AppSecret (cached). `forceFetch` after WeChat rejected the cached one. */
   readonly getSecret: SecretGetter;
@@ -74,8 +65,17 @@ const isErrcode = (v: unknown): v is number | string | null | undefined =>
 const CONFIG_ERRCODES = new Set([40013, 40125, 41002, 41004, 40164, 61024, 40002, 40001]);
 /** "invalid appsecret" (40125) and "invalid credential" (40001): maybe a rotated secret. */
 const SECRET_REJECTED = new Set([40125, 40001]);
-/** "invalid code" (40029) and "code been used" (40163). */
-const CODE_REJECTED = new Set([40029, 40163]);
+/**
+ * The code is the caller's problem: invalid (40029), already used (40163), or, for an OAuth code,
+ * expired (42003; docs/wechat.md, "Error codes").
+ */
+const CODE_REJECTED = new Set([40029, 40163, 42003]);
+
+/** Path and code parameter of each kind's exchange (docs/wechat.md, "Login APIs"). */
+const EXCHANGES: Readonly<Record<WechatAppKind, { path: string; codeParam: string }>> = {
+  miniprogram: { path: "/sns/jscode2session", codeParam: "js_code" },
+  oauth: { path: "/sns/oauth2/access_token", codeParam: "code" },
+};
 
 interface Reply {
   readonly errcode: number;
@@ -92,13 +92,14 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
   /** The value of the last forced re-read, and the re-read in flight (shared). */
   let forcedValue: string | undefined;
   let forcing: Promise<string> | undefined;
+  const exchange = EXCHANGES[opts.kind ?? "miniprogram"];
 
   const ask = async (code: string, secret: string, signal: AbortSignal): Promise<Reply> => {
-    const url = new URL(`${opts.baseUrl}/sns/jscode2session`);
+    const url = new URL(`${opts.baseUrl}${exchange.path}`);
     url.search = new URLSearchParams({
       appid: opts.appId,
       secret,
-      js_code: code,
+      [exchange.codeParam]: code,
       grant_type: "authorization_code",
     }).toString();
     return parseReply(await getText(get, url, signal, timeoutMs, maxBodyBytes));
@@ -157,7 +158,8 @@ function parseReply(text: string): Reply {
     throw new UpstreamUnavailableError("wechat non-json", 1);
   }
   // Checked by hand, not with a schema library: a few lines instead of ~7 % of the cold start
-  // (functions/README.md, "Performance"). unionid absent, null or "" means no unionid.
+  // (functions/README.md, "Performance"). unionid absent, null or "" means no unionid. Only
+  // these three fields are read: session_key, access_token, refresh_token, scope are dropped.
   const r = isRecord(json) && !Array.isArray(json) ? json : undefined;
   const errcode = r?.["errcode"];
   const openid = r?.["openid"];
@@ -171,109 +173,6 @@ function parseReply(text: string): Reply {
     throw new UpstreamUnavailableError("wechat malformed response", 1);
   }
   return { errcode: errcode == null ? 0 : Number(errcode), openid, unionid };
-}
-
-/**
- * GET `url` and read the body as text, all within `timeoutMs` and the invocation `signal`, under
- * one controller and one timer referenced from this frame until the call settles. Never echoes
- * an error message: the URL carries the AppSecret.
- */
-async function getText(
-  get: HttpGet,
-  url: URL,
-  signal: AbortSignal,
-  timeoutMs: number,
-  maxBytes: number,
-): Promise<string> {
-  const controller = new AbortController();
-  let reply: HttpReply | undefined;
-  let rejectDeadline!: (err: Error) => void;
-  const deadline = new Promise<never>((_resolve, reject) => (rejectDeadline = reject));
-  const expire = (what: string) => {
-    controller.abort();
-    reply?.destroy();
-    rejectDeadline(new UpstreamUnavailableError(what, 1));
-  };
-  const timer = setTimeout(() => expire("wechat timeout"), timeoutMs);
-  const onDeadline = () => expire("wechat (deadline)");
-  signal.addEventListener("abort", onDeadline, { once: true });
-  if (signal.aborted) onDeadline();
-  const work = (async () => {
-    reply = await get(url, controller.signal);
-    if (controller.signal.aborted) reply.destroy();
-    if (reply.status === 429) throw new RateLimitedError(60);
-    if (reply.status !== 200) throw new UpstreamUnavailableError(`wechat http ${reply.status}`, 1);
-    if (reply.contentLength !== undefined && reply.contentLength > maxBytes) {
-      throw new UpstreamUnavailableError("wechat oversized response", 1);
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of reply.body) {
-      total += chunk.byteLength;
-      if (total > maxBytes) throw new UpstreamUnavailableError("wechat oversized response", 1);
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks).toString("utf8");
-  })();
-  try {
-    return await Promise.race([work, deadline]);
-  } catch (err) {
-    reply?.destroy();
-    if (err instanceof LoginError) throw err;
-    // Network error, DNS, TLS, a reset socket. The message may contain the URL.
-    throw new UpstreamUnavailableError("wechat network", 1);
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener("abort", onDeadline);
-    work.catch(() => undefined); // settled after the deadline: nobody listens any more
-    deadline.catch(() => undefined);
-  }
-}
-
-/**
- * The production transport: node:https (node:http only for the loopback test URLs config.ts
- * admits). Redirects are not followed (a 3xx is a non-200: 503). Keep-alive sockets come from
- * Node's global agent; a reused socket the server had already closed (ECONNRESET before any
- * response: the request never reached WeChat, so the code is unspent) is retried once on a new
- * connection, as Node's http docs recommend for `request.reusedSocket`.
- */
-export const nodeGet: HttpGet = (url, signal) =>
-  getOnce(url, signal).catch((err: unknown) => {
-    if (!(err instanceof StaleSocketError) || signal.aborted) throw err;
-    return getOnce(url, signal, true);
-  });
-
-class StaleSocketError extends Error {}
-
-function getOnce(url: URL, signal: AbortSignal, fresh = false): Promise<HttpReply> {
-  return new Promise<HttpReply>((resolve, reject) => {
-    const mod = url.protocol === "https:" ? https : http;
-    const req = mod.request(url, {
-      method: "GET",
-      headers: { accept: "application/json" },
-      ...(fresh ? { agent: false } : {}),
-    });
-    const onAbort = () => req.destroy(new Error("aborted"));
-    signal.addEventListener("abort", onAbort, { once: true });
-    const done = () => signal.removeEventListener("abort", onAbort);
-    req.on("error", (err: NodeJS.ErrnoException) => {
-      done();
-      const stale = req.reusedSocket && err.code === "ECONNRESET" && !signal.aborted;
-      reject(stale ? new StaleSocketError() : err);
-    });
-    req.on("response", (res) => {
-      res.on("error", () => undefined); // surfaced through the body iterator
-      res.on("close", done);
-      const declared = Number(res.headers["content-length"] ?? Number.NaN);
-      resolve({
-        status: res.statusCode ?? 0,
-        contentLength: Number.isFinite(declared) ? declared : undefined,
-        body: res,
-        destroy: () => req.destroy(),
-      });
-    });
-    req.end();
-  });
 }
 
 function errorFor(errcode: number): LoginError {

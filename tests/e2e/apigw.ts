@@ -23,7 +23,8 @@ type Handler = (
 export interface ApiGatewayOptions {
   readonly region: string;
   readonly accountId: string;
-  readonly path: string;
+  /** The routes' paths (each `POST <path>`, routeKey `POST <path>`). */
+  readonly paths: readonly string[];
   readonly auth: "none" | "iam";
   readonly emulator: AwsEmulator;
   readonly handler: Handler;
@@ -56,8 +57,8 @@ export class ApiGatewayShim {
 
   private async handle(req: RawRequest): Promise<Reply> {
     const o = this.o;
-    const path = req.url.split("?")[0];
-    if (req.method !== "POST" || path !== o.path)
+    const path = req.url.split("?")[0] ?? "";
+    if (req.method !== "POST" || !o.paths.includes(path))
       return { status: 404, body: JSON.stringify({ message: "Not Found" }) };
     const requestId = randomUUID();
     const requestContext: Record<string, unknown> = {
@@ -72,7 +73,7 @@ export class ApiGatewayShim {
         userAgent: req.headers["user-agent"] ?? "",
       },
       requestId,
-      routeKey: `POST ${o.path}`,
+      routeKey: `POST ${path}`,
       stage: "$default",
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
@@ -107,7 +108,7 @@ export class ApiGatewayShim {
     }
     const event = {
       version: "2.0",
-      routeKey: `POST ${o.path}`,
+      routeKey: `POST ${path}`,
       rawPath: path,
       rawQueryString: req.url.includes("?") ? req.url.slice(req.url.indexOf("?") + 1) : "",
       headers: req.headers,

@@ -25,8 +25,15 @@ import { buildMiniprogram } from "../../client/build";
 import type { LoginFlow } from "../../core/vocabulary";
 import { buildLoginBundle, type LoginBundle } from "../../infra/bundle";
 import type { Device } from "./device";
-import { APP_SECRET, FUNCTION_SECRET_KEY, startDynamo, startStack, type Stack } from "./stack";
-import type { WechatUser } from "./stand-ins";
+import {
+  APP_SECRET,
+  FUNCTION_SECRET_KEY,
+  OAUTH_APP,
+  startDynamo,
+  startStack,
+  type Stack,
+} from "./stack";
+import { E2E_OAUTH_TOKENS, type WechatUser } from "./stand-ins";
 
 const bundles = new Map<LoginFlow, LoginBundle>();
 let miniprogram = { code: "", gzipBytes: 0 };
@@ -142,6 +149,48 @@ function lastSigner(st: Stack): string | undefined {
 
 function loginStatuses(phone: Device): number[] {
   return phone.requests.filter((r) => r.op === "POST /login/wechat").map((r) => r.status);
+}
+
+/**
+ * A login on the OAuth route by the stack's OAuth app (a native app: no kit, it posts
+ * `{appId, code}` itself), as `user` (same unionid, the app's own openid), signed with `signer`'s
+ * basic-flow guest credentials when the route is IAM-authorized.
+ */
+async function oauthLogin(
+  st: Stack,
+  user: WechatUser,
+  signer?: Device,
+): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify({
+    appId: OAUTH_APP.appId,
+    code: st.wechat.mint(user, OAUTH_APP.appId),
+  });
+  const headers = { "content-type": "application/json" };
+  if (signer === undefined) return post(st.apigw.server.address, st.oauthUrl, headers, body);
+  const kit = signer.start();
+  const guest = await kit.createClient(st.config).credentials();
+  const req = { url: st.oauthUrl.href, method: "POST" as const, body, headers };
+  const signed = await kit.signRequest(req, guest, st.spec.region, "execute-api", new Date());
+  return post(st.apigw.server.address, st.oauthUrl, signed.headers, body);
+}
+
+/** The same person in the OAuth app: the same unionid, the app's own openid. */
+const inApp = (u: WechatUser): WechatUser => ({ openid: `${u.openid}_app`, unionid: u.unionid });
+
+/** Sign `u` in on the mini-program, then on the OAuth app: one identity, the OAuth tokens kept in. */
+async function expectOneIdentityAcrossApps(
+  st: Stack,
+  u: WechatUser & { pk: string },
+  signed: boolean,
+) {
+  const { identityId } = await st.device(u).start().createClient(st.config).signIn();
+  const res = await oauthLogin(st, inApp(u), signed ? st.device(inApp(u)) : undefined);
+  expect(res.status).toBe(200);
+  expect(JSON.parse(res.body)).toMatchObject({ identityId });
+  expect(st.emulator.model.loginsOf(identityId)).toEqual([u.pk]);
+  expect(st.apigw.events.at(-1)?.["routeKey"]).toBe("POST /login/wechat/oauth");
+  for (const t of E2E_OAUTH_TOKENS) expect(res.body).not.toContain(t);
+  expect((await st.rows()).get(u.pk)?.["appId"]).toBe(st.wechat.appId);
 }
 
 const REGIONS = ["us-east-1", "cn-north-1"] as const;
@@ -326,6 +375,15 @@ describe.each(REGIONS)("in %s", (region) => {
         expect(await listOwn(st, appA.provider, g)).toHaveLength(1);
       });
 
+      it("the same unionid from the mini-program and the OAuth app (guest-signed OAuth route) is ONE identity", async () => {
+        const u = wechatUser("apps");
+        await expectOneIdentityAcrossApps(st, u, true);
+        // Unsigned, the IAM-authorized OAuth route refuses before the function runs.
+        const events = st.apigw.events.length;
+        expect((await oauthLogin(st, inApp(u))).status).toBe(403);
+        expect(st.apigw.events).toHaveLength(events);
+      });
+
       // The guest claim and the authorizer do not depend on the flow (the stale-credentials
       // sequence above runs in both): these two run once per partition.
       if (flow === "basic") return;
@@ -479,6 +537,16 @@ describe.each(REGIONS)("in %s", (region) => {
       expect(again.identityId).toBe(identityId);
     });
 
+    it("the same unionid from the mini-program and the OAuth app is ONE identity", async () => {
+      await expectOneIdentityAcrossApps(st, wechatUser("apps"), false);
+      // An OAuth login naming the mini-program is refused: the appId must be an OAuth app.
+      const u = wechatUser("wrongapp");
+      const body = JSON.stringify({ appId: st.wechat.appId, code: st.wechat.mint(u) });
+      const res = await post(st.apigw.server.address, st.oauthUrl, {}, body);
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body).error.code).toBe("UNKNOWN_APP");
+    });
+
     it("throttled upstream: Cognito TooManyRequests -> 429 with Retry-After; the kit waits it out and signs in", async () => {
       const phone = st.device(wechatUser("throttled"));
       const app = phone.start().createClient(st.config);
@@ -532,7 +600,13 @@ describe("everything the bundled function logged", () => {
   it("holds no secret, token, key or WeChat id", () => {
     const text = logs.join("\n");
     expect(text).toContain("login_succeeded");
-    const secrets = [APP_SECRET, FUNCTION_SECRET_KEY, "c2Vzc2lvbi1rZXktZTJl"];
+    const secrets = [
+      APP_SECRET,
+      OAUTH_APP.appSecret,
+      ...E2E_OAUTH_TOKENS,
+      FUNCTION_SECRET_KEY,
+      "c2Vzc2lvbi1rZXktZTJl",
+    ];
     for (const st of stacks) {
       secrets.push(...st.emulator.tokens.keys());
       for (const c of st.emulator.credentials.values())

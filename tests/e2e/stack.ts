@@ -14,6 +14,7 @@ import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { LoginBundle } from "../../infra/bundle";
 import type { LoginAuth, LoginFlow } from "../../core/vocabulary";
 import type { AppConfig } from "../../core/appConfig";
+import { LOGIN_ROUTES } from "../../core/routes";
 import { toAppConfig } from "../../scripts/appConfig";
 import { createMappingTable, FakeSecretsServer } from "../functions/fake-upstreams";
 import { ACCOUNT, deployedOutputs } from "../support/outputs";
@@ -23,6 +24,11 @@ import { Device, type Network } from "./device";
 import { startS3, WechatStandIn, type S3StandIn, type WechatUser } from "./stand-ins";
 
 export const APP_SECRET = "e2e-app-secret-0f9e8d7c6b5a4932";
+/** The stack's Open Platform OAuth app (a mobile or website app), beside the mini-program. */
+export const OAUTH_APP = {
+  appId: "wx1d2e3f4a5b6c7d8e",
+  appSecret: "e2e-oauth-secret-8f14e45fceea167a",
+};
 export const FUNCTION_SECRET_KEY = "e2e-function-role-secret-access-key";
 
 export interface StackSpec {
@@ -40,6 +46,8 @@ export interface Stack {
   readonly emulator: AwsEmulator;
   readonly wechat: WechatStandIn;
   readonly apigw: ApiGatewayShim;
+  /** The OAuth login route (`POST /login/wechat/oauth`) on the login API's host. */
+  readonly oauthUrl: URL;
   readonly s3: S3StandIn;
   /** A phone of `user`, with the mini-program installed. */
   device(user: WechatUser): Device;
@@ -89,9 +97,12 @@ export async function startStack(
     authenticatedRoleArn: outputs.authenticatedRoleArn,
     guestRoleArn: config.guestRoleArn,
   }).start();
-  const wechat = await new WechatStandIn("wx8f3a61c2d94be705", APP_SECRET).start();
+  const wechat = await new WechatStandIn("wx8f3a61c2d94be705", APP_SECRET, OAUTH_APP).start();
   const secretArn = `arn:${outputs.partition}:secretsmanager:${spec.region}:${ACCOUNT}:secret:wechat-e2e${n}-AbCdEf`;
-  const secrets = await new FakeSecretsServer(spec.region, secretArn, APP_SECRET).start();
+  const oauthSecretArn = `arn:${outputs.partition}:secretsmanager:${spec.region}:${ACCOUNT}:secret:wechat-oauth-e2e${n}-GhIjKl`;
+  const secrets = new FakeSecretsServer(spec.region, secretArn, APP_SECRET);
+  secrets.secrets.set(oauthSecretArn, OAUTH_APP.appSecret);
+  await secrets.start();
   const tableName = `${outputs.tableName}-${n}`;
   const ddb = new DynamoDBClient({
     region: spec.region,
@@ -119,8 +130,11 @@ export async function startStack(
     TOKEN_DURATION_SECONDS: "3600",
     LOGINS_KEY: outputs.loginsKey,
     TABLE_NAME: tableName,
-    WECHAT_APP_ID: wechat.appId,
-    WECHAT_SECRET_ARN: secretArn,
+    // The mini-program first: it is the default app of the mini-program route.
+    WECHAT_APPS: JSON.stringify([
+      { appId: wechat.appId, kind: "miniprogram", secretArn },
+      { appId: OAUTH_APP.appId, kind: "oauth", secretArn: oauthSecretArn },
+    ]),
     USER_KEY: "unionid",
     POWERTOOLS_SERVICE_NAME: "wechat-login",
     POWERTOOLS_LOG_LEVEL: "INFO",
@@ -148,10 +162,12 @@ export async function startStack(
     return fn(event, context);
   };
   const loginUrl = new URL(config.login.url);
+  // The OAuth route is on the same API (and custom domain) as the mini-program route.
+  const oauthUrl = new URL(LOGIN_ROUTES.oauth.path, loginUrl);
   const apigw = await new ApiGatewayShim({
     region: spec.region,
     accountId: ACCOUNT,
-    path: loginUrl.pathname,
+    paths: [loginUrl.pathname, oauthUrl.pathname],
     auth: spec.auth,
     emulator,
     handler,
@@ -170,6 +186,7 @@ export async function startStack(
     emulator,
     wechat,
     apigw,
+    oauthUrl,
     s3,
     device: (user) => new Device(build, net, wechat, user),
     rows: async () => {

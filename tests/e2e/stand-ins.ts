@@ -1,6 +1,7 @@
 /**
- * WeChat's code2Session with codes as `wx.login` mints them (single use: a second exchange is
- * errcode 40163: docs/wechat.md, "Error codes"), and an S3 that lists a prefix only for the identity whose
+ * WeChat's code2Session with codes as `wx.login` mints them, and the Open Platform OAuth exchange
+ * (sns/oauth2/access_token) with codes as an app's WeChat login mints them (single use: a second
+ * exchange is errcode 40163: docs/wechat.md, "Error codes"; a code only for its own app), and an S3 that lists a prefix only for the identity whose
  * credentials signed the request (`users/<identityId>/`, the prefix the examples list).
  */
 import type { AwsEmulator } from "./aws-emulator";
@@ -12,8 +13,14 @@ export interface WechatUser {
   readonly unionid: string;
 }
 
+/** The OAuth exchange's tokens: they must never leave the login function. */
+export const E2E_OAUTH_TOKENS = [
+  "e2e-oauth-access-token-ACCESS_0cc175b9",
+  "e2e-oauth-refresh-token-REFRESH_92eb5ffe",
+] as const;
+
 export class WechatStandIn {
-  private readonly codes = new Map<string, WechatUser | "used">();
+  private readonly codes = new Map<string, { user: WechatUser; appId: string } | "used">();
   /** errcodes to answer to the next exchanges, before looking at the code (e.g. -1, busy). */
   readonly outages: number[] = [];
   exchanges = 0;
@@ -22,6 +29,8 @@ export class WechatStandIn {
   constructor(
     readonly appId: string,
     readonly appSecret: string,
+    /** The stack's Open Platform OAuth app (a mobile or website app). */
+    readonly oauth: { readonly appId: string; readonly appSecret: string },
   ) {}
 
   async start(): Promise<this> {
@@ -29,13 +38,13 @@ export class WechatStandIn {
     return this;
   }
 
-  /** What `wx.login` returns on the phone of `user`. */
-  mint(user: WechatUser): string {
+  /** What `wx.login` returns on the phone of `user` (or the OAuth app's WeChat login, `appId`). */
+  mint(user: WechatUser, appId = this.appId): string {
     const code = `0${(++this.seq).toString(16).padStart(6, "0")}${user.openid.slice(-8)}`.padEnd(
       32,
       "x",
     );
-    this.codes.set(code, user);
+    this.codes.set(code, { user, appId });
     return code;
   }
 
@@ -46,19 +55,27 @@ export class WechatStandIn {
       body: JSON.stringify(body),
     });
     const u = new URL(url, "http://x");
-    if (u.pathname !== "/sns/jscode2session") return { status: 404, body: "" };
+    const oauth = u.pathname === "/sns/oauth2/access_token";
+    if (!oauth && u.pathname !== "/sns/jscode2session") return { status: 404, body: "" };
     this.exchanges++;
     const q = u.searchParams;
-    if (q.get("appid") !== this.appId || q.get("secret") !== this.appSecret)
+    const app = oauth ? this.oauth : this;
+    if (q.get("appid") !== app.appId || q.get("secret") !== app.appSecret)
       return reply({ errcode: 40013, errmsg: "invalid appid" });
     const outage = this.outages.shift();
     if (outage !== undefined) return reply({ errcode: outage, errmsg: "system busy" });
-    const code = q.get("js_code") ?? "";
-    const user = this.codes.get(code);
-    if (user === "used") return reply({ errcode: 40163, errmsg: "code been used" });
-    if (user === undefined) return reply({ errcode: 40029, errmsg: "invalid code" });
+    const code = q.get(oauth ? "code" : "js_code") ?? "";
+    const minted = this.codes.get(code);
+    if (minted === "used") return reply({ errcode: 40163, errmsg: "code been used" });
+    if (minted === undefined || minted.appId !== app.appId)
+      return reply({ errcode: 40029, errmsg: "invalid code" });
     this.codes.set(code, "used");
-    return reply({ ...user, session_key: "c2Vzc2lvbi1rZXktZTJl" });
+    if (oauth) {
+      const [access_token, refresh_token] = E2E_OAUTH_TOKENS;
+      const scope = "snsapi_userinfo";
+      return reply({ access_token, expires_in: 7200, refresh_token, ...minted.user, scope });
+    }
+    return reply({ ...minted.user, session_key: "c2Vzc2lvbi1rZXktZTJl" });
   }
 }
 

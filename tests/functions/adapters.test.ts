@@ -18,7 +18,7 @@ import { makeStsCredentials } from "../../functions/login/sts";
 import { makeWechatClient, type WechatClientOptions } from "../../functions/login/wechat";
 import { FakeAwsClient, serviceError } from "./fake-aws-client";
 import { FakeWechatServer } from "./fake-upstreams";
-import { APP_SECRET, FakeWechat, fetchAsGet, partition } from "./support";
+import { APP_SECRET, FakeWechat, fetchAsGet, partition, secretArn } from "./support";
 
 const signal = new AbortController().signal;
 const svcError = (name: string, status: number) =>
@@ -226,8 +226,13 @@ function requiredEnv(region: string): Record<string, string | undefined> {
     IDENTITY_POOL_ID: `${region}:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d`,
     DEVELOPER_PROVIDER_NAME: "login.wechat",
     TABLE_NAME: "mapping",
-    WECHAT_APP_ID: "wx5e0c7a9d3b1f2468",
-    WECHAT_SECRET_ARN: "secret",
+    WECHAT_APPS: JSON.stringify([
+      {
+        appId: "wx5e0c7a9d3b1f2468",
+        kind: "miniprogram",
+        secretArn: secretArn("wechat", region),
+      },
+    ]),
   };
 }
 
@@ -253,7 +258,7 @@ describe("environment contract", () => {
     ["CREDENTIALS_DURATION_SECONDS", "899"],
     ["USER_KEY", "email"],
     ["IDENTITY_POOL_ID", "us-east-1:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"],
-    ["WECHAT_SECRET_ARN", undefined],
+    ["WECHAT_APPS", undefined],
   ])("fails fast when %s is %s, naming it but not its value", (name, value) => {
     expect(() => readConfig({ ...env, [name]: value }, "basic")).toThrow(new RegExp(name));
   });

@@ -52,49 +52,61 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(body);
 }
 
+/** The OAuth exchange's tokens the WeChat fake hands out: they must never leave the function. */
+export const OAUTH_TOKENS = {
+  access_token: "int-oauth-access-token-ACCESS_5d41402a",
+  refresh_token: "int-oauth-refresh-token-REFRESH_7d793037",
+};
+
+/**
+ * jscode2session (mini-programs) and sns/oauth2/access_token (Open Platform OAuth apps), each for
+ * the apps of its kind with their AppSecrets. Codes map to users or errcodes.
+ */
 export class FakeWechatServer {
   readonly users = new Map<string, { openid: string; unionid?: string } | { errcode: number }>();
   readonly secretsSeen = new Set<string>();
+  /** AppID -> its kind and AppSecret. */
+  readonly apps = new Map<string, { kind: "miniprogram" | "oauth"; secret: string }>();
+  /** [path, appid] of every exchange. */
+  readonly calls: [string, string][] = [];
   server!: Started;
   constructor(
     readonly appId: string,
     readonly appSecret: string,
     readonly sessionKey: string,
-  ) {}
+  ) {
+    this.apps.set(appId, { kind: "miniprogram", secret: appSecret });
+  }
+  addApp(appId: string, kind: "miniprogram" | "oauth", secret: string): this {
+    this.apps.set(appId, { kind, secret });
+    return this;
+  }
   async start() {
     this.server = await start((req, _body, res) => {
       const url = new URL(req.url ?? "/", "http://x");
-      if (req.method !== "GET" || url.pathname !== "/sns/jscode2session")
-        return send(res, 404, "text/plain", "");
+      const kind =
+        url.pathname === "/sns/jscode2session"
+          ? "miniprogram"
+          : url.pathname === "/sns/oauth2/access_token"
+            ? "oauth"
+            : undefined;
+      if (req.method !== "GET" || kind === undefined) return send(res, 404, "text/plain", "");
+      const reply = (body: unknown) => send(res, 200, "text/plain", JSON.stringify(body));
       const q = url.searchParams;
       this.secretsSeen.add(q.get("secret") ?? "");
-      if (q.get("grant_type") !== "authorization_code")
-        return send(res, 200, "text/plain", JSON.stringify({ errcode: 40002 }));
-      if (q.get("appid") !== this.appId)
-        return send(
-          res,
-          200,
-          "text/plain",
-          JSON.stringify({ errcode: 40013, errmsg: "invalid appid" }),
-        );
-      if (q.get("secret") !== this.appSecret)
-        return send(
-          res,
-          200,
-          "text/plain",
-          JSON.stringify({ errcode: 40125, errmsg: "invalid appsecret" }),
-        );
-      const user = this.users.get(q.get("js_code") ?? "");
-      if (!user)
-        return send(
-          res,
-          200,
-          "text/plain",
-          JSON.stringify({ errcode: 40029, errmsg: "invalid code" }),
-        );
-      if ("errcode" in user)
-        return send(res, 200, "text/plain", JSON.stringify({ ...user, errmsg: "err" }));
-      send(res, 200, "text/plain", JSON.stringify({ ...user, session_key: this.sessionKey }));
+      this.calls.push([url.pathname, q.get("appid") ?? ""]);
+      if (q.get("grant_type") !== "authorization_code") return reply({ errcode: 40002 });
+      const app = this.apps.get(q.get("appid") ?? "");
+      if (!app || app.kind !== kind) return reply({ errcode: 40013, errmsg: "invalid appid" });
+      if (q.get("secret") !== app.secret)
+        return reply({ errcode: 40125, errmsg: "invalid appsecret" });
+      const user = this.users.get(q.get(kind === "oauth" ? "code" : "js_code") ?? "");
+      if (!user) return reply({ errcode: 40029, errmsg: "invalid code" });
+      if ("errcode" in user) return reply({ ...user, errmsg: "err" });
+      if (kind === "oauth") {
+        return reply({ ...OAUTH_TOKENS, expires_in: 7200, scope: "snsapi_userinfo", ...user });
+      }
+      reply({ ...user, session_key: this.sessionKey });
     });
     return this;
   }
@@ -190,12 +202,16 @@ export class FakeCognitoServer {
 
 export class FakeSecretsServer {
   reads = 0;
+  /** SecretId -> SecretString. */
+  readonly secrets = new Map<string, string>();
   server!: Started;
   constructor(
     readonly region: string,
     readonly secretId: string,
     readonly value: string,
-  ) {}
+  ) {
+    this.secrets.set(secretId, value);
+  }
   async start() {
     this.server = await start((req, body, res) => {
       if (req.headers["x-amz-target"] !== "secretsmanager.GetSecretValue")
@@ -203,7 +219,8 @@ export class FakeSecretsServer {
       if (!sigv4(req, this.region, "secretsmanager"))
         return amzJsonError(res, 400, "AccessDeniedException", "unsigned");
       const { SecretId } = JSON.parse(body) as { SecretId?: string };
-      if (SecretId !== this.secretId)
+      const value = this.secrets.get(SecretId ?? "");
+      if (value === undefined)
         return amzJsonError(res, 400, "ResourceNotFoundException", "no such secret");
       this.reads++;
       send(
@@ -211,9 +228,9 @@ export class FakeSecretsServer {
         200,
         "application/x-amz-json-1.1",
         JSON.stringify({
-          ARN: this.secretId,
+          ARN: SecretId,
           Name: "wechat",
-          SecretString: this.value,
+          SecretString: value,
           VersionId: randomUUID(),
           CreatedDate: Date.now() / 1000,
         }),

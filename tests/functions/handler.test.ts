@@ -523,11 +523,18 @@ describe("error responses", () => {
 describe("user keys", () => {
   it("use the unionid namespace shared across apps, else openid per app", () => {
     const cfg = testConfig("enhanced");
-    expect(userKeyFor({ openid: "o1", unionid: "u1" }, cfg).pk).toBe("wechat-union#u1");
-    expect(userKeyFor({ openid: "o1", unionid: undefined }, cfg).pk).toBe(
+    const app = "wx0123456789abcdef";
+    expect(userKeyFor({ openid: "o1", unionid: "u1" }, cfg, app).pk).toBe("wechat-union#u1");
+    expect(userKeyFor({ openid: "o1", unionid: "u1" }, cfg, "wx0a1b2c3d4e5f6a7b").pk).toBe(
+      "wechat-union#u1",
+    );
+    expect(userKeyFor({ openid: "o1", unionid: undefined }, cfg, app).pk).toBe(
       "wechat-open#wx0123456789abcdef#o1",
     );
-    expect(userKeyFor({ openid: "o1", unionid: "u1" }, cfg).logTag).toMatch(/^[0-9a-f]{12}$/);
+    expect(userKeyFor({ openid: "o1", unionid: undefined }, cfg, "wx0a1b2c3d4e5f6a7b").pk).toBe(
+      "wechat-open#wx0a1b2c3d4e5f6a7b#o1",
+    );
+    expect(userKeyFor({ openid: "o1", unionid: "u1" }, cfg, app).logTag).toMatch(/^[0-9a-f]{12}$/);
   });
 });
 
@@ -902,7 +909,7 @@ describe("Cognito is authoritative (a Cognito-like fake: one IdentityId per deve
     expect(h.cognito.calls.length - before).toBe(1);
   });
 
-  it("a returning user whose row is stale: Cognito's identity wins, the row is repaired, one Cognito call", async () => {
+  it("a returning user whose row is stale: Cognito's identity wins (asked once more, never for the row's identity), the row is repaired", async () => {
     for (const flow of ["enhanced", "basic"] as const) {
       const h = harness(flow);
       h.wechat.codes.set("a", UNION);
@@ -916,11 +923,15 @@ describe("Cognito is authoritative (a Cognito-like fake: one IdentityId per deve
       const res = await call(h, loginEvent({ code: "b" }));
       expect(res.statusCode).toBe(200);
       expect(res.body["identityId"]).toBe(first.body["identityId"]);
-      expect(h.cognito.calls).toEqual([{ developerUserId: PK }]);
+      // The row disagrees: Cognito is asked once more (a concurrent merge could have moved the
+      // user), never for the row's IdentityId.
+      expect(h.cognito.calls).toEqual([{ developerUserId: PK }, { developerUserId: PK }]);
       expect(h.mapping.rows.get(PK)?.identityId).toBe(first.body["identityId"]);
       expect(h.mapping.ops.at(-1)).toBe("replaceIdentity");
       expect(h.logger.text()).toContain("mapping_identity_mismatch_repaired");
-      if (flow === "basic") expect(h.sts.calls.at(-1)?.token).toBe(h.cognito.tokens.at(-1));
+      // Same identity both times: the token (and STS credentials) of the first answer stand.
+      if (flow === "basic") expect(h.sts.calls.at(-1)?.token).toBe(h.cognito.tokens.at(-2));
+      if (flow === "basic") expect(h.sts.calls).toHaveLength(2);
     }
   });
 

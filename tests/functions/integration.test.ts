@@ -24,6 +24,7 @@ import {
   FakeSecretsServer,
   FakeStsServer,
   FakeWechatServer,
+  OAUTH_TOKENS,
   startFailing,
   startHanging,
   startRouter,
@@ -34,6 +35,11 @@ import {
 const dynalite = require("dynalite") as (opts: { createTableMs: number }) => Server;
 
 const APP_SECRET = "int-app-secret-d41d8cd98f00b204";
+/** The stack's Open Platform OAuth app (a mobile or website app), beside the mini-program. */
+const OAUTH_APP_ID = "wx3c4d5e6f7a8b9c0d";
+const OAUTH_SECRET = "int-oauth-app-secret-9e107d9d372bb682";
+const oauthSecretArn = (c: Case) =>
+  `arn:${c.partition}:secretsmanager:${c.region}:${accountId}:secret:wechat-oauth-GhIjKl`;
 const SESSION_KEY = "int-session-key-c2Vzc2lvbmtleQ==";
 const CREDS = {
   accessKeyId: "ASIAINTEGRATIONFAKE1",
@@ -129,6 +135,9 @@ afterAll(async () => {
 /** Secrets no log line or response may hold (plus each fake's tokens). */
 const neverLogged = () => [
   APP_SECRET,
+  OAUTH_SECRET,
+  OAUTH_TOKENS.access_token,
+  OAUTH_TOKENS.refresh_token,
   SESSION_KEY,
   CREDS.secretAccessKey,
   CREDS.sessionToken,
@@ -204,9 +213,14 @@ async function startStack(c: Case, label: string): Promise<Stack> {
   const appId = "wx5e0c7a9d3b1f2468";
   const secretArn = `arn:${c.partition}:secretsmanager:${c.region}:${accountId}:secret:wechat-AbCdEf`;
   const tableName = `mapping-${label}-${c.flow}-${c.region}`;
-  const wechat = new FakeWechatServer(appId, APP_SECRET, SESSION_KEY);
+  const wechat = new FakeWechatServer(appId, APP_SECRET, SESSION_KEY).addApp(
+    OAUTH_APP_ID,
+    "oauth",
+    OAUTH_SECRET,
+  );
   const cognito = new FakeCognitoServer(c.region, poolId, provider);
   const secrets = new FakeSecretsServer(c.region, secretArn, APP_SECRET);
+  secrets.secrets.set(oauthSecretArn(c), OAUTH_SECRET);
   const sts = new FakeStsServer(CREDS, () => cognito.tokens);
   allTokens.push(() => cognito.tokens);
   await Promise.all([wechat.start(), cognito.start(), secrets.start(), sts.start()]);
@@ -244,8 +258,10 @@ function functionEnv(
     TOKEN_DURATION_SECONDS: "3600",
     LOGINS_KEY: st.c.loginsKey,
     TABLE_NAME: st.tableName,
-    WECHAT_APP_ID: st.appId,
-    WECHAT_SECRET_ARN: st.secretArn,
+    WECHAT_APPS: JSON.stringify([
+      { appId: st.appId, kind: "miniprogram", secretArn: st.secretArn },
+      { appId: OAUTH_APP_ID, kind: "oauth", secretArn: oauthSecretArn(st.c) },
+    ]),
     USER_KEY: "unionid",
     WECHAT_API_BASE_URL: st.wechat.server.url,
     POWERTOOLS_SERVICE_NAME: "login-wechat",
@@ -283,9 +299,14 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
   const appId = "wx5e0c7a9d3b1f2468";
   const secretArn = `arn:${c.partition}:secretsmanager:${c.region}:${accountId}:secret:wechat-AbCdEf`;
   const tableName = `mapping-${c.flow}-${c.region}`;
-  const wechat = new FakeWechatServer(appId, APP_SECRET, SESSION_KEY);
+  const wechat = new FakeWechatServer(appId, APP_SECRET, SESSION_KEY).addApp(
+    OAUTH_APP_ID,
+    "oauth",
+    OAUTH_SECRET,
+  );
   const cognito = new FakeCognitoServer(c.region, poolId, provider);
   const secrets = new FakeSecretsServer(c.region, secretArn, APP_SECRET);
+  secrets.secrets.set(oauthSecretArn(c), OAUTH_SECRET);
   const sts = new FakeStsServer(CREDS, () => cognito.tokens);
   allTokens.push(() => cognito.tokens);
   let handler: Handler;
@@ -428,6 +449,84 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
     expect(union?.["identityId"]?.S).toBe(first.json["identityId"]);
   });
 
+  const oauthEvent = (code: string) => ({
+    ...event(code),
+    routeKey: "POST /login/wechat/oauth",
+    rawPath: "/login/wechat/oauth",
+    body: JSON.stringify({ appId: OAUTH_APP_ID, code }),
+  });
+  const unionRow = async (unionid: string) =>
+    (await rows()).find((r) => r["pk"]?.S === `wechat-union#${unionid}`);
+
+  it("gives a mini-program user and an OAuth-app user with the same unionid ONE identity", async () => {
+    wechat.users.set("x-mini", { openid: "oXMini_0010", unionid: "uX_0010" });
+    wechat.users.set("x-app", { openid: "oXApp_0010", unionid: "uX_0010" });
+    wechat.users.set("x-app-again", { openid: "oXApp_0010", unionid: "uX_0010" });
+    const reads = secrets.reads;
+    const calls = wechat.calls.length;
+    const fromMini = await invoke(event("x-mini"));
+    const fromApp = await invoke(oauthEvent("x-app"));
+    expect([fromMini.statusCode, fromApp.statusCode]).toEqual([200, 200]);
+    // The OAuth app's own secret, read once (the mini-program's is cached from before).
+    expect(secrets.reads - reads).toBe(1);
+    await invoke(oauthEvent("x-app-again"));
+    expect(secrets.reads - reads).toBe(1);
+    expect(fromApp.json["identityId"]).toBe(fromMini.json["identityId"]);
+    expect(wechat.calls.slice(calls, calls + 2)).toEqual([
+      ["/sns/jscode2session", appId],
+      ["/sns/oauth2/access_token", OAUTH_APP_ID],
+    ]);
+    const row = await unionRow("uX_0010");
+    expect(row?.["identityId"]?.S).toBe(fromMini.json["identityId"]);
+    expect(row?.["appId"]?.S).toBe(appId);
+    // The OAuth tokens are neither stored nor returned.
+    const stored = JSON.stringify(await rows());
+    for (const t of Object.values(OAUTH_TOKENS)) {
+      expect(stored).not.toContain(t);
+      expect(JSON.stringify(fromApp.json)).not.toContain(t);
+    }
+  });
+
+  it("answers 400 UNKNOWN_APP for an appId of another kind and 404 UNKNOWN_ROUTE for another route", async () => {
+    wechat.users.set("x-bad", { openid: "oXBad_0011" });
+    const wrongKind = await invoke({
+      ...event("x-bad"),
+      body: JSON.stringify({ code: "x-bad", appId: OAUTH_APP_ID }),
+    });
+    expect([wrongKind.statusCode, (wrongKind.json["error"] as { code: string }).code]).toEqual([
+      400,
+      "UNKNOWN_APP",
+    ]);
+    const route = await invoke({ ...event("x-bad"), routeKey: "POST /login/other" });
+    expect([route.statusCode, (route.json["error"] as { code: string }).code]).toEqual([
+      404,
+      "UNKNOWN_ROUTE",
+    ]);
+  });
+
+  it("keeps an openid-only user's identity when both apps first log in with the unionid at once (8 times)", async () => {
+    for (let i = 0; i < 8; i++) {
+      const [openid, unionid] = [`oBoth_${i}_mini`, `uBoth_00${c.flow}_${i}`];
+      wechat.users.set(`both-${i}-0`, { openid });
+      const before = await invoke(event(`both-${i}-0`));
+      const identityId = before.json["identityId"];
+      wechat.users.set(`both-${i}-m`, { openid, unionid });
+      wechat.users.set(`both-${i}-a`, { openid: `oBoth_${i}_app`, unionid });
+      const [fromMini, fromApp] = await Promise.all([
+        invoke(event(`both-${i}-m`)),
+        invoke(oauthEvent(`both-${i}-a`)),
+      ]);
+      expect([fromMini.statusCode, fromApp.statusCode]).toEqual([200, 200]);
+      expect(fromMini.json["identityId"]).toBe(identityId);
+      // Converged at once: Cognito and the unionid row name the openid user's identity.
+      expect(cognito.identities.get(`wechat-union#${unionid}`)).toBe(identityId);
+      expect((await unionRow(unionid))?.["identityId"]?.S).toBe(identityId);
+      // The OAuth app's next login is that identity too.
+      wechat.users.set(`both-${i}-a2`, { openid: `oBoth_${i}_app`, unionid });
+      expect((await invoke(oauthEvent(`both-${i}-a2`))).json["identityId"]).toBe(identityId);
+    }
+  }, 30_000);
+
   it("ends 50 simultaneous first logins of one user with one mapping row and one IdentityId", async () => {
     for (let i = 0; i < 50; i++)
       wechat.users.set(`race-${i}`, { openid: `oRace_${i}`, unionid: "uRace_0003" });
@@ -470,13 +569,15 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
     expect(logs).not.toBe("");
     expect(logs).toContain("login_succeeded");
     expect(logs).toContain(`"flow":"${c.flow}"`);
-    expect(wechat.secretsSeen).toEqual(new Set([APP_SECRET])); // the fake really saw the secret
+    // The fake really saw both apps' secrets.
+    expect(wechat.secretsSeen).toEqual(new Set([APP_SECRET, OAUTH_SECRET]));
     for (const s of [...neverLogged(), ...cognito.tokens]) {
       expect(logs).not.toContain(s);
     }
     for (const body of responses) {
-      expect(body).not.toContain(APP_SECRET);
-      expect(body).not.toContain(SESSION_KEY);
+      for (const s of [APP_SECRET, SESSION_KEY, OAUTH_SECRET, ...Object.values(OAUTH_TOKENS)]) {
+        expect(body).not.toContain(s);
+      }
     }
     if (c.flow === "basic")
       for (const t of cognito.tokens) for (const b of responses) expect(b).not.toContain(t);

@@ -93,6 +93,8 @@ describe("login outcome metrics (fake port)", () => {
 
   const failures: [LoginErrorCode, (h: Harness) => unknown, unknown[][]][] = [
     ["INVALID_REQUEST", () => loginEvent("not json"), []],
+    ["UNKNOWN_APP", () => loginEvent({ code: "c", appId: "wx9999999999999999" }), []],
+    ["UNKNOWN_ROUTE", () => loginEvent({ code: "c" }, { routeKey: "GET /login/wechat" }), []],
     ["INVALID_CODE", () => loginEvent({ code: "unknown" }), [["wechatError", "invalid_code"]]],
     [
       "USER_BLOCKED",

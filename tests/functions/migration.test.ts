@@ -1,8 +1,8 @@
 /** Unionid migration: an openid-only user keeps their IdentityId when WeChat starts sending a unionid. */
-import { makeHandler } from "../../functions/login/handler";
 import { CONTEXT, guestEvent, harness, loginEvent, parse, type Harness } from "./support";
 
 const APP = "wx0123456789abcdef";
+const APP_B = "wx00000000000000bb";
 const OPENID = "oUserM_00000000000000000000001";
 const UNIONID = "uUserM_0000000000000000000001";
 const OPEN_KEY = `wechat-open#${APP}#${OPENID}`;
@@ -67,14 +67,12 @@ describe("unionid migration", () => {
   it("converges when two apps log the same person in at once", async () => {
     const a = harness("enhanced");
     const id = await login(a, "c0", { openid: OPENID });
-    // App B shares the pool, the Cognito model and the table, with its own AppID and openid.
-    const b = makeHandler({
-      config: { ...a.config, wechatAppId: "wx00000000000000bb" },
-      wechat: a.wechat.client(undefined, { appId: "wx00000000000000bb" }),
-      identity: a.cognito,
-      mapping: a.mapping,
-      logger: a.logger,
-    });
+    // App B is a second mini-program of the same stack, with its own openid for the person.
+    const b = (ev: Record<string, unknown>, ctx: typeof CONTEXT) =>
+      a.handler(
+        { ...ev, body: JSON.stringify({ ...JSON.parse(String(ev["body"])), appId: APP_B }) },
+        ctx,
+      );
     a.cognito.latencyMs = 3;
     a.mapping.latencyMs = 2;
     a.wechat.codes.set("ka", { openid: OPENID, unionid: UNIONID });

@@ -2,7 +2,16 @@
 import { readConfig } from "../../functions/login/config";
 import { makeCognitoIdentity } from "../../functions/login/cognito";
 import { FakeAwsClient } from "./fake-aws-client";
-import { CONTEXT, harness, loginEvent } from "./support";
+import {
+  APP_ID,
+  CONTEXT,
+  OAUTH_APP_ID,
+  REQUIRED_ENV,
+  harness,
+  loginEvent,
+  oauthEvent,
+  wechatAppsEnv,
+} from "./support";
 
 const UNION = { openid: "oOpenId_abcdefghijklmnopqrstu", unionid: "oUnion_ABCDEFGHIJKLMNOPQRSTUV" };
 const OPEN_ONLY = { openid: "oOpenId_zyxwvutsrqponmlkjihgf" };
@@ -15,12 +24,25 @@ describe("principal tags", () => {
     expect((await h.handler(loginEvent({ code: "u" }), CONTEXT)).statusCode).toBe(200);
     expect((await h.handler(loginEvent({ code: "o" }), CONTEXT)).statusCode).toBe(200);
     expect(h.cognito.calls.map((c) => c.principalTags)).toEqual([
-      { appId: h.config.wechatAppId, userKeyKind: "unionid" },
-      { appId: h.config.wechatAppId, userKeyKind: "openid" },
+      { appId: APP_ID, userKeyKind: "unionid" },
+      { appId: APP_ID, userKeyKind: "openid" },
     ]);
     expect(JSON.stringify(h.cognito.calls.map((c) => c.principalTags))).not.toMatch(
       /oOpenId|oUnion/,
     );
+  });
+
+  it("tags a login with the AppID of the app it came from (an OAuth app's, a second mini-program's)", async () => {
+    const h = harness("enhanced", { principalTags: true });
+    h.wechat.codes.set("a", UNION);
+    h.wechat.codes.set("b", OPEN_ONLY);
+    expect((await h.handler(oauthEvent(OAUTH_APP_ID, "a"), CONTEXT)).statusCode).toBe(200);
+    const mini = loginEvent({ code: "b", appId: "wx00000000000000bb" });
+    expect((await h.handler(mini, CONTEXT)).statusCode).toBe(200);
+    expect(h.cognito.calls.map((c) => c.principalTags)).toEqual([
+      { appId: OAUTH_APP_ID, userKeyKind: "unionid" },
+      { appId: "wx00000000000000bb", userKeyKind: "openid" },
+    ]);
   });
 
   it("passes no tags by default", async () => {
@@ -50,14 +72,7 @@ describe("principal tags", () => {
   });
 
   it("reads PRINCIPAL_TAGS from the environment (true or false, default false)", () => {
-    const env = {
-      AWS_REGION: "us-east-1",
-      IDENTITY_POOL_ID: "us-east-1:0f3c5c2e-1111-4222-8333-444455556666",
-      DEVELOPER_PROVIDER_NAME: "login.wechat.test",
-      TABLE_NAME: "users",
-      WECHAT_APP_ID: "wx0123456789abcdef",
-      WECHAT_SECRET_ARN: "s",
-    };
+    const env = { ...REQUIRED_ENV, WECHAT_APPS: wechatAppsEnv() };
     expect(readConfig(env, "enhanced").principalTags).toBe(false);
     expect(readConfig({ ...env, PRINCIPAL_TAGS: "true" }, "enhanced").principalTags).toBe(true);
     expect(() => readConfig({ ...env, PRINCIPAL_TAGS: "yes" }, "enhanced")).toThrow(

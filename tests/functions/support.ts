@@ -1,7 +1,12 @@
 /** In-memory fakes and helpers for the login function tests. */
 import { randomUUID } from "node:crypto";
 import { CognitoIdentities } from "./cognito-model";
-import type { LoginConfig, LoginFlow } from "../../functions/login/config";
+import {
+  defaultMiniProgramOf,
+  type LoginConfig,
+  type LoginFlow,
+  type WechatApp,
+} from "../../functions/login/config";
 import { makeHandler, type HandlerDeps, type LoginHandler } from "../../functions/login/handler";
 import {
   IdentityConflictError,
@@ -10,6 +15,8 @@ import {
   type LogPort,
   type MappingPort,
   type MappingRow,
+  type WechatApps,
+  type WechatPort,
 } from "../../functions/login/ports";
 import {
   makeWechatClient,
@@ -24,8 +31,43 @@ export const SESSION_KEY = "fake-session-key-QmFzZTY0U2Vzc2lvbktleQ==";
 export const FAKE_SECRET_ACCESS_KEY = "fakeSecretAccessKey/abc123+XYZ";
 export const FAKE_SESSION_TOKEN = "fakeSessionToken//IQoJb3JpZ2luX2VjEJr";
 export const POOL_ID = "us-east-1:0f3c5c2e-1111-4222-8333-444455556666";
+/** The default mini-program of the test config. */
+export const APP_ID = "wx0123456789abcdef";
+/** A second mini-program and an OAuth (mobile/website) app of the same test stack. */
+export const MINI_B_APP_ID = "wx00000000000000bb";
+export const OAUTH_APP_ID = "wx0a1b2c3d4e5f6a7b";
+/** The OAuth exchange's tokens the fakes hand out: they must never leave the adapter. */
+export const OAUTH_ACCESS_TOKEN = "fake-oauth-access-token-ACCESS_9f8e7d";
+export const OAUTH_REFRESH_TOKEN = "fake-oauth-refresh-token-REFRESH_1a2b3c";
+
+/** A Secrets Manager secret ARN of the test account. */
+export function secretArn(name: string, region = "us-east-1", part = partition): string {
+  return `arn:${part}:secretsmanager:${region}:123456789012:secret:${name}-AbCdEf`;
+}
+
+export const TEST_APPS: readonly WechatApp[] = [
+  { appId: APP_ID, kind: "miniprogram", secretArn: secretArn("wechat-mini") },
+  { appId: OAUTH_APP_ID, kind: "oauth", secretArn: secretArn("wechat-oauth") },
+  { appId: MINI_B_APP_ID, kind: "miniprogram", secretArn: secretArn("wechat-mini-b") },
+];
+
+/** The variables the function requires besides WECHAT_APPS (the test pool and table). */
+export const REQUIRED_ENV = {
+  AWS_REGION: "us-east-1",
+  IDENTITY_POOL_ID: POOL_ID,
+  DEVELOPER_PROVIDER_NAME: "login.wechat.test",
+  TABLE_NAME: "users",
+} as const;
+
+/** WECHAT_APPS as the infra sets it: one mini-program (the given AppID and secret) by default. */
+export function wechatAppsEnv(apps: readonly WechatApp[] = [TEST_APPS[0] as WechatApp]): string {
+  return JSON.stringify(
+    apps.map(({ appId, kind, secretArn: arn }) => ({ appId, kind, secretArn: arn })),
+  );
+}
 
 export function testConfig(flow: LoginFlow, over: Partial<LoginConfig> = {}): LoginConfig {
+  const wechatApps = over.wechatApps ?? TEST_APPS;
   return {
     flow,
     region: "us-east-1",
@@ -34,8 +76,8 @@ export function testConfig(flow: LoginFlow, over: Partial<LoginConfig> = {}): Lo
     tokenDurationSeconds: 900,
     loginsKey: "cognito-identity.amazonaws.com",
     tableName: "mapping",
-    wechatAppId: "wx0123456789abcdef",
-    wechatSecretId: "wechat-secret",
+    wechatApps,
+    defaultMiniProgram: defaultMiniProgramOf(wechatApps),
     userKey: "unionid",
     wechatApiBaseUrl: "https://wechat.invalid",
     authenticatedRoleArn: `arn:${partition}:iam::123456789012:role/authenticated`,
@@ -84,7 +126,8 @@ export class FakeWechat {
     init?.signal?.throwIfAborted();
     if (url.searchParams.get("secret") !== APP_SECRET)
       return json({ errcode: 40125, errmsg: "invalid appsecret" });
-    const code = url.searchParams.get("js_code") ?? "";
+    const oauth = url.pathname === "/sns/oauth2/access_token";
+    const code = url.searchParams.get(oauth ? "code" : "js_code") ?? "";
     const entry = this.codes.get(code);
     if (entry === undefined) return json({ errcode: 40029, errmsg: "invalid code, rid: 1" });
     if (entry === "http500") return new Response("oops", { status: 500 });
@@ -96,6 +139,15 @@ export class FakeWechat {
       });
     if ("errcode" in entry)
       return json({ ...entry, errmsg: `error ${entry.errcode} ${APP_SECRET}` });
+    if (oauth) {
+      return json({
+        access_token: OAUTH_ACCESS_TOKEN,
+        expires_in: 7200,
+        refresh_token: OAUTH_REFRESH_TOKEN,
+        scope: "snsapi_userinfo",
+        ...entry,
+      });
+    }
     return json({ ...entry, session_key: SESSION_KEY });
   }
 
@@ -104,7 +156,7 @@ export class FakeWechat {
     over: Partial<WechatClientOptions> = {},
   ) {
     return makeWechatClient({
-      appId: "wx0123456789abcdef",
+      appId: APP_ID,
       baseUrl: "https://wechat.invalid",
       getSecret: async (opts) => {
         this.secretReads++;
@@ -346,14 +398,24 @@ export interface Harness {
   sts: FakeSts;
   logger: CapturingLogger;
   config: LoginConfig;
+  /** The handler's exchange per AppID (a test may wrap one after the harness is built). */
+  wechatPorts: Map<string, WechatPort>;
   /** Start/end of every remote call, in order: `wechat:start`, `touch:end`, ... */
   events: string[];
 }
 
+/**
+ * Handler deps a test overrides. `wechat` may be one exchange: it then serves the default
+ * mini-program, and every other app keeps the fake's own.
+ */
+export type DepsOverride = Partial<Omit<HandlerDeps, "wechat">> & {
+  wechat?: WechatPort | WechatApps;
+};
+
 export function harness(
   flow: LoginFlow,
   over: Partial<LoginConfig> = {},
-  deps: Partial<HandlerDeps> = {},
+  override: DepsOverride = {},
 ): Harness {
   const events: string[] = [];
   const wechat = new FakeWechat();
@@ -366,9 +428,19 @@ export function harness(
   sts.events = events;
   const logger = new CapturingLogger();
   const config = testConfig(flow, over);
+  const { wechat: wechatOver, ...deps } = override;
+  const ports = new Map<string, WechatPort>(
+    config.wechatApps.map((a) => [
+      a.appId,
+      wechat.client(undefined, { appId: a.appId, kind: a.kind }),
+    ]),
+  );
+  if (wechatOver instanceof Map) for (const [id, p] of wechatOver) ports.set(id, p);
+  else if (wechatOver)
+    ports.set(config.defaultMiniProgram?.appId ?? APP_ID, wechatOver as WechatPort);
   const handler = makeHandler({
     config,
-    wechat: wechat.client(),
+    wechat: ports,
     identity: cognito,
     mapping,
     credentials: flow === "basic" ? sts : undefined,
@@ -376,7 +448,7 @@ export function harness(
     now: () => new Date("2026-01-02T03:04:05.000Z"),
     ...deps,
   });
-  return { handler, wechat, cognito, mapping, sts, logger, config, events };
+  return { handler, wechat, cognito, mapping, sts, logger, config, wechatPorts: ports, events };
 }
 
 export function loginEvent(
@@ -393,6 +465,19 @@ export function loginEvent(
     requestContext: { requestId: "req-123", http: { method: "POST", path: "/login/wechat" } },
     ...over,
   };
+}
+
+/** A login on the OAuth route (`POST /login/wechat/oauth`) of app `appId`. */
+export function oauthEvent(
+  appId: string | undefined,
+  code: string,
+  over: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return loginEvent(appId === undefined ? { code } : { appId, code }, {
+    routeKey: "POST /login/wechat/oauth",
+    rawPath: "/login/wechat/oauth",
+    ...over,
+  });
 }
 
 export function guestEvent(
@@ -441,6 +526,14 @@ export function errorOf(res: ParsedResponse): { code: string; message: string; r
 
 /** Assert none of the secret values appear in any of the texts. */
 export function expectNoSecrets(texts: string[], extra: string[] = []): void {
-  const secrets = [APP_SECRET, SESSION_KEY, FAKE_SECRET_ACCESS_KEY, FAKE_SESSION_TOKEN, ...extra];
+  const secrets = [
+    APP_SECRET,
+    SESSION_KEY,
+    OAUTH_ACCESS_TOKEN,
+    OAUTH_REFRESH_TOKEN,
+    FAKE_SECRET_ACCESS_KEY,
+    FAKE_SESSION_TOKEN,
+    ...extra,
+  ];
   for (const t of texts) for (const s of secrets) expect(t).not.toContain(s);
 }

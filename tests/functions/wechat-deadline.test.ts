@@ -129,8 +129,9 @@ function env(wechatUrl: string, remainingMs: number): NodeJS.ProcessEnv {
     IDENTITY_POOL_ID: `${REGION}:6f1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d`,
     DEVELOPER_PROVIDER_NAME: "login.wechat.example",
     TABLE_NAME: "mapping",
-    WECHAT_APP_ID: "wx5e0c7a9d3b1f2468",
-    WECHAT_SECRET_ARN: SECRET_ARN,
+    WECHAT_APPS: JSON.stringify([
+      { appId: "wx5e0c7a9d3b1f2468", kind: "miniprogram", secretArn: SECRET_ARN },
+    ]),
     WECHAT_API_BASE_URL: wechatUrl,
     POWERTOOLS_LOG_LEVEL: "ERROR",
     TEST_REMAINING_MS: String(remainingMs),
