@@ -36,3 +36,11 @@ export const MAX_LOGIN_BURST_LIMIT = COGNITO_RATE_QUOTAS.GetOpenIdTokenForDevelo
  * accept: one client at the whole stage's highest steady rate; a limit above it is moot.
  */
 export const MAX_CLIENT_LOGINS_PER_MINUTE = MAX_LOGIN_RATE_LIMIT * 60;
+
+/**
+ * Most WeChat apps (mini-programs and OAuth apps together) one stack serves. Each app is one
+ * entry of the login function's WECHAT_APPS variable (about 130 bytes with its secret's ARN), and
+ * Lambda caps all environment variables of a function at 4 KB together (Lambda quotas), so ten
+ * apps leave room for the other variables.
+ */
+export const MAX_WECHAT_APPS = 10;

@@ -12,6 +12,13 @@ export type LoginAuth = (typeof LOGIN_AUTHS)[number];
 export const USER_KEYS = ["unionid", "openid"] as const;
 export type UserKey = (typeof USER_KEYS)[number];
 
+/**
+ * Kinds of WeChat app a stack serves: `miniprogram` (wx.login codes on the mini-program route) and
+ * `oauth` (mobile and website apps of the Open Platform, OAuth codes on the OAuth route).
+ */
+export const WECHAT_APP_KINDS = ["miniprogram", "oauth"] as const;
+export type WechatAppKind = (typeof WECHAT_APP_KINDS)[number];
+
 /** The two kinds of Cognito identity, as they appear in the `amr` claim. */
 export const IDENTITY_KINDS = ["authenticated", "unauthenticated"] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];

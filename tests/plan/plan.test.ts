@@ -128,9 +128,13 @@ describe("the plan catches a broken stack", () => {
       ":",
     );
     const found = await broken("cn-north-1", (resources) => {
-      const fn = find(resources, "aws:lambda/function:Function");
+      const fn = find(resources, "aws:lambda/function:Function", "wechat-login-function");
       const env = (fn.state.environment as { variables: Record<string, string> }).variables;
-      env.WECHAT_SECRET_ARN = global;
+      // Inside the WECHAT_APPS JSON: the rule reads ARNs anywhere in a value.
+      const apps = JSON.parse(env.WECHAT_APPS ?? "") as { secretArn: string }[];
+      expect(apps[0]).toBeDefined();
+      if (apps[0]) apps[0].secretArn = global;
+      env.WECHAT_APPS = JSON.stringify(apps);
     });
     expect(found).toEqual([
       expect.objectContaining({

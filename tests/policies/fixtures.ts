@@ -295,8 +295,22 @@ export function happyStack(partition: Stack): PlanResource[] {
         variables: {
           IDENTITY_POOL_ID: env.poolId,
           DEVELOPER_PROVIDER_NAME: "login.wechat",
-          WECHAT_APPID: "wx0123456789abcdef",
-          WECHAT_SECRET_ARN: arn("secretsmanager", "secret:wechat-app-secret-AbCdEf"),
+          // The login function's app list (functions/login config): AppIDs and secret ARNs only.
+          WECHAT_APPS: JSON.stringify([
+            {
+              appId: "wx0123456789abcdef",
+              kind: "miniprogram",
+              secretArn: arn("secretsmanager", "secret:wechat-app-secret-AbCdEf"),
+            },
+            {
+              appId: "wx3c9e0b7d25a4f618",
+              kind: "oauth",
+              secretArn: arn(
+                "secretsmanager",
+                "secret:wechat-app-secret/wx3c9e0b7d25a4f618-GhIjKl",
+              ),
+            },
+          ]),
           TABLE_NAME: "wechat-identities",
           TOKEN_DURATION_SECONDS: "900",
         },
