@@ -58,6 +58,15 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.join(".") || "outputs"}: ${i.message}`);
+  const login = app.login;
+  if (login === undefined) {
+    // The login-route step posts a mini-program code; the OAuth route is not probed yet.
+    throw new SmokeInputError(
+      `Stack outputs of '${stack}' cannot be smoke-checked: loginUrl is missing (the stack ` +
+        "serves no mini-program, and the smoke check probes the mini-program route). Fix: add a " +
+        "mini-program app to the stack (wechat, or a wechatApps entry of kind miniprogram) and redeploy.",
+    );
+  }
   const role = new RegExp(`^arn:${app.partition}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
   const roleArn = (key: string, value: string | undefined) => {
     if (value !== undefined && !role.test(value)) {
@@ -83,12 +92,12 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
     developerProviderName: parsed.data.developerProviderName,
     authenticatedRoleArn: parsed.data.authenticatedRoleArn,
     guestRoleArn: parsed.data.guestRoleArn,
-    loginFlow: app.login.flow,
+    loginFlow: login.flow,
     route: {
       stack,
       partition: app.partition,
-      auth: app.login.auth,
-      url: app.login.url,
+      auth: login.auth,
+      url: login.url,
       domain: loginDomainOf(parsed.data),
       defaultEndpointDisabled: parsed.data.loginDefaultEndpointDisabled === true,
     },

@@ -78,8 +78,22 @@ describe.each(STACKS)("plan of $stack", ({ stack, partition }) => {
       stack,
       partition,
       guests: stack === "cn-north-1",
-      login: { method: "POST", flow: "enhanced", auth: "none" },
+      login: { method: "POST", flow: "enhanced", auth: "none", appIds: ["wx8f3a61c2d94be705"] },
     });
+    // dev also serves an Open Platform website app on the OAuth route; China has none.
+    expect(result.appConfig.oauthLogin).toEqual(
+      stack === "dev"
+        ? expect.objectContaining({
+            url: expect.stringMatching(/\/login\/wechat\/oauth$/),
+            appIds: ["wx3c9e0b7d25a4f618"],
+          })
+        : undefined,
+    );
+    if (stack === "dev") {
+      expect(renderPlan(result)).toMatch(
+        /OAuth login \(mobile and website apps\): POST https:\/\/\S+\/login\/wechat\/oauth .*apps wx3c9e0b7d25a4f618\)\./,
+      );
+    }
   });
 });
 

@@ -116,6 +116,7 @@ function outputsFor(region: string, opts: { auth: "none" | "iam"; domain?: strin
   const custom = opts.domain
     ? {
         loginUrl: `https://${opts.domain}/login/wechat`,
+        loginAppIds: ["wx8f3a61c2d94be705"],
         loginDomainName: opts.domain,
         loginDefaultEndpointDisabled: true,
       }

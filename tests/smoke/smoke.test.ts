@@ -80,6 +80,7 @@ function stackOutputs(
     ...(guests ? { guestRoleArn: roleArn(t.partition, GUEST_ROLE) } : {}),
     tableName: "user-map-7c1e2a9",
     loginUrl: `https://a1b2c3d4e5.execute-api.${t.region}.${t.dnsSuffix}/login/wechat`,
+    loginAppIds: ["wx8f3a61c2d94be705"],
     loginFlow: opts.flow ?? "basic",
     loginAuth: opts.auth ?? (guests ? "iam" : "none"),
   };
