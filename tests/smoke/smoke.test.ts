@@ -68,7 +68,7 @@ const roleArn = (partition: string, name: string) =>
 function stackOutputs(
   t: Target,
   opts: { flow?: "enhanced" | "basic"; guests?: boolean; auth?: "none" | "iam" } = {},
-): Record<string, string> {
+): Record<string, string | string[]> {
   const guests = opts.guests ?? true;
   return {
     identityPoolId: `${t.region}:4f0c1a9e-7d2b-4c55-9a3e-2b8f6d1e0c77`,
