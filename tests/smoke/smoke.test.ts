@@ -193,7 +193,7 @@ function deps(t: Target, login?: SmokeDeps["login"]): SmokeDeps {
   };
 }
 
-async function smoke(t: Target, outputs: Record<string, string>) {
+async function smoke(t: Target, outputs: Record<string, string | string[]>) {
   const lines: string[] = [];
   const report = await runSmoke(deps(t), outputs, {
     stack: t.stack,
