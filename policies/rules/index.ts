@@ -3,6 +3,7 @@
  * starts a gRPC server, docs/testing.md, "Pulumi without the CLI"), so they are unit-testable.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { accountRouteIam } from "./accountRouteIam";
 import { arnPartition } from "./arnPartition";
 import { chinaPublicRoute } from "./chinaPublicRoute";
 import { cognitoRoleAttachment } from "./cognitoRoleAttachment";
@@ -42,9 +43,11 @@ export const allRules: readonly Rule[] = [
   perIdentityGrants,
   cognitoRoleBoundary,
   guestSessionPolicy,
+  accountRouteIam,
 ];
 
 export {
+  accountRouteIam,
   arnPartition,
   chinaPublicRoute,
   cognitoRoleAttachment,

@@ -1,3 +1,4 @@
+import { MAX_WECHAT_APPS } from "../../core/quotas";
 import { LOGIN_ROUTES } from "../../core/routes";
 import { plan, renderPlan } from "../../scripts/plan";
 import { synthesize, type Synthesis } from "../../scripts/synth";
@@ -179,5 +180,50 @@ describe.each(STACKS)("WeChat apps of $stack", ({ stack, partition, region }) =>
         ],
       },
     ]);
+  });
+
+  it(`fits ${MAX_WECHAT_APPS} apps in Lambda's 4 KB of environment variables`, async () => {
+    const synth = await synthesize(stack, {
+      wechatApps: JSON.stringify(
+        Array.from({ length: MAX_WECHAT_APPS - 1 }, (_, i) => ({
+          appId: `wx${(0xabc0 + i).toString(16).padStart(16, "0")}`,
+          kind: i % 2 === 0 ? "oauth" : "miniprogram",
+        })),
+      ),
+    });
+    const env = envOf(synth);
+    expect(appsEnv(synth)).toHaveLength(MAX_WECHAT_APPS);
+    // Lambda counts the keys and values of all variables together (Lambda quotas).
+    const bytes = Object.entries(env).reduce(
+      (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+      0,
+    );
+    expect(bytes).toBeLessThan(4096);
+  });
+});
+
+describe("an OAuth route in AWS China", () => {
+  const overrides = { wechatApps: JSON.stringify([{ appId: WEB, kind: "oauth" }]) };
+
+  it("passes the pack when public on the stack's ICP-filed domain, like the mini-program route", async () => {
+    const result = await plan("cn-north-1", overrides);
+    expect(result.violations).toEqual([]);
+  });
+
+  it("is refused with the mini-program route once the ICP filing is gone", async () => {
+    const result = await plan("cn-north-1", overrides, (resources) => {
+      for (const r of resources) {
+        if (
+          r.type !== "aws:apigatewayv2/api:Api" &&
+          r.type !== "aws:apigatewayv2/domainName:DomainName"
+        )
+          continue;
+        const { "icp-filing": _, ...tags } = r.state.tags as Record<string, string>;
+        r.state.tags = tags;
+      }
+    });
+    const china = result.violations.filter((v) => v.policy === "china-public-route");
+    expect(china.map((v) => v.message).join("\n")).toMatch(/POST \/login\/wechat\/oauth/);
+    expect(china.map((v) => v.message).join("\n")).toMatch(/POST \/login\/wechat\b(?!\/)/);
   });
 });
