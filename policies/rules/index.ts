@@ -15,6 +15,7 @@ import { httpApiAccessLogs } from "./httpApiAccessLogs";
 import { httpApiThrottling } from "./httpApiThrottling";
 import { identityResourcesProtected } from "./identityResourcesProtected";
 import { lambdaRuntimeSupported } from "./lambdaRuntime";
+import { lambdaSecretsOfStack } from "./lambdaSecretsOfStack";
 import { lambdaPermissionSourceArn } from "./lambdaPermissionSourceArn";
 import { logRetention } from "./logRetention";
 import { noManagedPolicyAttachments } from "./noManagedPolicyAttachments";
@@ -44,6 +45,7 @@ export const allRules: readonly Rule[] = [
   cognitoRoleBoundary,
   guestSessionPolicy,
   accountRouteIam,
+  lambdaSecretsOfStack,
 ];
 
 export {
@@ -60,6 +62,7 @@ export {
   identityResourcesProtected,
   lambdaPermissionSourceArn,
   lambdaRuntimeSupported,
+  lambdaSecretsOfStack,
   logRetention,
   noManagedPolicyAttachments,
   noSecretInLambdaEnv,

@@ -202,6 +202,15 @@ export function happyStack(partition: Stack): PlanResource[] {
         ],
       }),
     }),
+    // The WeChat apps' secrets the login function reads (one by name, one by ARN).
+    res("aws:secretsmanager/secret:Secret", "wechat-secret", {
+      name: "login/wechat-app-secret",
+      arn: arn("secretsmanager", "secret:login/wechat-app-secret-Xy12Zw"),
+    }),
+    res("aws:secretsmanager/secret:Secret", "wechat-secret-web", {
+      name: "wechat-app-secret",
+      arn: arn("secretsmanager", "secret:wechat-app-secret-AbCdEf"),
+    }),
     res("aws:iam/role:Role", "login-fn-role", {
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
@@ -239,7 +248,7 @@ export function happyStack(partition: Stack): PlanResource[] {
                 Effect: "Allow",
                 Action: "secretsmanager:GetSecretValue",
                 Resource: [
-                  arn("secretsmanager", "secret:cognito-devauth/wechat-app-secret-??????"),
+                  arn("secretsmanager", "secret:login/wechat-app-secret-??????"),
                   arn("secretsmanager", "secret:wechat-app-secret-AbCdEf"),
                 ],
               },
