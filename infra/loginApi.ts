@@ -9,6 +9,7 @@ import {
   type LoginAuth,
   type LoginFlow,
   type UserKey,
+  WECHAT_APP_KINDS,
 } from "../core/vocabulary";
 import { METRICS_STACK_ENV } from "../core/metrics";
 import { functionBase } from "./functionBase";
@@ -17,9 +18,6 @@ import { NAME_LIMITS, physicalName } from "./naming";
 import { wechatSecrets, type WechatAppArgs } from "./wechatSecrets";
 import { arns, httpApiEndpoint, type DeployTarget } from "../core/partition";
 import { LOGIN_ROUTES, type LoginRouteKind } from "../core/routes";
-
-/** The mini-program route (the login function's original one). */
-export const LOGIN_ROUTE = LOGIN_ROUTES.miniprogram;
 
 /** Lambda runtime of the login function (nodejs20.x creation is blocked since 2026-08-31). */
 export const LOGIN_RUNTIME = "nodejs22.x";
@@ -143,9 +141,8 @@ export class LoginApi extends pulumi.ComponentResource {
       throw new Error(`LoginApi ${name}: the basic flow needs the authenticated role ARN.`);
     }
 
-    const kinds = (["miniprogram", "oauth"] as const).filter((kind) =>
-      args.wechatApps.some((a) => a.kind === kind),
-    );
+    // A route per kind of app the stack has (core/routes.ts).
+    const kinds = WECHAT_APP_KINDS.filter((kind) => args.wechatApps.some((a) => a.kind === kind));
     if (kinds.length === 0)
       throw new Error(`LoginApi ${name}: at least one WeChat app is required.`);
 
