@@ -127,9 +127,10 @@ describe.each(STACKS)("WeChat apps of $stack", ({ stack, partition, region }) =>
       wechat: JSON.stringify({ appId: MINI, appSecret: values[0] }),
       wechatApps: JSON.stringify([{ appId: WEB, kind: "oauth", appSecret: values[1] }]),
     };
-    const synth = await synthesize(stack, overrides);
+    const result = await plan(stack, overrides);
+    const synth = result.synthesis;
     expect(synth.placeholders).toEqual([]);
-    const text = renderPlan(await plan(stack, overrides));
+    const text = renderPlan(result);
     const leaks = [...strings([synth.resources, synth.outputs]), text].filter((s) =>
       values.some((v) => s.includes(v)),
     );
