@@ -181,6 +181,14 @@ describe.each(STACKS)("WeChat apps of $stack", ({ stack, partition, region }) =>
         ],
       },
     ]);
+    // The guest role's boundary caps it at the same two routes.
+    const boundary = JSON.parse(
+      String(one(synth, "aws:iam/policy:Policy", "identity-guest-boundary").inputs.policy),
+    ) as { Statement: (Statement & { Effect: string })[] };
+    const invokes = boundary.Statement.filter(
+      (st) => st.Effect === "Allow" && list(st.Action).includes("execute-api:Invoke"),
+    );
+    expect(invokes.flatMap((st) => list(st.Resource))).toEqual(list(invoke[0]?.Resource ?? []));
   });
 
   it(`fits ${MAX_WECHAT_APPS} apps in Lambda's 4 KB of environment variables`, async () => {
