@@ -22,6 +22,8 @@
  *   login-route                        POST an invalid WeChat code to loginUrl (public, or signed
  *                                      with basic-flow guest credentials for loginAuth iam): must
  *                                      answer 401 INVALID_CODE (scripts/smokeLogin.ts)
+ *   oauth-login-route                  (an OAuth app) the same on oauthLoginUrl, naming the first
+ *                                      OAuth app: proves its AppID and secret with WeChat too
  *   identity-isolation                 (a per-identity read-write S3 grant) two throwaway identities
  *                                      each write and read their own prefix and are denied the
  *                                      other's; objects deleted (scripts/smokeIsolation.ts)

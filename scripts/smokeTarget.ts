@@ -27,6 +27,8 @@ export interface SmokeTarget {
   readonly loginFlow: "enhanced" | "basic";
   /** How the login route is reached (URL on the custom domain when there is one, auth). */
   readonly route: RouteContext;
+  /** The OAuth route and the app the probe names, when the stack has an OAuth app. */
+  readonly oauthRoute?: (RouteContext & { readonly appId: string }) | undefined;
 }
 
 export class SmokeInputError extends Error {
@@ -83,6 +85,14 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
         "Fix: pass `pulumi stack output --json --stack <name>` of a deployed cognito-devauth stack.",
     );
   }
+  const routeOf = (url: string): RouteContext => ({
+    stack,
+    partition: app.partition,
+    auth: login.auth,
+    url,
+    domain: loginDomainOf(parsed.data),
+    defaultEndpointDisabled: parsed.data.loginDefaultEndpointDisabled === true,
+  });
   return {
     stack,
     partition: app.partition,
@@ -93,14 +103,11 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
     authenticatedRoleArn: parsed.data.authenticatedRoleArn,
     guestRoleArn: parsed.data.guestRoleArn,
     loginFlow: login.flow,
-    route: {
-      stack,
-      partition: app.partition,
-      auth: login.auth,
-      url: login.url,
-      domain: loginDomainOf(parsed.data),
-      defaultEndpointDisabled: parsed.data.loginDefaultEndpointDisabled === true,
-    },
+    route: routeOf(login.url),
+    oauthRoute:
+      app.oauthLogin?.appIds[0] === undefined
+        ? undefined
+        : { ...routeOf(app.oauthLogin.url), appId: app.oauthLogin.appIds[0] },
   };
 }
 

@@ -227,7 +227,9 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       CHECKS.map((name) =>
         name === "identity-isolation"
           ? "- identity-isolation: not applicable: no per-identity read-write S3 grant (grants output)"
-          : `✔ ${name}`,
+          : name === "oauth-login-route"
+            ? "- oauth-login-route: not applicable: the stack has no OAuth app"
+            : `✔ ${name}`,
       ),
     );
     expect(report.ok).toBe(true);
@@ -304,6 +306,7 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       "guest-trust": "pass",
       "guest-cannot-assume-authenticated": "skip",
       "login-route": "pass",
+      "oauth-login-route": "skip",
       "identity-isolation": "skip",
       cleanup: "pass",
     });
@@ -345,6 +348,7 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       "- guest-trust: not applicable: the stack has no guest role",
       "- guest-cannot-assume-authenticated: not applicable: the stack has no guest role",
       "✔ login-route",
+      "- oauth-login-route: not applicable: the stack has no OAuth app",
       "- identity-isolation: not applicable: no per-identity read-write S3 grant (grants output)",
       "✔ cleanup",
     ]);
@@ -555,7 +559,7 @@ describe("command line", () => {
     const io = captureIo(china);
     expect(await main(["--stack", "cn-north-1", "--file", file], io)).toBe(0);
     expect(io.made).toEqual(["cn-north-1"]);
-    expect(io.out.join("")).toMatch(/3 passed, 4 skipped, 0 failed\.\n$/);
+    expect(io.out.join("")).toMatch(/3 passed, 5 skipped, 0 failed\.\n$/);
   });
 
   it("rejects input that is not JSON with one line and exit code 2", async () => {
