@@ -78,8 +78,11 @@ const run = outputsCommand<CliIo>("smoke", USAGE, async ({ stack, outputs, out }
   io.stdout(
     `Smoke check of stack '${stack}': pool ${target.identityPoolId} ` +
       `(${target.partition}, ${target.region}, loginFlow ${target.loginFlow}, ` +
-      `guests ${target.guestRoleArn ? "on" : "off"}, login ${target.route.url} ` +
-      `auth ${target.route.auth})\n`,
+      `guests ${target.guestRoleArn ? "on" : "off"}, ` +
+      [target.route, target.oauthRoute]
+        .flatMap((route) => (route ? [`login ${route.url} auth ${route.auth}`] : []))
+        .join(", ") +
+      ")\n",
   );
   const deps = io.makeDeps(target.region);
   let report: SmokeReport;

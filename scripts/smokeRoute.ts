@@ -82,7 +82,8 @@ export async function basicGuestCredentials(
 }
 
 /** 5. The login route itself: an invalid code must come back 401 INVALID_CODE. */
-export function loginRoute(r: SmokeRun): Promise<Outcome> {
+export async function loginRoute(r: SmokeRun): Promise<Outcome> {
+  if (r.t.route === undefined) return skip("not applicable: the stack has no mini-program app");
   return probeRoute(r, r.t.route);
 }
 

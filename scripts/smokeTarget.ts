@@ -25,8 +25,11 @@ export interface SmokeTarget {
   readonly authenticatedRoleArn: string;
   readonly guestRoleArn: string | undefined;
   readonly loginFlow: "enhanced" | "basic";
-  /** How the login route is reached (URL on the custom domain when there is one, auth). */
-  readonly route: RouteContext;
+  /**
+   * How the mini-program route is reached (URL on the custom domain when there is one, auth),
+   * when the stack has a mini-program app.
+   */
+  readonly route: RouteContext | undefined;
   /** The OAuth route and the app the probe names, when the stack has an OAuth app. */
   readonly oauthRoute?: (RouteContext & { readonly appId: string }) | undefined;
 }
@@ -60,15 +63,10 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.join(".") || "outputs"}: ${i.message}`);
-  const login = app.login;
-  if (login === undefined) {
-    // The login-route step posts a mini-program code; the OAuth route is not probed yet.
-    throw new SmokeInputError(
-      `Stack outputs of '${stack}' cannot be smoke-checked: loginUrl is missing (the stack ` +
-        "serves no mini-program, and the smoke check probes the mini-program route). Fix: add a " +
-        "mini-program app to the stack (wechat, or a wechatApps entry of kind miniprogram) and redeploy.",
-    );
-  }
+  // toAppConfig guarantees at least one route; both carry the stack's flow and auth.
+  const login = app.login ?? app.oauthLogin;
+  if (login === undefined)
+    throw new SmokeInputError(`Stack outputs of '${stack}' name no login route.`);
   const role = new RegExp(`^arn:${app.partition}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
   const roleArn = (key: string, value: string | undefined) => {
     if (value !== undefined && !role.test(value)) {
@@ -103,7 +101,7 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
     authenticatedRoleArn: parsed.data.authenticatedRoleArn,
     guestRoleArn: parsed.data.guestRoleArn,
     loginFlow: login.flow,
-    route: routeOf(login.url),
+    route: app.login && routeOf(app.login.url),
     oauthRoute:
       app.oauthLogin?.appIds[0] === undefined
         ? undefined

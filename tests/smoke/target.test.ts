@@ -1,5 +1,5 @@
 /** What the smoke check takes from a stack's outputs: it probes the mini-program route. */
-import { parseSmokeTarget, SmokeInputError } from "../../scripts/smokeTarget";
+import { parseSmokeTarget } from "../../scripts/smokeTarget";
 import { deployedOutputs } from "../support/outputs";
 import { STACKS } from "../support/stacks";
 
@@ -11,19 +11,22 @@ describe.each(STACKS)("smoke target of $stack", ({ stack, region }) => {
       oauthLoginUrl: `${o.loginUrl}/oauth`,
       oauthAppIds: ["wx3c9e0b7d25a4f618"],
     });
-    expect(target.route.url).toBe(o.loginUrl);
+    expect(target.route?.url).toBe(o.loginUrl);
   });
 
-  it("refuses a stack without a mini-program, naming the missing output and the fix", () => {
+  it("probes only the OAuth route of a stack without a mini-program", () => {
     const { loginUrl, loginAppIds: _ids, ...rest } = deployedOutputs(region);
-    const outputs = {
+    const target = parseSmokeTarget(stack, {
       ...rest,
       oauthLoginUrl: `${loginUrl}/oauth`,
       oauthAppIds: ["wx3c9e0b7d25a4f618"],
-    };
-    expect(() => parseSmokeTarget(stack, outputs)).toThrow(SmokeInputError);
-    expect(() => parseSmokeTarget(stack, outputs)).toThrow(
-      /cannot be smoke-checked: loginUrl is missing .*Fix: add a mini-program app/,
-    );
+    });
+    expect(target.route).toBeUndefined();
+    expect(target.oauthRoute).toMatchObject({
+      url: `${loginUrl}/oauth`,
+      appId: "wx3c9e0b7d25a4f618",
+      auth: "iam",
+    });
+    expect(target.loginFlow).toBe("enhanced");
   });
 });
