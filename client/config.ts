@@ -9,7 +9,7 @@ import {
   type StorageGrant,
   type TableGrant,
 } from "../core/appConfig";
-import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, regionOfId } from "../core/ids";
+import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, WECHAT_APP_ID, regionOfId } from "../core/ids";
 import {
   isOneOf,
   LOGIN_AUTHS,
@@ -91,7 +91,14 @@ export function checkAppConfig(input: unknown): AppConfig {
       "must be the guest role's ARN (in the stack's partition) when guests is true",
     );
   const login = c["login"];
-  if (!isRecord(login)) return fail("login", "is missing");
+  if (login === undefined)
+    fail(
+      "login",
+      "is missing: the stack has no mini-program app, and this kit logs a mini-program in on " +
+        "its route (POST /login/wechat). Add one to the stack (wechat, or a wechatApps entry of " +
+        "kind miniprogram), redeploy, and write the config again",
+    );
+  if (!isRecord(login)) return fail("login", "is not an object");
   if (login["method"] !== "POST") fail("login.method", "is not POST");
   if (!isOneOf(LOGIN_FLOWS, login["flow"]))
     fail("login.flow", `is not one of ${LOGIN_FLOWS.join(", ")}`);
@@ -99,6 +106,13 @@ export function checkAppConfig(input: unknown): AppConfig {
     fail("login.auth", `is not one of ${LOGIN_AUTHS.join(", ")}`);
   if (login["auth"] === "iam" && !c["guests"])
     fail("login.auth", "is iam, which needs guests (the guest role signs the login request)");
+  const appIds = login["appIds"];
+  if (
+    !Array.isArray(appIds) ||
+    appIds.length === 0 ||
+    !appIds.every((id) => typeof id === "string" && WECHAT_APP_ID.test(id))
+  )
+    fail("login.appIds", "is not a list of the route's WeChat AppIDs (wx and 16 hex characters)");
   return {
     stack: typeof c["stack"] === "string" ? c["stack"] : "",
     region: c["region"],
@@ -114,6 +128,7 @@ export function checkAppConfig(input: unknown): AppConfig {
       method: "POST",
       flow: login["flow"] as LoginFlow,
       auth: login["auth"] as LoginAuth,
+      appIds: [...(appIds as string[])],
     },
     storage: grantList<StorageGrant>("storage", c["storage"], {
       role: "role",

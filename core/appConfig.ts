@@ -5,7 +5,27 @@
 import { PARTITIONS, type PartitionId } from "./partition";
 import type { LoginAuth, LoginFlow } from "./vocabulary";
 
-export interface AppConfig {
+/** A login route of the stack: where to POST a WeChat code, and for which apps. */
+export interface LoginRoute {
+  readonly url: string;
+  readonly method: "POST";
+  /** `enhanced`: the response has identityId + token; `basic`: temporary credentials. */
+  readonly flow: LoginFlow;
+  /** `iam`: sign the request with basic-flow guest credentials (SigV4, execute-api). */
+  readonly auth: LoginAuth;
+  /**
+   * AppIDs of the apps this route serves (AppIDs are public). On the mini-program route the first
+   * is the default, what a body without `appId` means; the OAuth route needs `appId` in the body.
+   */
+  readonly appIds: readonly string[];
+}
+
+/**
+ * The app config as the stack writes it: each login route present iff the stack has an app of
+ * its kind (`login`: mini-programs, POST /login/wechat; `oauthLogin`: Open Platform mobile and
+ * website apps, POST /login/wechat/oauth).
+ */
+export interface StackAppConfig {
   readonly stack: string;
   readonly region: string;
   readonly partition: PartitionId;
@@ -20,14 +40,10 @@ export interface AppConfig {
   readonly guests: boolean;
   /** Present iff `guests`: the role basic-flow guest credentials assume to sign the login. */
   readonly guestRoleArn?: string | undefined;
-  readonly login: {
-    readonly url: string;
-    readonly method: "POST";
-    /** `enhanced`: the response has identityId + token; `basic`: temporary credentials. */
-    readonly flow: LoginFlow;
-    /** `iam`: sign the request with basic-flow guest credentials (SigV4, execute-api). */
-    readonly auth: LoginAuth;
-  };
+  /** The mini-program route, iff the stack has a mini-program app. */
+  readonly login?: LoginRoute | undefined;
+  /** The OAuth route, iff the stack has an OAuth (mobile or website) app. */
+  readonly oauthLogin?: LoginRoute | undefined;
   /**
    * S3 prefixes the stack grants (stack file `grants`): per identity, keys under
    * `<prefix>/<IdentityId>/`; shared, keys under `<prefix>/`, read-only. Present when granted.
@@ -35,6 +51,11 @@ export interface AppConfig {
   readonly storage?: readonly StorageGrant[] | undefined;
   /** DynamoDB tables whose items keyed by the caller's IdentityId the app may use. */
   readonly tables?: readonly TableGrant[] | undefined;
+}
+
+/** An app config with the mini-program route: what the mini-program client kit takes. */
+export interface AppConfig extends StackAppConfig {
+  readonly login: LoginRoute;
 }
 
 export const GRANT_ROLES = ["authenticated", "guest"] as const;

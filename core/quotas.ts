@@ -38,8 +38,9 @@ export const MAX_LOGIN_BURST_LIMIT = COGNITO_RATE_QUOTAS.GetOpenIdTokenForDevelo
 export const MAX_CLIENT_LOGINS_PER_MINUTE = MAX_LOGIN_RATE_LIMIT * 60;
 
 /**
- * Most WeChat apps (mini-programs and OAuth apps together) one stack serves: each adds ~130
- * bytes to the login function's WECHAT_APPS variable, and Lambda caps a function's whole
- * environment at 4 KB.
+ * Most WeChat apps (mini-programs and OAuth apps together) one stack serves. Each app is one
+ * entry of the login function's WECHAT_APPS variable (about 130 bytes with its secret's ARN), and
+ * Lambda caps all environment variables of a function at 4 KB together (Lambda quotas), so ten
+ * apps leave room for the other variables.
  */
 export const MAX_WECHAT_APPS = 10;

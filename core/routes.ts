@@ -1,15 +1,18 @@
 /**
- * The login API's routes, served by one login function. The infra creates a route only when the
- * stack has an app of its kind; the function tells them apart by the HTTP API's `routeKey`.
+ * The login routes of the API, shared by the stack (which creates them) and the login function
+ * (which tells them apart by the event's `routeKey`). One login function serves both.
  */
+
 export const LOGIN_ROUTES = {
+  /** WeChat mini-programs: `wx.login()` codes (jscode2session). */
   miniprogram: { method: "POST", path: "/login/wechat" },
+  /** Mobile and website apps of the WeChat Open Platform: OAuth codes (sns/oauth2/access_token). */
   oauth: { method: "POST", path: "/login/wechat/oauth" },
 } as const;
 
-export type LoginRouteName = keyof typeof LOGIN_ROUTES;
+export type LoginRouteKind = keyof typeof LOGIN_ROUTES;
 
-/** The HTTP API `routeKey` of a route: `"<METHOD> <path>"`, e.g. `"POST /login/wechat"`. */
+/** API Gateway's route key, `<METHOD> <path>`, as a payload 2.0 event's `routeKey` carries it. */
 export function routeKey(route: { readonly method: string; readonly path: string }): string {
   return `${route.method} ${route.path}`;
 }

@@ -13,8 +13,8 @@ export const USER_KEYS = ["unionid", "openid"] as const;
 export type UserKey = (typeof USER_KEYS)[number];
 
 /**
- * Kinds of WeChat app a stack serves: `miniprogram` (wx.login code, jscode2session) or `oauth`
- * (an Open Platform mobile or website app: OAuth code, sns/oauth2/access_token).
+ * Kinds of WeChat app a stack serves: `miniprogram` (wx.login codes on the mini-program route) and
+ * `oauth` (mobile and website apps of the Open Platform, OAuth codes on the OAuth route).
  */
 export const WECHAT_APP_KINDS = ["miniprogram", "oauth"] as const;
 export type WechatAppKind = (typeof WECHAT_APP_KINDS)[number];

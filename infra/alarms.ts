@@ -131,9 +131,11 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
       kind: "expression",
       key: "login-error-rate",
       description:
-        `At least ${ERROR_RATE_PERCENT} % of logins failed over 5 minutes (USER_BLOCKED, ` +
-        "RATE_LIMITED, UPSTREAM_UNAVAILABLE, INTERNAL; caller faults INVALID_REQUEST and " +
-        `INVALID_CODE excluded), with at least ${ERROR_RATE_MIN_LOGINS} logins.`,
+        // From the code lists, so a new error code (e.g. UNKNOWN_APP) is described as it counts.
+        `At least ${ERROR_RATE_PERCENT} % of logins failed over 5 minutes (` +
+        `${LOGIN_ERROR_CODES.filter((c) => !CALLER_FAULT_CODES.includes(c)).join(", ")}; caller ` +
+        `faults ${CALLER_FAULT_CODES.join(", ").replace(/, ([^,]+)$/, " and $1")} excluded), with at least ` +
+        `${ERROR_RATE_MIN_LOGINS} logins.`,
       metrics: [...serverFailed, ...succeeded],
       // Percentage of failures among failures + successes, judged only with enough logins.
       expression:

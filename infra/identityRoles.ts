@@ -45,8 +45,11 @@ export interface IdentityRolesArgs {
   grants: { authenticated: readonly Grant[]; guest: readonly Grant[] };
   /** Trust policies also allow `sts:TagSession` (attributes for access control). */
   principalTags: boolean;
-  /** `execute-api` ARN of the login route the guests sign (`loginAuth: iam`), else undefined. */
-  loginRouteArn: pulumi.Input<string> | undefined;
+  /**
+   * `execute-api` ARNs of the login routes the guests sign (`loginAuth: iam`: every login route
+   * of the stack), else empty.
+   */
+  loginRouteArns: pulumi.Input<string>[];
   /** `execute-api` ARNs of the stack's own routes signed-in users call (account deletion). */
   authenticatedRouteArns: pulumi.Input<string>[];
   /** What the boundary always denies: the mapping table, the app secrets, the login function. */
@@ -66,19 +69,19 @@ export class IdentityRoles extends pulumi.ComponentResource {
     super("cognito-devauth:index:IdentityRoles", name, {}, opts);
     const target = pulumi.output(args.target);
     const tags = args.tags;
-    if (args.loginRouteArn !== undefined && !args.allowGuests) {
+    if (args.loginRouteArns.length > 0 && !args.allowGuests) {
       throw new Error(`IdentityRoles ${name}: an IAM-authorized login route needs guests.`);
     }
     const fromPool = { parent: this, aliases: [{ parent: args.previousParents.roles }] };
     // The stack's own routes each role may call; the boundary allows exactly these too.
-    const guestRoutes = pulumi.output(args.loginRouteArn === undefined ? [] : [args.loginRouteArn]);
+    const guestRoutes = pulumi.all(args.loginRouteArns);
     const authenticatedRoutes = pulumi.all(args.authenticatedRouteArns);
 
     const role = (kind: CognitoIdentityKind, which: CognitoRole, maxSessionDuration?: number) => {
       const grants = args.grants[which];
       const routes = which === "guest" ? guestRoutes : authenticatedRoutes;
       const extra = routes.apply((arns) =>
-        arns.flatMap((routeArn) => invokeRoutePolicy(routeArn).Statement),
+        arns.length > 0 ? invokeRoutePolicy(arns).Statement : [],
       );
       const granted = pulumi
         .all([target, extra])
@@ -151,15 +154,13 @@ export class IdentityRoles extends pulumi.ComponentResource {
     );
     const guest = args.allowGuests ? role("unauthenticated", "guest") : undefined;
 
-    if (guest && args.loginRouteArn !== undefined) {
-      // Exactly this stage, method and path: the guest role can call nothing else of the API.
+    if (guest && args.loginRouteArns.length > 0) {
+      // Exactly these stage, method and path pairs: the guest role can call nothing else of the API.
       new aws.iam.RolePolicy(
         "wechat-login-guest-invoke",
         {
           role: guest.name,
-          policy: pulumi
-            .output(args.loginRouteArn)
-            .apply((routeArn) => toJson(invokeRoutePolicy(routeArn))),
+          policy: guestRoutes.apply((routeArns) => toJson(invokeRoutePolicy(routeArns))),
         },
         { parent: this, aliases: [{ parent: args.previousParents.loginRoute }] },
       );
@@ -171,12 +172,7 @@ export class IdentityRoles extends pulumi.ComponentResource {
         "account-authenticated-invoke",
         {
           role: authenticated.name,
-          policy: authenticatedRoutes.apply((arns) =>
-            toJson({
-              Version: "2012-10-17",
-              Statement: arns.flatMap((routeArn) => invokeRoutePolicy(routeArn).Statement),
-            }),
-          ),
+          policy: authenticatedRoutes.apply((arns) => toJson(invokeRoutePolicy(arns))),
         },
         { parent: this },
       );

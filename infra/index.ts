@@ -10,12 +10,13 @@ import { loadConfig, PROJECT } from "./config";
 import { summarizeGrants } from "./iam/grants";
 import { IdentityPool } from "./identityPool";
 import { cognitoRoleName, IdentityRoles } from "./identityRoles";
-import { LOGIN_ROUTE, LoginApi } from "./loginApi";
+import { LoginApi } from "./loginApi";
 import { LoginDomain } from "./loginDomain";
 import { MappingTable } from "./mappingTable";
 import { Monitoring } from "./monitoring";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, httpApiEndpoint, partitionFacts } from "../core/partition";
+import { LOGIN_ROUTES } from "../core/routes";
 
 async function main() {
   const cfg = loadConfig();
@@ -73,8 +74,12 @@ async function main() {
     tableName: users.tableName,
     tableArn: users.tableArn,
     identityIndexArn: users.identityIndexArn,
-    wechatAppId: cfg.wechat.appId,
-    wechatAppSecret: pulumi.secret(cfg.wechat.appSecret.reveal()),
+    wechatApps: cfg.wechatApps.map((app) => ({
+      appId: app.appId,
+      kind: app.kind,
+      appSecret: pulumi.secret(app.appSecret.reveal()),
+      legacy: app.legacy,
+    })),
     auth: cfg.login.auth,
     // Name-built: the role is created after the API (IdentityRoles), so nothing here waits on it.
     authenticatedRoleArn: target.apply((t) =>
@@ -118,9 +123,9 @@ async function main() {
     authenticatedRoleMaxSessionSeconds: cfg.credentialsDurationSeconds,
     grants: cfg.grants,
     principalTags: cfg.principalTags,
-    loginRouteArn: cfg.login.auth === "iam" ? login.loginRouteArn : undefined,
+    loginRouteArns: cfg.login.auth === "iam" ? login.loginRouteArns : [],
     mappingTableArn: users.tableArn,
-    secretArns: [login.wechatSecretArn],
+    secretArns: login.wechatSecretArns,
     functionArns: [login.functionArn, account.functionArn],
     authenticatedRouteArns: [account.routeArn],
     previousParents: { roles: identity, loginRoute: login },
@@ -153,6 +158,12 @@ async function main() {
     tags,
   });
 
+  // A login route's URL (on the custom domain when there is one) and its apps' AppIDs (public).
+  const urlOf = (kind: keyof typeof LOGIN_ROUTES, apiUrl: pulumi.Output<string>) =>
+    domain ? `${domain.baseUrl}${LOGIN_ROUTES[kind].path}` : apiUrl;
+  const appIdsOf = (kind: keyof typeof LOGIN_ROUTES) =>
+    cfg.wechatApps.filter((a) => a.kind === kind).map((a) => a.appId);
+
   return {
     identityPoolId: identity.identityPoolId,
     region: cfg.region,
@@ -162,7 +173,13 @@ async function main() {
     authenticatedRoleArn: roles.authenticatedRoleArn,
     ...(roles.guestRoleArn ? { guestRoleArn: roles.guestRoleArn } : {}),
     tableName: users.tableName,
-    loginUrl: domain ? `${domain.baseUrl}${LOGIN_ROUTE.path}` : login.loginUrl,
+    // Each login route that exists (the stack has an app of its kind), default app first.
+    ...(login.loginUrl
+      ? { loginUrl: urlOf("miniprogram", login.loginUrl), loginAppIds: appIdsOf("miniprogram") }
+      : {}),
+    ...(login.oauthLoginUrl
+      ? { oauthLoginUrl: urlOf("oauth", login.oauthLoginUrl), oauthAppIds: appIdsOf("oauth") }
+      : {}),
     accountUrl: domain
       ? `${domain.baseUrl}${ACCOUNT_ROUTE.path}`
       : pulumi

@@ -9,15 +9,15 @@ import {
   type LoginAuth,
   type LoginFlow,
   type UserKey,
+  WECHAT_APP_KINDS,
 } from "../core/vocabulary";
 import { METRICS_STACK_ENV } from "../core/metrics";
 import { functionBase } from "./functionBase";
 import { lambdaRoute } from "./lambdaRoute";
 import { NAME_LIMITS, physicalName } from "./naming";
+import { wechatSecrets, type WechatAppArgs } from "./wechatSecrets";
 import { arns, httpApiEndpoint, type DeployTarget } from "../core/partition";
-
-/** The route the login function serves. */
-export const LOGIN_ROUTE = { method: "POST", path: "/login/wechat" } as const;
+import { LOGIN_ROUTES, type LoginRouteKind } from "../core/routes";
 
 /** Lambda runtime of the login function (nodejs20.x creation is blocked since 2026-08-31). */
 export const LOGIN_RUNTIME = "nodejs22.x";
@@ -45,12 +45,14 @@ export interface LoginApiArgs {
   tableArn: pulumi.Input<string>;
   /** ARN of the table's `byIdentityId` index (the function queries it for guest upgrades). */
   identityIndexArn: pulumi.Input<string>;
-  wechatAppId: string;
-  /** The WeChat AppSecret; stored in Secrets Manager only. Pass a secret Output. */
-  wechatAppSecret: pulumi.Input<string>;
   /**
-   * Route authorization: public, or SigV4 by this pool's guests (IdentityRoles grants the guest
-   * role `loginRouteArn`).
+   * The WeChat apps, in the function's order (the first mini-program is the mini-program route's
+   * default); at least one. Each AppSecret gets its own secret.
+   */
+  wechatApps: readonly WechatAppArgs[];
+  /**
+   * Route authorization of every login route: public, or SigV4 by this pool's guests
+   * (IdentityRoles grants the guest role `loginRouteArns`).
    */
   auth: LoginAuth;
   /**
@@ -98,24 +100,32 @@ function bundle(flow: LoginFlow): Promise<LoginBundle> {
   return b;
 }
 
+/** Logical names of each route's resources; the mini-program route keeps the original ones. */
+const ROUTE_NAMES: Record<LoginRouteKind, { integration: string; permission: string }> = {
+  miniprogram: { integration: "login", permission: "invoke" },
+  oauth: { integration: "login-oauth", permission: "invoke-oauth" },
+};
+
 /**
- * The WeChat login API: an HTTP API route `POST /login/wechat` in front of the login function,
- * the function's least-privilege execution role, the WeChat AppSecret in Secrets Manager, and
- * log groups with retention.
+ * The WeChat login API: HTTP API routes in front of the login function (`POST /login/wechat` iff
+ * a mini-program app, `POST /login/wechat/oauth` iff an OAuth app), the function's least-privilege
+ * execution role, each app's AppSecret in Secrets Manager, and log groups with retention.
  */
 export class LoginApi extends pulumi.ComponentResource {
-  /** Full URL of the login route. */
-  public readonly loginUrl: pulumi.Output<string>;
+  /** Full URL of the mini-program route, when the stack has a mini-program app. */
+  public readonly loginUrl: pulumi.Output<string> | undefined;
+  /** Full URL of the OAuth route, when the stack has an OAuth app. */
+  public readonly oauthLoginUrl: pulumi.Output<string> | undefined;
   public readonly apiId: pulumi.Output<string>;
   /** The stage that serves the route (`$default`). */
   public readonly stageName: pulumi.Output<string>;
   public readonly functionName: pulumi.Output<string>;
   public readonly functionRoleArn: pulumi.Output<string>;
   public readonly functionArn: pulumi.Output<string>;
-  /** ARN of the secret holding the WeChat AppSecret. */
-  public readonly wechatSecretArn: pulumi.Output<string>;
-  /** `execute-api` ARN of the login route on its stage: what a signing guest must be allowed. */
-  public readonly loginRouteArn: pulumi.Output<string>;
+  /** ARNs of the secrets holding the apps' AppSecrets. */
+  public readonly wechatSecretArns: pulumi.Output<string>[];
+  /** `execute-api` ARN of each login route on its stage: what a signing guest must be allowed. */
+  public readonly loginRouteArns: pulumi.Output<string>[];
   /** Access log group of the stage (JSON lines, see accessLogFormat). */
   public readonly accessLogGroupName: pulumi.Output<string>;
 
@@ -124,7 +134,6 @@ export class LoginApi extends pulumi.ComponentResource {
     const tags = args.tags;
     const target = pulumi.output(args.target);
     const functionName = physicalName(args.namePrefix, "login", NAME_LIMITS.lambdaFunction);
-    const secretName = `${args.namePrefix}/wechat-app-secret`;
     const timeoutSeconds = args.timeoutSeconds;
     const retentionInDays = args.logRetentionDays;
 
@@ -132,21 +141,13 @@ export class LoginApi extends pulumi.ComponentResource {
       throw new Error(`LoginApi ${name}: the basic flow needs the authenticated role ARN.`);
     }
 
-    // The AppSecret lives only here: the function gets the secret's ARN, never its value.
-    const secret = new aws.secretsmanager.Secret(
-      `${name}-wechat-secret`,
-      {
-        name: secretName,
-        description: `WeChat AppSecret of mini-program ${args.wechatAppId}`,
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.secretsmanager.SecretVersion(
-      `${name}-wechat-secret`,
-      { secretId: secret.id, secretString: pulumi.secret(args.wechatAppSecret) },
-      { parent: this },
-    );
+    // A route per kind of app the stack has (core/routes.ts).
+    const kinds = WECHAT_APP_KINDS.filter((kind) => args.wechatApps.some((a) => a.kind === kind));
+    if (kinds.length === 0)
+      throw new Error(`LoginApi ${name}: at least one WeChat app is required.`);
+
+    // The AppSecrets live only here: the function gets the secrets' ARNs, never their values.
+    const secrets = wechatSecrets(this, name, args.namePrefix, args.wechatApps, tags);
 
     const { logGroup, role } = functionBase(this, name, {
       target,
@@ -161,22 +162,16 @@ export class LoginApi extends pulumi.ComponentResource {
       {
         role: role.name,
         policy: pulumi
-          .all([
-            target,
-            logGroup.name,
-            args.tableArn,
-            args.identityIndexArn,
-            args.identityPoolArn,
-            secret.name,
-          ])
-          .apply(([t, logGroupName, tableArn, identityIndexArn, identityPoolArn, secretName]) =>
+          .all([target, logGroup.name, args.tableArn, args.identityIndexArn, args.identityPoolArn])
+          .apply(([t, logGroupName, tableArn, identityIndexArn, identityPoolArn]) =>
             toJson(
               loginFunctionPolicy({
                 logGroupArn: arns.logGroup(t, logGroupName),
                 tableArn,
                 identityIndexArn,
                 identityPoolArn,
-                wechatSecretArn: arns.secretByName(t, secretName),
+                // By name, so the role exists before the secrets: exactly the stack's apps.
+                wechatSecretArns: secrets.map((s) => arns.secretByName(t, s.name)),
                 mergeIdentities: args.userKey === "unionid",
               }),
             ),
@@ -191,9 +186,14 @@ export class LoginApi extends pulumi.ComponentResource {
       TOKEN_DURATION_SECONDS: String(args.tokenDurationSeconds),
       LOGINS_KEY: target.cognitoLoginsKey,
       TABLE_NAME: args.tableName,
-      WECHAT_APP_ID: args.wechatAppId,
-      // A secret's provider id is its full ARN.
-      WECHAT_SECRET_ARN: secret.id,
+      // The apps, in order, each with its secret's full ARN (a secret's provider id): no value.
+      WECHAT_APPS: pulumi
+        .all(secrets.map((s) => s.secret.id))
+        .apply((ids) =>
+          JSON.stringify(
+            secrets.map((s, i) => ({ appId: s.appId, kind: s.kind, secretArn: ids[i] })),
+          ),
+        ),
       USER_KEY: args.userKey,
       POWERTOOLS_SERVICE_NAME: "wechat-login",
       POWERTOOLS_LOG_LEVEL: "INFO",
@@ -248,18 +248,21 @@ export class LoginApi extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    lambdaRoute(
-      this,
-      { integration: `${name}-login`, permission: `${name}-invoke` },
-      {
-        target,
-        apiId: api.id,
-        functionName: fn.name,
-        ...LOGIN_ROUTE,
-        authorizationType: args.auth === "iam" ? "AWS_IAM" : "NONE",
-        timeoutSeconds,
-      },
-    );
+    for (const kind of kinds) {
+      const names = ROUTE_NAMES[kind];
+      lambdaRoute(
+        this,
+        { integration: `${name}-${names.integration}`, permission: `${name}-${names.permission}` },
+        {
+          target,
+          apiId: api.id,
+          functionName: fn.name,
+          ...LOGIN_ROUTES[kind],
+          authorizationType: args.auth === "iam" ? "AWS_IAM" : "NONE",
+          timeoutSeconds,
+        },
+      );
+    }
 
     const accessLogs = new aws.cloudwatch.LogGroup(
       `${name}-access-logs`,
@@ -311,25 +314,33 @@ export class LoginApi extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.loginUrl = pulumi
-      .all([target, api.id])
-      .apply(([t, apiId]) => `${httpApiEndpoint(t, apiId)}${LOGIN_ROUTE.path}`);
+    const urlOf = (kind: LoginRouteKind) =>
+      kinds.includes(kind)
+        ? pulumi
+            .all([target, api.id])
+            .apply(([t, apiId]) => `${httpApiEndpoint(t, apiId)}${LOGIN_ROUTES[kind].path}`)
+        : undefined;
+    this.loginUrl = urlOf("miniprogram");
+    this.oauthLoginUrl = urlOf("oauth");
     this.apiId = api.id;
     this.stageName = stage.name;
     this.functionName = fn.name;
     this.accessLogGroupName = accessLogs.name;
     this.functionRoleArn = pulumi.all([target, role.name]).apply(([t, n]) => arns.role(t, n));
     this.functionArn = pulumi.all([target, fn.name]).apply(([t, n]) => arns.lambdaFunction(t, n));
-    this.wechatSecretArn = secret.arn;
-    // Exactly this stage, method and path.
-    this.loginRouteArn = pulumi
-      .all([target, api.id, stage.name])
-      .apply(([t, apiId, stageName]) =>
-        arns.executeApi(t, apiId, stageName, LOGIN_ROUTE.method, LOGIN_ROUTE.path),
-      );
+    this.wechatSecretArns = secrets.map((s) => s.secret.arn);
+    // Exactly this stage, and each route's method and path.
+    this.loginRouteArns = kinds.map((kind) =>
+      pulumi
+        .all([target, api.id, stage.name])
+        .apply(([t, apiId, stageName]) =>
+          arns.executeApi(t, apiId, stageName, LOGIN_ROUTES[kind].method, LOGIN_ROUTES[kind].path),
+        ),
+    );
 
     this.registerOutputs({
       loginUrl: this.loginUrl,
+      oauthLoginUrl: this.oauthLoginUrl,
       apiId: this.apiId,
       functionName: this.functionName,
       functionRoleArn: this.functionRoleArn,

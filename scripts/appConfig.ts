@@ -7,8 +7,21 @@
  *        npm run app-config -- --stack dev --file outputs.json [--out app-config.json]
  */
 import { z } from "zod";
-import { ACCESS_LEVELS, cognitoEndpoint, stsEndpoint, type AppConfig } from "../core/appConfig";
-import { COGNITO_LOGINS_KEY, IDENTITY_POOL_ID, REGION, regionOfId } from "../core/ids";
+import {
+  ACCESS_LEVELS,
+  cognitoEndpoint,
+  stsEndpoint,
+  type AppConfig,
+  type LoginRoute,
+  type StackAppConfig,
+} from "../core/appConfig";
+import {
+  COGNITO_LOGINS_KEY,
+  IDENTITY_POOL_ID,
+  REGION,
+  WECHAT_APP_ID,
+  regionOfId,
+} from "../core/ids";
 import {
   PARTITIONS,
   cognitoLoginsKeyOf,
@@ -30,12 +43,18 @@ export const LOGIN_DOMAIN_OUTPUTS = {
   loginDefaultEndpointDisabled: z.boolean().optional(),
 };
 
+const appIds = z.array(z.string().regex(WECHAT_APP_ID, "not a WeChat AppID")).min(1);
+
 const outputsSchema = z.object({
   identityPoolId: z.string().regex(IDENTITY_POOL_ID, "not an identity pool id"),
   region: z.string().regex(REGION, "not an AWS region"),
   partition: z.string().refine(isPartitionId, "not a supported partition (aws, aws-cn)"),
   loginsKey: z.string().regex(COGNITO_LOGINS_KEY, "not a Cognito logins key"),
-  loginUrl: z.url({ protocol: /^https$/ }),
+  // Each login route the stack has (an app of its kind), with its apps' AppIDs.
+  loginUrl: z.url({ protocol: /^https$/ }).optional(),
+  loginAppIds: appIds.optional(),
+  oauthLoginUrl: z.url({ protocol: /^https$/ }).optional(),
+  oauthAppIds: appIds.optional(),
   loginFlow: z.enum(LOGIN_FLOWS),
   loginAuth: z.enum(LOGIN_AUTHS),
   guestRoleArn: z.string().optional(),
@@ -89,16 +108,30 @@ export function isExecuteApiHost(host: string, region: string, partition: Partit
   return host.endsWith(suffix) && /^[a-z0-9]{10}$/.test(host.slice(0, -suffix.length));
 }
 
+const NO_ROUTE = "missing, and so is oauthLoginUrl: the outputs name no login route";
+const hasLoginRoute = (o: unknown) =>
+  typeof o === "object" && o !== null && ("loginUrl" in o || "oauthLoginUrl" in o);
+
+/** The login routes: output names of each route's URL and AppIDs, and the config key. */
+const ROUTES = [
+  { url: "loginUrl", appIds: "loginAppIds", key: "login" },
+  { url: "oauthLoginUrl", appIds: "oauthAppIds", key: "oauthLogin" },
+] as const;
+
 /**
  * Builds the app config from a stack's outputs. Throws an `AppConfigError` naming every missing,
- * malformed or inconsistent output, each with its fix.
+ * malformed or inconsistent output, each with its fix. Outputs with a `loginUrl` (a mini-program
+ * route) give an `AppConfig`, what the client kit takes.
  */
-export function toAppConfig(stack: string, outputs: unknown): AppConfig {
+export function toAppConfig(stack: string, outputs: { loginUrl: string }): AppConfig;
+export function toAppConfig(stack: string, outputs: unknown): StackAppConfig;
+export function toAppConfig(stack: string, outputs: unknown): StackAppConfig {
   const parsed = outputsSchema.safeParse(outputs);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (i) => `${i.path.join(".") || "outputs"}: ${i.message}`,
     );
+    if (!hasLoginRoute(outputs)) problems.push(`loginUrl: ${NO_ROUTE}`);
     throw new AppConfigError([
       `Stack outputs of '${stack}' are not a cognito-devauth stack's outputs (${problems.join("; ")}). ` +
         `Fix: ${OUTPUTS_FIX}.`,
@@ -134,23 +167,45 @@ export function toAppConfig(stack: string, outputs: unknown): AppConfig {
     );
   }
   const domain = loginDomainOf(o);
-  const host = new URL(o.loginUrl).hostname.toLowerCase();
-  if (domain !== undefined && host !== domain) {
+  if (!hasLoginRoute(o)) {
     bad(
       "loginUrl",
-      `host '${host}' is not the login API's custom domain '${domain}'`,
-      "the login URL must use the custom domain when the stack has one; redeploy the stack",
+      NO_ROUTE,
+      `${OUTPUTS_FIX}; a stack has a login route per kind of app it serves`,
     );
-  } else if (
-    domain === undefined &&
-    consistentRegion &&
-    !isExecuteApiHost(host, o.region, partition)
-  ) {
-    bad(
-      "loginUrl",
-      `host '${host}' is neither the API's execute-api host in ${o.region} nor a custom domain`,
-      `${OUTPUTS_FIX}; a custom domain must also appear as the output loginDomainName`,
-    );
+  }
+  const routes: Partial<Record<(typeof ROUTES)[number]["key"], LoginRoute>> = {};
+  for (const route of ROUTES) {
+    const url = o[route.url];
+    if (url === undefined) continue;
+    const host = new URL(url).hostname.toLowerCase();
+    if (domain !== undefined && host !== domain) {
+      bad(
+        route.url,
+        `host '${host}' is not the login API's custom domain '${domain}'`,
+        "the login URL must use the custom domain when the stack has one; redeploy the stack",
+      );
+    } else if (
+      domain === undefined &&
+      consistentRegion &&
+      !isExecuteApiHost(host, o.region, partition)
+    ) {
+      bad(
+        route.url,
+        `host '${host}' is neither the API's execute-api host in ${o.region} nor a custom domain`,
+        `${OUTPUTS_FIX}; a custom domain must also appear as the output loginDomainName`,
+      );
+    }
+    const ids = o[route.appIds];
+    if (ids === undefined) {
+      bad(
+        route.appIds,
+        `missing, but ${route.url} is there: the app config names the apps of each route`,
+        "redeploy the stack with this version (it outputs each route's AppIDs)",
+      );
+      continue;
+    }
+    routes[route.key] = { url, method: "POST", flow: o.loginFlow, auth: o.loginAuth, appIds: ids };
   }
   if (o.loginAuth === "iam" && o.guestRoleArn === undefined) {
     bad(
@@ -179,7 +234,7 @@ export function toAppConfig(stack: string, outputs: unknown): AppConfig {
     stsEndpoint: stsEndpoint(partition, o.region),
     guests: o.guestRoleArn !== undefined,
     ...(o.guestRoleArn !== undefined ? { guestRoleArn: o.guestRoleArn } : {}),
-    login: { url: o.loginUrl, method: "POST", flow: o.loginFlow, auth: o.loginAuth },
+    ...routes,
     ...(o.grants && o.grants.storage.length > 0 ? { storage: o.grants.storage } : {}),
     ...(o.grants && o.grants.tables.length > 0 ? { tables: o.grants.tables } : {}),
   };
@@ -192,7 +247,7 @@ export const USAGE =
   "Exit 0: written; 2: usage error, unreadable input or outputs that do not belong together.\n";
 
 const run = outputsCommand("app-config", USAGE, ({ stack, outputs, out }, io) => {
-  let config: AppConfig;
+  let config: StackAppConfig;
   try {
     config = toAppConfig(stack, outputs);
   } catch (err) {

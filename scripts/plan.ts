@@ -13,7 +13,7 @@ import {
   type PlanResource as PolicyInput,
   type Violation,
 } from "../policies/rules/run";
-import type { AppConfig } from "../core/appConfig";
+import type { StackAppConfig } from "../core/appConfig";
 import { AppConfigError, toAppConfig } from "./appConfig";
 import { EXIT, guarded, parseCli, processIo, runCli, writeTextFile, type Io } from "./cli";
 import { blocking, iamDocumentOf, renderPlan } from "./planText";
@@ -44,7 +44,7 @@ export interface PlanResult {
   rules: { name: string; description: string; enforcementLevel: string }[];
   violations: Violation[];
   iamDocuments: IamDocument[];
-  appConfig: AppConfig;
+  appConfig: StackAppConfig;
 }
 
 /** Resources as the policy pack sees them, each with the default AWS provider of its region. */

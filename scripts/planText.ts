@@ -4,6 +4,7 @@
  * already `[secret]` and code assets a size and digest), the policy results, the outputs, and
  * warnings for whatever the offline plan had to guess.
  */
+import type { LoginRoute } from "../core/appConfig";
 import type { Violation } from "../policies/rules/run";
 import type { PlanResult } from "./plan";
 import { grantLines } from "./planGrants";
@@ -70,9 +71,12 @@ export function propertyLines(r: PlanResource, region: string): string[] {
   return lines;
 }
 
-/** One line: how an app reaches the login (URL, custom domain or not, auth, flow). */
+/**
+ * How apps reach the login, a line per route (URL, custom domain or not, auth, flow, AppIDs): the
+ * mini-program route and the OAuth route of mobile and website apps, those the stack has.
+ */
 export function loginSummary(result: PlanResult): string {
-  const { login, partition } = result.appConfig;
+  const { login, oauthLogin, partition } = result.appConfig;
   const out = result.synthesis.outputs;
   const domain = out.loginDomainName ?? out.loginDomain ?? out.loginHost;
   const where =
@@ -80,15 +84,23 @@ export function loginSummary(result: PlanResult): string {
       ? `custom domain ${typeof domain === "string" ? domain : show(domain)}` +
         (out.loginDefaultEndpointDisabled === true ? ", default endpoint off" : "")
       : "API Gateway's default endpoint";
-  const auth =
-    login.auth === "iam" ? "SigV4-signed by basic-flow guest credentials" : "public (no signature)";
-  const china =
-    partition === "aws-cn" && login.auth === "none"
-      ? " A mini-program needs this domain ICP-filed and on its request allow-list."
-      : partition === "aws-cn"
-        ? " Not reachable from a mini-program (no ICP-filed domain): native apps and websites."
-        : "";
-  return `Login: POST ${login.url} (${where}; ${auth}; ${login.flow} flow).${china}`;
+  const auth = (route: LoginRoute) =>
+    route.auth === "iam" ? "SigV4-signed by basic-flow guest credentials" : "public (no signature)";
+  const line = (label: string, route: LoginRoute) =>
+    `${label}: POST ${route.url} (${where}; ${auth(route)}; ${route.flow} flow; apps ` +
+    `${route.appIds.join(", ")}).`;
+  const lines: string[] = [];
+  if (login) {
+    const china =
+      partition === "aws-cn" && login.auth === "none"
+        ? " A mini-program needs this domain ICP-filed and on its request allow-list."
+        : partition === "aws-cn"
+          ? " Not reachable from a mini-program (no ICP-filed domain): native apps and websites."
+          : "";
+    lines.push(`${line("Login", login)}${china}`);
+  }
+  if (oauthLogin) lines.push(line("OAuth login (mobile and website apps)", oauthLogin));
+  return lines.join("\n  ");
 }
 
 export function renderPlan(result: PlanResult, color = false): string {

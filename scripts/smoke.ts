@@ -22,6 +22,8 @@
  *   login-route                        POST an invalid WeChat code to loginUrl (public, or signed
  *                                      with basic-flow guest credentials for loginAuth iam): must
  *                                      answer 401 INVALID_CODE (scripts/smokeLogin.ts)
+ *   oauth-login-route                  (an OAuth app) the same on oauthLoginUrl, naming the first
+ *                                      OAuth app: proves its AppID and secret with WeChat too
  *   identity-isolation                 (a per-identity read-write S3 grant) two throwaway identities
  *                                      each write and read their own prefix and are denied the
  *                                      other's; objects deleted (scripts/smokeIsolation.ts)
@@ -76,8 +78,11 @@ const run = outputsCommand<CliIo>("smoke", USAGE, async ({ stack, outputs, out }
   io.stdout(
     `Smoke check of stack '${stack}': pool ${target.identityPoolId} ` +
       `(${target.partition}, ${target.region}, loginFlow ${target.loginFlow}, ` +
-      `guests ${target.guestRoleArn ? "on" : "off"}, login ${target.route.url} ` +
-      `auth ${target.route.auth})\n`,
+      `guests ${target.guestRoleArn ? "on" : "off"}, ` +
+      [target.route, target.oauthRoute]
+        .flatMap((route) => (route ? [`login ${route.url} auth ${route.auth}`] : []))
+        .join(", ") +
+      ")\n",
   );
   const deps = io.makeDeps(target.region);
   let report: SmokeReport;

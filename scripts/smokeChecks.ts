@@ -7,7 +7,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { randomUUID } from "node:crypto";
 import type { PartitionId } from "../core/partition";
 import { defaultS3For, identityIsolation } from "./smokeIsolation";
-import { loginRoute } from "./smokeRoute";
+import { loginRoute, oauthLoginRoute } from "./smokeRoute";
 import type { AnyCredentials, SmokeDeps, SmokeRun } from "./smokeRun";
 import {
   authenticatedTrust,
@@ -36,6 +36,7 @@ export const CHECKS = [
   "guest-trust",
   "guest-cannot-assume-authenticated",
   "login-route",
+  "oauth-login-route",
   "identity-isolation",
   "cleanup",
 ] as const;
@@ -157,6 +158,7 @@ export async function runSmoke(
       guestRoleArn ? () => guestCannotAssumeAuthenticated(r) : noGuests,
     );
     await check("login-route", () => loginRoute(r));
+    await check("oauth-login-route", () => oauthLoginRoute(r));
     await check("identity-isolation", () =>
       identityIsolation({
         t,

@@ -96,14 +96,18 @@ export interface SigningCredentials {
   readonly sessionToken: string;
 }
 
-/** The login request, SigV4-signed for `execute-api` in `region` when credentials are given. */
+/**
+ * The login request, SigV4-signed for `execute-api` in `region` when credentials are given; with
+ * `appId` for the OAuth route, which needs it (docs/wechat.md, "Several apps per stack").
+ */
 export async function loginRequest(
   url: string,
   code: string,
   signing?: { region: string; credentials: SigningCredentials; date: Date },
+  appId?: string,
 ): Promise<LoginHttpRequest> {
   const u = new URL(url);
-  const body = JSON.stringify({ code });
+  const body = JSON.stringify(appId === undefined ? { code } : { appId, code });
   const headers: Record<string, string> = { host: u.host, "content-type": "application/json" };
   if (!signing) return { url, method: "POST", headers, body };
   const signer = new SignatureV4({

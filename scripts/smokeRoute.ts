@@ -1,5 +1,6 @@
 /**
- * The login-route smoke check: one POST of an invalid WeChat code to the stack's login URL,
+ * The login-route smoke checks: one POST of an invalid WeChat code to the stack's login URL (and
+ * one to its OAuth URL, naming its first OAuth app, when it has one),
  * signed with basic-flow guest credentials when `loginAuth` is `iam` (scripts/smokeLogin.ts
  * builds and judges the request).
  */
@@ -9,6 +10,7 @@ import {
   judgeLoginFailure,
   judgeLoginResponse,
   loginRequest,
+  type RouteContext,
   type SigningCredentials,
 } from "./smokeLogin";
 import { assumeWithToken, type SmokeRun } from "./smokeRun";
@@ -19,6 +21,7 @@ import {
   pass,
   rerun,
   said,
+  skip,
   trustFix,
   type Outcome,
 } from "./smokeTarget";
@@ -80,7 +83,21 @@ export async function basicGuestCredentials(
 
 /** 5. The login route itself: an invalid code must come back 401 INVALID_CODE. */
 export async function loginRoute(r: SmokeRun): Promise<Outcome> {
-  const route = r.t.route;
+  if (r.t.route === undefined) return skip("not applicable: the stack has no mini-program app");
+  return probeRoute(r, r.t.route);
+}
+
+/**
+ * 6. The OAuth route, when the stack has an OAuth app: an invalid code for its first app must
+ * come back 401 INVALID_CODE too, which also proves that app's AppID and secret with WeChat.
+ */
+export async function oauthLoginRoute(r: SmokeRun): Promise<Outcome> {
+  const route = r.t.oauthRoute;
+  if (route === undefined) return skip("not applicable: the stack has no OAuth app");
+  return probeRoute(r, route, route.appId);
+}
+
+async function probeRoute(r: SmokeRun, route: RouteContext, appId?: string): Promise<Outcome> {
   let signing: SigningCredentials | undefined;
   if (route.auth === "iam") {
     if (!r.t.guestRoleArn) return fail("loginAuth iam without a guest role. Fix: allowGuests true");
@@ -92,6 +109,7 @@ export async function loginRoute(r: SmokeRun): Promise<Outcome> {
     route.url,
     `smoke-invalid-code-${r.suffix}`.slice(0, 64),
     signing && { region: r.t.region, credentials: signing, date: r.now() },
+    appId,
   );
   let response;
   try {

@@ -25,8 +25,13 @@ export interface SmokeTarget {
   readonly authenticatedRoleArn: string;
   readonly guestRoleArn: string | undefined;
   readonly loginFlow: "enhanced" | "basic";
-  /** How the login route is reached (URL on the custom domain when there is one, auth). */
-  readonly route: RouteContext;
+  /**
+   * How the mini-program route is reached (URL on the custom domain when there is one, auth),
+   * when the stack has a mini-program app.
+   */
+  readonly route: RouteContext | undefined;
+  /** The OAuth route and the app the probe names, when the stack has an OAuth app. */
+  readonly oauthRoute?: (RouteContext & { readonly appId: string }) | undefined;
 }
 
 export class SmokeInputError extends Error {
@@ -58,6 +63,10 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((i) => `${i.path.join(".") || "outputs"}: ${i.message}`);
+  // toAppConfig guarantees at least one route; both carry the stack's flow and auth.
+  const login = app.login ?? app.oauthLogin;
+  if (login === undefined)
+    throw new SmokeInputError(`Stack outputs of '${stack}' name no login route.`);
   const role = new RegExp(`^arn:${app.partition}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
   const roleArn = (key: string, value: string | undefined) => {
     if (value !== undefined && !role.test(value)) {
@@ -74,6 +83,14 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
         "Fix: pass `pulumi stack output --json --stack <name>` of a deployed cognito-devauth stack.",
     );
   }
+  const routeOf = (url: string): RouteContext => ({
+    stack,
+    partition: app.partition,
+    auth: login.auth,
+    url,
+    domain: loginDomainOf(parsed.data),
+    defaultEndpointDisabled: parsed.data.loginDefaultEndpointDisabled === true,
+  });
   return {
     stack,
     partition: app.partition,
@@ -83,15 +100,12 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
     developerProviderName: parsed.data.developerProviderName,
     authenticatedRoleArn: parsed.data.authenticatedRoleArn,
     guestRoleArn: parsed.data.guestRoleArn,
-    loginFlow: app.login.flow,
-    route: {
-      stack,
-      partition: app.partition,
-      auth: app.login.auth,
-      url: app.login.url,
-      domain: loginDomainOf(parsed.data),
-      defaultEndpointDisabled: parsed.data.loginDefaultEndpointDisabled === true,
-    },
+    loginFlow: login.flow,
+    route: app.login && routeOf(app.login.url),
+    oauthRoute:
+      app.oauthLogin?.appIds[0] === undefined
+        ? undefined
+        : { ...routeOf(app.oauthLogin.url), appId: app.oauthLogin.appIds[0] },
   };
 }
 

@@ -151,47 +151,53 @@ export function loadStackConfig(
 
   const placeholders: SecretPlaceholder[] = [];
   const secretKeys: string[] = [];
+  const secretValues: string[] = [];
   for (const secret of SECRET_CONFIG) {
     const key = fullKey(secret.key);
     // Secret as the CLI would mark it: a `secure:` leaf under the key, or set via the CLI.
-    if ([...encrypted].some((at) => at.startsWith(`${key}.`)) || secretOverrides.has(key)) {
+    const under = [`${key}.`, `${key}[`];
+    if (
+      [...encrypted].some((at) => under.some((u) => at.startsWith(u))) ||
+      secretOverrides.has(key)
+    ) {
       secretKeys.push(key);
     }
-    let obj: Record<string, unknown> = {};
-    try {
-      const parsed = JSON.parse(config[key] ?? "{}") as unknown;
-      if (isRecord(parsed)) obj = parsed;
-    } catch {
-      continue; // Not an object: the program's config validation names the problem.
-    }
-    if (obj[secret.path] !== undefined) continue;
-    const dotted = `${secret.key}.${secret.path}`;
-    placeholders.push({
-      key: `${project}:${dotted}`,
-      reason: encrypted.has(`${key}.${secret.path}`) ? "encrypted" : "not set",
-      command: `pulumi config set --path --secret ${dotted} <${secret.what}> --stack ${stack}`,
-    });
-    obj[secret.path] = `PLACEHOLDER-${secret.path}-offline-plan-only`;
-    config[key] = JSON.stringify(obj);
-    if (!secretKeys.includes(key)) secretKeys.push(key);
-  }
-
-  // The secret values themselves, so records and errors can hide them wherever they end up.
-  const secretValues: string[] = [];
-  for (const secret of SECRET_CONFIG) {
-    const raw = config[fullKey(secret.key)];
-    if (raw === undefined || raw === "") continue;
+    const raw = config[key];
+    if (raw === undefined || raw === "") continue; // Unset: no secret to stand in for.
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw) as unknown;
     } catch {
       parsed = raw;
     }
-    const value = isRecord(parsed) ? parsed[secret.path] : parsed;
-    // A key that should be an object but is a plain value is most likely the secret itself, set
-    // without `--path` (`pulumi config set --secret wechat <AppSecret>`): hide it too.
-    if (typeof value === "string" && value !== "") secretValues.push(value);
-    else if (!isRecord(parsed)) secretValues.push(raw);
+    // The items holding the secret field: the object, or each item of a list.
+    const items: [string, unknown][] = secret.list
+      ? Array.isArray(parsed)
+        ? parsed.map((item, i) => [`[${i}]`, item])
+        : []
+      : [["", parsed]];
+    if (items.length === 0 || items.some(([, item]) => !isRecord(item))) {
+      // Not the structured value the row expects: the program's config validation names the
+      // problem. A plain value here is most likely the secret itself, set without `--path`
+      // (`pulumi config set --secret wechat <AppSecret>`): hide it too.
+      if (!Array.isArray(parsed) && !isRecord(parsed)) secretValues.push(raw);
+      continue;
+    }
+    for (const [at, item] of items as [string, Record<string, unknown>][]) {
+      const value = item[secret.path];
+      if (typeof value === "string" && value !== "") secretValues.push(value);
+      if (value !== undefined) continue;
+      const dotted = `${secret.key}${at}.${secret.path}`;
+      const cliPath = at === "" ? dotted : `'${dotted}'`;
+      placeholders.push({
+        key: `${project}:${dotted}`,
+        reason: encrypted.has(`${key}${at}.${secret.path}`) ? "encrypted" : "not set",
+        command: `pulumi config set --path --secret ${cliPath} <${secret.what}> --stack ${stack}`,
+      });
+      item[secret.path] = `PLACEHOLDER-${secret.path}-offline-plan-only`;
+      if (!secretKeys.includes(key)) secretKeys.push(key);
+    }
+    config[key] = JSON.stringify(parsed);
   }
 
   return { project, stack, config, secretKeys, placeholders, secretValues };

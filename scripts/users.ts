@@ -64,12 +64,24 @@ const SPEC = {
 
 const HELP = "see `npm run users -- --help`";
 
+const appIds = z.array(z.string().regex(WECHAT_APP_ID)).optional();
 const outputsSchema = z.object({
   region: z.string().regex(REGION),
   identityPoolId: z.string().regex(IDENTITY_POOL_ID),
   tableName: z.string().min(1),
   developerProviderName: z.string().regex(DEVELOPER_PROVIDER_NAME),
+  // The stack's apps by route (absent in outputs of stacks deployed before several apps).
+  loginAppIds: appIds,
+  oauthAppIds: appIds,
 });
+
+/** The AppIDs the stack's outputs name (mini-programs and OAuth apps), if they name any. */
+export function appIdsOf(outputs: unknown): string[] | undefined {
+  const parsed = outputsSchema.safeParse(outputs);
+  if (!parsed.success) return undefined;
+  const { loginAppIds, oauthAppIds } = parsed.data;
+  return loginAppIds || oauthAppIds ? [...(loginAppIds ?? []), ...(oauthAppIds ?? [])] : undefined;
+}
 
 export function targetOf(outputs: unknown): StackTarget {
   const parsed = outputsSchema.safeParse(outputs);
@@ -79,7 +91,8 @@ export function targetOf(outputs: unknown): StackTarget {
       `stack outputs lack a valid ${key}. Fix: pipe \`pulumi stack output --json\` of a deployed stack.`,
     );
   }
-  return parsed.data;
+  const { region, identityPoolId, tableName, developerProviderName } = parsed.data;
+  return { region, identityPoolId, tableName, developerProviderName };
 }
 
 type Flags = NonNullable<ReturnType<typeof parseCli<typeof SPEC.options>>>;
@@ -162,7 +175,18 @@ export async function main(
     if (verb === "delete" && flags.reveal) {
       throw new CliError(`--reveal is for show only. Fix: ${HELP}`);
     }
-    const target = targetOf(readOutputsJson(flags.file, io));
+    const outputs = readOutputsJson(flags.file, io);
+    const target = targetOf(outputs);
+    // Any app's users: mini-programs and OAuth apps alike. An AppID the stack no longer serves is
+    // still looked up (its users keep their identities and rows), with a note.
+    const stackApps = appIdsOf(outputs);
+    const appId = flags["app-id"];
+    if (appId !== undefined && stackApps !== undefined && !stackApps.includes(appId)) {
+      io.stderr(
+        `note: ${appId} is not one of this stack's apps (${stackApps.join(", ")}); looking its ` +
+          "user up anyway (a removed app's users keep their identities).\n",
+      );
+    }
     const clients = makeClients(target.region);
     const identityId = await awsStep(async () =>
       "identityId" in subject

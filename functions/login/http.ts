@@ -3,7 +3,7 @@
  * the ONE place where errors become responses.
  */
 import { isIdentityIdOfPoolRegion } from "../../core/ids";
-import { LOGIN_ROUTES, routeKey, type LoginRouteName } from "../../core/routes";
+import { LOGIN_ROUTES, routeKey, type LoginRouteKind } from "../../core/routes";
 import type { LoginConfig, WechatApp } from "./config";
 import {
   InvalidRequestError,
@@ -27,15 +27,15 @@ export const MAX_CODE_LENGTH = 128;
 /** Printable ASCII, no spaces. */
 const CODE_PATTERN = /^[\x21-\x7e]+$/;
 
-const ROUTE_KEYS: ReadonlyMap<string, LoginRouteName> = new Map(
-  (Object.keys(LOGIN_ROUTES) as LoginRouteName[]).map((name) => [
+const ROUTE_KEYS: ReadonlyMap<string, LoginRouteKind> = new Map(
+  (Object.keys(LOGIN_ROUTES) as LoginRouteKind[]).map((name) => [
     routeKey(LOGIN_ROUTES[name]),
     name,
   ]),
 );
 
 /** The shape each route's body must have, for the 400 message. */
-const BODY_SHAPES: Readonly<Record<LoginRouteName, string>> = {
+const BODY_SHAPES: Readonly<Record<LoginRouteKind, string>> = {
   miniprogram: '{"code": "<wx.login code>"} (optionally with "appId")',
   oauth: '{"appId": "<AppID>", "code": "<OAuth code>"}',
 };
@@ -44,7 +44,7 @@ const BODY_SHAPES: Readonly<Record<LoginRouteName, string>> = {
  * The login route of the event, by API Gateway's `routeKey`. No routeKey (a direct `lambda
  * invoke`): the mini-program route; any other route: 404 UNKNOWN_ROUTE.
  */
-export function routeOf(event: unknown): LoginRouteName {
+export function routeOf(event: unknown): LoginRouteKind {
   const key = isRecord(event) ? event["routeKey"] : undefined;
   if (key === undefined) return "miniprogram";
   const route = typeof key === "string" ? ROUTE_KEYS.get(key) : undefined;
@@ -66,7 +66,7 @@ export interface LoginRequest {
  */
 export function parseLogin(
   event: unknown,
-  route: LoginRouteName,
+  route: LoginRouteKind,
   config: Pick<LoginConfig, "wechatApps" | "defaultMiniProgram">,
 ): LoginRequest {
   const body = jsonBody(event, route);
@@ -85,7 +85,7 @@ export function parseLogin(
 }
 
 /** The request body as a JSON object (base64 decoded, size-capped, strict UTF-8). */
-function jsonBody(event: unknown, route: LoginRouteName): Record<string, unknown> {
+function jsonBody(event: unknown, route: LoginRouteKind): Record<string, unknown> {
   const ev = isRecord(event) ? event : {};
   const raw = ev["body"];
   if (typeof raw !== "string" || raw.length === 0) throw invalid(route);
@@ -115,7 +115,7 @@ function jsonBody(event: unknown, route: LoginRouteName): Record<string, unknown
   return json;
 }
 
-function invalid(route: LoginRouteName): InvalidRequestError {
+function invalid(route: LoginRouteKind): InvalidRequestError {
   return new InvalidRequestError(
     `The request body must be JSON of the form ${BODY_SHAPES[route]}.`,
   );

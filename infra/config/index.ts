@@ -8,7 +8,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PartitionId, TrustOverride } from "../../core/partition";
-import type { ClientKey, LoginAuth, LoginFlow, UserKey } from "../../core/vocabulary";
+import type {
+  ClientKey,
+  LoginAuth,
+  LoginFlow,
+  UserKey,
+  WechatAppKind,
+} from "../../core/vocabulary";
 import type { Grant } from "../iam/grants";
 import { ConfigError, Secret } from "./errors";
 import { readSetting, secretLeaves } from "./read";
@@ -52,6 +58,17 @@ export interface LoginApiConfig {
   logRetentionDays: number;
 }
 
+export interface WechatApp {
+  appId: string;
+  kind: WechatAppKind;
+  appSecret: Secret;
+  /**
+   * The app of the `wechat` setting: its secret keeps the single-app stack's resource and name,
+   * so upgrading a deployed stack replaces nothing.
+   */
+  legacy: boolean;
+}
+
 export interface StackConfig {
   region: string;
   partition: PartitionId;
@@ -62,7 +79,8 @@ export interface StackConfig {
   loginFlow: LoginFlow;
   credentialsDurationSeconds: number;
   userKey: UserKey;
-  wechat: { appId: string; appSecret: Secret };
+  /** The WeChat apps, in the login function's order: `wechat` first, then `wechatApps`. */
+  wechatApps: WechatApp[];
   trust: TrustOverride;
   supportedLoginProviders: Record<string, string>;
   cognitoIdentityProviders: CognitoUserPoolProvider[];
@@ -85,13 +103,17 @@ export const CONFIG_KEYS = Object.keys(TABLE) as ConfigKey[];
 /** A row, seen through the common row type. */
 const rowOf = (key: ConfigKey): Setting<unknown> => TABLE[key];
 
-/** Secret config paths: the plan substitutes a marked placeholder when one is not set. */
-export const SECRET_CONFIG: readonly { key: string; path: string; what: string }[] =
+/**
+ * Secret config paths: the plan substitutes a marked placeholder when one is not set. `list`: the
+ * field of each item of a list (`wechatApps[i].appSecret`), else of the object.
+ */
+export const SECRET_CONFIG: readonly { key: string; path: string; what: string; list: boolean }[] =
   CONFIG_KEYS.flatMap((key) =>
     secretLeaves(rowOf(key)).map((path) => ({
       key,
       path,
       what: rowOf(key).leaves?.[path]?.secret?.what ?? path,
+      list: rowOf(key).type === "list",
     })),
   );
 
@@ -161,7 +183,24 @@ function toStackConfig(v: Values, where: Where & { region: string }): StackConfi
     loginFlow: v.loginFlow,
     credentialsDurationSeconds: v.credentialsDurationSeconds,
     userKey: v.userKey,
-    wechat: { appId: v.wechat.appId, appSecret: new Secret(v.wechat.appSecret) },
+    wechatApps: [
+      ...(v.wechat
+        ? [
+            {
+              appId: v.wechat.appId,
+              kind: "miniprogram" as const,
+              appSecret: new Secret(v.wechat.appSecret),
+              legacy: true,
+            },
+          ]
+        : []),
+      ...v.wechatApps.map((a) => ({
+        appId: a.appId,
+        kind: a.kind,
+        appSecret: new Secret(a.appSecret),
+        legacy: false,
+      })),
+    ],
     trust: {
       ...(v.cognitoTrustPrincipal !== undefined ? { principal: v.cognitoTrustPrincipal } : {}),
       ...(v.cognitoTrustConditionKeyPrefix !== undefined

@@ -84,7 +84,12 @@ class Reader {
 
   fix(path: Path): string {
     const field = path.find((p): p is string => typeof p === "string");
-    return (field !== undefined && this.row.leaves?.[field]?.fix) || this.row.fix;
+    const fix = (field !== undefined && this.row.leaves?.[field]?.fix) || this.row.fix;
+    // A list's leaf fixes name item 0; an error about another item names that item.
+    const item = this.row.type === "list" ? path[0] : undefined;
+    return typeof item === "number"
+      ? fix.replaceAll(`${this.key}[0]`, `${this.key}[${item}]`)
+      : fix;
   }
 
   /** Fills a message template (see ./setting.ts) and appends the fix. */
@@ -141,16 +146,26 @@ class Reader {
 
   /** Secret fields written in plain text sit in Pulumi.<stack>.yaml, i.e. in git. */
   plainTextSecrets(decoded: unknown): string[] {
-    if (this.ctx.secretKeys === undefined || this.keyIsSecret || !isObject(decoded)) return [];
-    return this.secrets
-      .filter((s) => typeof decoded[s] === "string")
-      .map((s) => {
-        const leaf = this.row.leaves?.[s];
-        return (
-          `${this.full}.${s} is stored in plain text in the stack file. Fix: ${leaf?.fix}, and ` +
-          `rotate the ${leaf?.secret?.placeholder} if the file was ever committed.`
-        );
-      });
+    if (this.ctx.secretKeys === undefined || this.keyIsSecret) return [];
+    // An object's fields, or each item's of a list (`wechatApps[1].appSecret`).
+    const items: [Path, unknown][] = Array.isArray(decoded)
+      ? decoded.map((item, i) => [[i], item])
+      : [[[], decoded]];
+    return items.flatMap(([at, item]) =>
+      isObject(item)
+        ? this.secrets
+            .filter((s) => typeof item[s] === "string")
+            .map((s) => {
+              const path = [...at, s];
+              const leaf = this.row.leaves?.[s];
+              return (
+                `${this.full}${pathText(path)} is stored in plain text in the stack file. Fix: ` +
+                `${this.fix(path)}, and rotate the ${leaf?.secret?.placeholder} if the file was ` +
+                "ever committed."
+              );
+            })
+        : [],
+    );
   }
 
   decode(raw: string): { ok: true; value: unknown } | { ok: false } {

@@ -13,6 +13,7 @@ import {
 } from "../../core/partition";
 import { PROJECT, type Where } from "./setting";
 import { TABLE, type ConfigKey, type Values } from "./table";
+import { WECHAT_RULES } from "./wechatRules";
 
 /** What a rule sees: each value, `undefined` where unset (without default) or invalid. */
 export interface RuleInput {
@@ -322,4 +323,5 @@ export const RULES: readonly Rule[] = [
     doc: "alarms.topicArn is an SNS topic in the stack's partition and region.",
     check: alarmTopicOfStack,
   },
+  ...WECHAT_RULES,
 ];

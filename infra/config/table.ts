@@ -14,17 +14,13 @@ import {
   DEFAULT_TOKEN_DURATION_SECONDS,
   DEFAULT_USER_KEY,
 } from "../../core/defaults";
-import {
-  DEVELOPER_PROVIDER_NAME,
-  ICP_FILING_NUMBER,
-  IDENTITY_POOL_NAME,
-  WECHAT_APP_ID,
-} from "../../core/ids";
+import { DEVELOPER_PROVIDER_NAME, ICP_FILING_NUMBER, IDENTITY_POOL_NAME } from "../../core/ids";
 import { PARTITIONS } from "../../core/partition";
 import { LOG_RETENTION_DAYS, MAX_LOGIN_BURST_LIMIT, MAX_LOGIN_RATE_LIMIT } from "../../core/quotas";
 import { LOGIN_AUTHS, LOGIN_FLOWS, USER_KEYS } from "../../core/vocabulary";
 import { grants } from "./grants";
 import { alarms, loginClientRateLimit, loginDomain } from "./structured";
+import { wechat, wechatApps } from "./wechat";
 import {
   flag,
   formatted,
@@ -44,46 +40,6 @@ const setPath = (path: string, value: string) =>
 const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 /** A Cognito `SupportedLoginProviders` key: the provider's domain, e.g. accounts.google.com. */
 const PROVIDER_DOMAIN = /^[a-z0-9]([a-z0-9.-]{0,126}[a-z0-9])?$/;
-
-const wechat = setting({
-  type: "object",
-  required: true,
-  description:
-    "The WeChat mini-program: its AppID and AppSecret. Set each field with --path; the " +
-    "AppSecret with --secret. The AppSecret is stored in Secrets Manager, never in outputs, " +
-    "logs or environment variables.",
-  fix:
-    "pulumi config set --path wechat.appId wx0123456789abcdef and " +
-    "pulumi config set --path --secret wechat.appSecret <AppSecret>",
-  leaves: {
-    appId: {
-      type: "string",
-      required: true,
-      description: "WeChat mini-program AppID: 'wx' and 16 hex characters.",
-      fix: "pulumi config set --path wechat.appId wx0123456789abcdef",
-    },
-    appSecret: {
-      type: "string",
-      required: true,
-      description: "WeChat mini-program AppSecret (16-128 characters, no spaces).",
-      secret: { what: "the WeChat mini-program AppSecret", placeholder: "AppSecret" },
-      fix: "pulumi config set --path --secret wechat.appSecret <AppSecret>",
-    },
-  },
-  schema: z.strictObject({
-    appId: formatted(WECHAT_APP_ID, "the mini-program AppID, 'wx' and 16 hex characters", {
-      field: true,
-    }),
-    appSecret: formatted(
-      /^\S{16,128}$/,
-      "the mini-program AppSecret (16-128 characters, no spaces)",
-      {
-        field: true,
-        secret: true,
-      },
-    ),
-  }),
-});
 
 /** The table. Order is the order problems are reported in. */
 export const TABLE = {
@@ -158,6 +114,7 @@ export const TABLE = {
     schema: oneOf(USER_KEYS),
   }),
   wechat,
+  wechatApps,
   cognitoTrustPrincipal: setting({
     type: "string",
     description:

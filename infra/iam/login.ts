@@ -17,8 +17,8 @@ export interface LoginFunctionPolicyArgs {
   identityIndexArn: string;
   /** ARN of the identity pool. */
   identityPoolArn: string;
-  /** ARN of the Secrets Manager secret holding the WeChat AppSecret. */
-  wechatSecretArn: string;
+  /** ARNs (or by-name patterns) of the Secrets Manager secrets holding the apps' AppSecrets. */
+  wechatSecretArns: readonly string[];
   /**
    * Unionid migration (userKey `unionid`): MergeDeveloperIdentities links a unionid that appears
    * later to the user's openid identity (docs/users.md, "Unionid migration").
@@ -71,7 +71,7 @@ export function loginFunctionPolicy(args: LoginFunctionPolicyArgs): PolicyDocume
         Sid: "ReadWeChatAppSecret",
         Effect: "Allow",
         Action: "secretsmanager:GetSecretValue",
-        Resource: args.wechatSecretArn,
+        Resource: oneOrList(args.wechatSecretArns, "wechatSecretArns"),
       },
     ],
   };
@@ -92,12 +92,28 @@ export function serviceTrustPolicy(servicePrincipal: string): PolicyDocument {
 }
 
 /**
- * Lets guests of the pool call exactly one route with SigV4 (`loginAuth: iam`):
- * `<stage execution ARN>/<METHOD>/<path>`.
+ * A statement's resources: one ARN as a string (the document a single-app stack always had), more
+ * as a list. An empty list would grant nothing and hides a wiring mistake, so it throws.
  */
-export function invokeRoutePolicy(routeArn: string): PolicyDocument {
+function oneOrList(resources: readonly string[], what: string): string | string[] {
+  const [only, ...more] = resources;
+  if (only === undefined) throw new Error(`${what}: at least one ARN is required.`);
+  return more.length === 0 ? only : [only, ...more];
+}
+
+/**
+ * Lets a role call exactly these routes with SigV4 (guests with `loginAuth: iam`, signed-in users
+ * on their own routes): each `<stage execution ARN>/<METHOD>/<path>`.
+ */
+export function invokeRoutePolicy(routeArns: readonly string[]): PolicyDocument {
   return {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: routeArn }],
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: "execute-api:Invoke",
+        Resource: oneOrList(routeArns, "routeArns"),
+      },
+    ],
   };
 }

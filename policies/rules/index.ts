@@ -3,6 +3,7 @@
  * starts a gRPC server, docs/testing.md, "Pulumi without the CLI"), so they are unit-testable.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { accountRouteIam } from "./accountRouteIam";
 import { arnPartition } from "./arnPartition";
 import { chinaPublicRoute } from "./chinaPublicRoute";
 import { cognitoRoleAttachment } from "./cognitoRoleAttachment";
@@ -14,6 +15,7 @@ import { httpApiAccessLogs } from "./httpApiAccessLogs";
 import { httpApiThrottling } from "./httpApiThrottling";
 import { identityResourcesProtected } from "./identityResourcesProtected";
 import { lambdaRuntimeSupported } from "./lambdaRuntime";
+import { lambdaSecretsOfStack } from "./lambdaSecretsOfStack";
 import { lambdaPermissionSourceArn } from "./lambdaPermissionSourceArn";
 import { logRetention } from "./logRetention";
 import { noManagedPolicyAttachments } from "./noManagedPolicyAttachments";
@@ -42,9 +44,12 @@ export const allRules: readonly Rule[] = [
   perIdentityGrants,
   cognitoRoleBoundary,
   guestSessionPolicy,
+  accountRouteIam,
+  lambdaSecretsOfStack,
 ];
 
 export {
+  accountRouteIam,
   arnPartition,
   chinaPublicRoute,
   cognitoRoleAttachment,
@@ -57,6 +62,7 @@ export {
   identityResourcesProtected,
   lambdaPermissionSourceArn,
   lambdaRuntimeSupported,
+  lambdaSecretsOfStack,
   logRetention,
   noManagedPolicyAttachments,
   noSecretInLambdaEnv,

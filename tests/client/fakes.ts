@@ -49,6 +49,7 @@ export function appConfig(o: {
       method: "POST",
       flow: o.flow,
       auth: o.auth,
+      appIds: ["wx8f3a61c2d94be705"],
     },
   };
 }

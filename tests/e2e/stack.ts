@@ -82,9 +82,18 @@ export async function startStack(
     loginFlow: spec.flow,
     loginAuth: spec.auth,
     ...(spec.guests ? {} : { guestRoleArn: undefined }),
+    // Both routes, on the API's host or its custom domain, as infra/index.ts outputs them.
     ...(spec.domain
-      ? { loginDomainName: spec.domain, loginUrl: `https://${spec.domain}/login/wechat` }
+      ? {
+          loginDomainName: spec.domain,
+          loginUrl: `https://${spec.domain}${LOGIN_ROUTES.miniprogram.path}`,
+        }
       : {}),
+  });
+  const host = new URL(outputs.loginUrl).origin;
+  Object.assign(outputs, {
+    oauthLoginUrl: `${host}${LOGIN_ROUTES.oauth.path}`,
+    oauthAppIds: [OAUTH_APP.appId],
   });
   const config = toAppConfig(`e2e-${n}`, outputs);
   const emulator = await new AwsEmulator({
@@ -162,8 +171,8 @@ export async function startStack(
     return fn(event, context);
   };
   const loginUrl = new URL(config.login.url);
-  // The OAuth route is on the same API (and custom domain) as the mini-program route.
-  const oauthUrl = new URL(LOGIN_ROUTES.oauth.path, loginUrl);
+  if (!config.oauthLogin) throw new Error("the app config has no OAuth login route");
+  const oauthUrl = new URL(config.oauthLogin.url);
   const apigw = await new ApiGatewayShim({
     region: spec.region,
     accountId: ACCOUNT,

@@ -49,13 +49,19 @@ describe("stack configuration", () => {
       trust: {},
       login: { auth: "none", rateLimit: 40, burstLimit: 40, logRetentionDays: 30 },
     });
-    expect(cfg.wechat.appSecret.reveal()).toBe(APP_SECRET);
+    expect(cfg.wechatApps).toHaveLength(1);
+    expect(cfg.wechatApps[0]).toMatchObject({
+      appId: "wx8f3a61c2d94be705",
+      kind: "miniprogram",
+      legacy: true,
+    });
+    expect(cfg.wechatApps[0]?.appSecret.reveal()).toBe(APP_SECRET);
   });
 
   it("never prints the AppSecret when the config is logged", () => {
     const cfg = parseConfig(valid);
     expect(JSON.stringify(cfg)).not.toContain(APP_SECRET);
-    expect(String(cfg.wechat.appSecret)).toBe("[secret]");
+    expect(String(cfg.wechatApps[0]?.appSecret)).toBe("[secret]");
   });
 
   it("defaults the login route to IAM auth in AWS China", () => {
@@ -205,9 +211,9 @@ describe("stack configuration", () => {
       ),
     ]);
     expect((err as Error).message).not.toContain(APP_SECRET);
-    expect(parseConfig(valid, { secretKeys: ["cognito-devauth:wechat"] }).wechat.appId).toBe(
-      "wx8f3a61c2d94be705",
-    );
+    expect(
+      parseConfig(valid, { secretKeys: ["cognito-devauth:wechat"] }).wechatApps[0]?.appId,
+    ).toBe("wx8f3a61c2d94be705");
   });
 
   it.each(["ICP 0000", "12345678", "京ICP备号"])("refuses the ICP filing number '%s'", (icp) => {

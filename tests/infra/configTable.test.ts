@@ -259,9 +259,10 @@ describe("secrets never appear in an error", () => {
     expect(found.join("\n")).not.toContain("hidden");
   });
 
-  it("declares the AppSecret as the one secret field the plan must stand in for", () => {
+  it("declares the AppSecrets as the secret fields the plan must stand in for", () => {
     expect(SECRET_CONFIG).toEqual([
-      { key: "wechat", path: "appSecret", what: "the WeChat mini-program AppSecret" },
+      { key: "wechat", path: "appSecret", what: "the WeChat mini-program AppSecret", list: false },
+      { key: "wechatApps", path: "appSecret", what: "the WeChat app's AppSecret", list: true },
     ]);
   });
 });

@@ -23,18 +23,20 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
     const synth = await committed(stack);
     const policy = doc(one(synth, ROLE_POLICY, "wechat-login-function").inputs.policy);
     const logGroup = arnOf(synth, "aws:cloudwatch/logGroup:LogGroup", "wechat-login-function-logs");
-    expect(policy.Statement.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
+    expect(
+      policy.Statement.map(({ Action, Resource }) => ({ Action, Resource: list(Resource) })),
+    ).toEqual([
       {
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `${logGroup}:log-stream:*`,
+        Resource: [`${logGroup}:log-stream:*`],
       },
       {
         Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-        Resource: arnOf(synth, "aws:dynamodb/table:Table"),
+        Resource: [arnOf(synth, "aws:dynamodb/table:Table")],
       },
       {
         Action: "dynamodb:Query",
-        Resource: `${arnOf(synth, "aws:dynamodb/table:Table")}/index/byIdentityId`,
+        Resource: [`${arnOf(synth, "aws:dynamodb/table:Table")}/index/byIdentityId`],
       },
       {
         // userKey unionid: MergeDeveloperIdentities for the unionid migration.
@@ -42,11 +44,14 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
           "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
           "cognito-identity:MergeDeveloperIdentities",
         ],
-        Resource: arnOf(synth, "aws:cognito/identityPool:IdentityPool"),
+        Resource: [arnOf(synth, "aws:cognito/identityPool:IdentityPool")],
       },
       {
+        // Each app's secret by name (tests/infra/wechatApps.test.ts covers every app).
         Action: "secretsmanager:GetSecretValue",
-        Resource: `arn:${partition}:secretsmanager:${region}:${synth.accountId}:secret:cognito-devauth-${stack}/wechat-app-secret-??????`,
+        Resource: expect.arrayContaining([
+          `arn:${partition}:secretsmanager:${region}:${synth.accountId}:secret:cognito-devauth-${stack}/wechat-app-secret-??????`,
+        ]),
       },
     ]);
   });
@@ -54,15 +59,20 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
   it("grants the AppSecret by name with exactly the six characters Secrets Manager appends", async () => {
     const synth = await committed(stack);
     const policy = doc(one(synth, ROLE_POLICY, "wechat-login-function").inputs.policy);
-    const pattern = String(
-      policy.Statement.find((s) => s.Action === "secretsmanager:GetSecretValue")?.Resource,
+    const patterns = list(
+      policy.Statement.find((s) => s.Action === "secretsmanager:GetSecretValue")?.Resource ?? [],
+    ).map(
+      (pattern) =>
+        new RegExp(`^${pattern.replace(/[.*+^${}()|[\]\\/]/g, "\\$&").replace(/\?/g, ".")}$`),
     );
-    const asRegex = new RegExp(
-      `^${pattern.replace(/[.*+^${}()|[\]\\/]/g, "\\$&").replace(/\?/g, ".")}$`,
-    );
-    const secretArn = arnOf(synth, "aws:secretsmanager/secret:Secret");
-    expect(secretArn).toMatch(asRegex);
-    expect(`${secretArn}x`).not.toMatch(asRegex);
+    const secrets = ofType(synth, "aws:secretsmanager/secret:Secret");
+    expect(patterns).toHaveLength(secrets.length);
+    // Each pattern matches exactly its own secret: no other, and nothing longer.
+    secrets.forEach((secret, i) => {
+      const secretArn = String(secret.state.arn);
+      expect(patterns.map((p) => p.test(secretArn))).toEqual(patterns.map((_, j) => j === i));
+      expect(patterns.some((p) => p.test(`${secretArn}x`))).toBe(false);
+    });
   });
 
   it("has no wildcard action or resource in any IAM permission", async () => {
@@ -95,7 +105,7 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
     });
   });
 
-  it("runs the bundled function on nodejs22.x with the secret's ARN, never its value", async () => {
+  it("runs the bundled function on nodejs22.x with the secrets' ARNs, never their values", async () => {
     const synth = await committed(stack);
     const fn = one(synth, FUNCTION, "wechat-login-function");
     expect(fn.inputs).toMatchObject({
@@ -112,13 +122,19 @@ describe.each(STACKS)("login API in $stack", ({ stack, partition, region }) => {
       TOKEN_DURATION_SECONDS: "900",
       LOGINS_KEY: synth.outputs.loginsKey,
       TABLE_NAME: synth.outputs.tableName,
-      WECHAT_APP_ID: "wx8f3a61c2d94be705",
-      WECHAT_SECRET_ARN: arnOf(synth, "aws:secretsmanager/secret:Secret"),
+      // The apps, JSON (tests/infra/wechatApps.test.ts checks every entry of both stacks).
+      WECHAT_APPS: expect.any(String),
       USER_KEY: "unionid",
       POWERTOOLS_SERVICE_NAME: "wechat-login",
       POWERTOOLS_LOG_LEVEL: "INFO",
       // The `stack` dimension the alarms select on (infra/monitoring.ts).
       METRICS_STACK: stack,
+    });
+    // The mini-program of `wechat` comes first, with its secret's full ARN.
+    expect(JSON.parse(env.WECHAT_APPS ?? "")[0]).toEqual({
+      appId: "wx8f3a61c2d94be705",
+      kind: "miniprogram",
+      secretArn: arnOf(synth, "aws:secretsmanager/secret:Secret", "wechat-login-wechat-secret"),
     });
   });
 
@@ -228,16 +244,20 @@ describe("route authorization", () => {
 });
 
 describe("secrets", () => {
-  it("stores the AppSecret only as a secret in Secrets Manager", async () => {
+  it("stores each AppSecret only as a secret in Secrets Manager", async () => {
     const appSecret = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    const oauthSecret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
     const synth = await synthesize("dev", {
       wechat: JSON.stringify({ appId: "wx8f3a61c2d94be705", appSecret }),
+      wechatApps: JSON.stringify([
+        { appId: "wx3c9e0b7d25a4f618", kind: "oauth", appSecret: oauthSecret },
+      ]),
     });
     expect(synth.placeholders).toEqual([]);
     const everything = strings([synth.resources, synth.outputs]);
-    expect(everything.filter((s) => s.includes(appSecret))).toEqual([]);
-    const [version] = ofType(synth, "aws:secretsmanager/secretVersion:SecretVersion");
-    expect(version?.inputs.secretString).toBe("[secret]");
+    expect(everything.filter((s) => s.includes(appSecret) || s.includes(oauthSecret))).toEqual([]);
+    const versions = ofType(synth, "aws:secretsmanager/secretVersion:SecretVersion");
+    expect(versions.map((v) => v.inputs.secretString)).toEqual(["[secret]", "[secret]"]);
   });
 });
 

@@ -63,7 +63,14 @@ describe.each(STACKS)("$stack under plain mocks", ({ stack, partition, region })
     expect(policies.length).toBeGreaterThan(0);
     for (const p of policies) {
       const doc = JSON.parse(String(p.inputs.policy)) as { Statement: { Resource?: unknown }[] };
-      for (const statement of doc.Statement) expect(statement.Resource).toEqual(expect.any(String));
+      for (const statement of doc.Statement) {
+        // One ARN, or a non-empty list of them (the secrets of several WeChat apps).
+        const resources = Array.isArray(statement.Resource)
+          ? statement.Resource
+          : [statement.Resource];
+        expect(resources.length).toBeGreaterThan(0);
+        for (const r of resources) expect(r).toEqual(expect.any(String));
+      }
     }
   });
 

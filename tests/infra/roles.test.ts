@@ -42,9 +42,11 @@ describe.each(STACKS)("Cognito roles in $stack", ({ stack, partition }) => {
     expect(denied("DenyCognitoIdentityAdmin")?.Action).toEqual(["cognito-identity:*"]);
     const tableArn = String(ofType(synth, TABLE)[0]?.state.arn);
     expect(denied("DenyMappingTable")?.Resource).toEqual([tableArn, `${tableArn}/*`]);
-    expect(list(denied("DenyAppSecrets")?.Resource ?? [])).toEqual([
-      String(ofType(synth, "aws:secretsmanager/secret:Secret")[0]?.state.arn),
-    ]);
+    // Every WeChat app's secret (dev has two apps, China one).
+    expect(list(denied("DenyAppSecrets")?.Resource ?? [])).toEqual(
+      ofType(synth, "aws:secretsmanager/secret:Secret").map((s) => String(s.state.arn)),
+    );
+    expect(list(denied("DenyAppSecrets")?.Resource ?? [])).toHaveLength(stack === "dev" ? 2 : 1);
     expect(list(denied("DenyLoginFunctions")?.Resource ?? [])[0]).toMatch(
       new RegExp(`^arn:${partition}:lambda:.*:function:cognito-devauth-${stack}-login$`),
     );

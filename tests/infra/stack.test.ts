@@ -141,7 +141,14 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
             loginUrl: expect.stringMatching(
               /^https:\/\/[a-z0-9]{10}\.execute-api\.us-east-1\.amazonaws\.com\/login\/wechat$/,
             ),
+            // dev also serves its Open Platform website app on the OAuth route.
+            oauthLoginUrl: expect.stringMatching(
+              /^https:\/\/[a-z0-9]{10}\.execute-api\.us-east-1\.amazonaws\.com\/login\/wechat\/oauth$/,
+            ),
+            oauthAppIds: ["wx3c9e0b7d25a4f618"],
           }),
+      // The mini-program route's apps, default first (AppIDs are public).
+      loginAppIds: ["wx8f3a61c2d94be705"],
       accountUrl:
         partition === "aws-cn"
           ? "https://login.myapp.cn/account"
@@ -162,6 +169,16 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
         reason: "not set",
         command: `pulumi config set --path --secret wechat.appSecret <the WeChat mini-program AppSecret> --stack ${stack}`,
       },
+      // dev's OAuth app: each item of wechatApps has its own placeholder and command.
+      ...(stack === "dev"
+        ? [
+            {
+              key: "cognito-devauth:wechatApps[0].appSecret",
+              reason: "not set",
+              command: `pulumi config set --path --secret 'wechatApps[0].appSecret' <the WeChat app's AppSecret> --stack ${stack}`,
+            },
+          ]
+        : []),
     ]);
   });
 });
@@ -283,9 +300,43 @@ describe("secrets in stack files", () => {
     ]);
   });
 
+  it("marks wechatApps secret when any item holds its AppSecret encrypted, and plans the rest", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "stack-"));
+    copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    const plain = "c0ffee00c0ffee00c0ffee00c0ffee00";
+    writeFileSync(
+      path.join(dir, "Pulumi.s.yaml"),
+      stringifyYaml({
+        config: {
+          "aws:region": "us-east-1",
+          "cognito-devauth:wechatApps": [
+            { appId: "wx3c9e0b7d25a4f618", kind: "oauth", appSecret: { secure: "v1:Zm9vYmFy" } },
+            { appId: "wx8f3a61c2d94be705", kind: "miniprogram", appSecret: plain },
+          ],
+        },
+      }),
+    );
+    const files = loadStackConfig("s", {}, dir);
+    expect(files.secretKeys).toEqual(["cognito-devauth:wechatApps"]);
+    expect(files.placeholders).toEqual([
+      {
+        key: "cognito-devauth:wechatApps[0].appSecret",
+        reason: "encrypted",
+        command:
+          "pulumi config set --path --secret 'wechatApps[0].appSecret' <the WeChat app's AppSecret> --stack s",
+      },
+    ]);
+    // The plain one is kept (the program refuses it) and hidden wherever it could surface.
+    expect(files.secretValues).toContain(plain);
+    expect(JSON.parse(files.config["cognito-devauth:wechatApps"] ?? "")[1].appSecret).toBe(plain);
+  });
+
   it("plans the committed stacks with the AppSecret marked secret (placeholder)", () => {
     const files = loadStackConfig("dev", {}, ROOT);
-    expect(files.secretKeys).toEqual(["cognito-devauth:wechat"]);
-    expect(files.placeholders).toHaveLength(1);
+    expect(files.secretKeys).toEqual(["cognito-devauth:wechat", "cognito-devauth:wechatApps"]);
+    expect(files.placeholders).toHaveLength(2);
+    const china = loadStackConfig("cn-north-1", {}, ROOT);
+    expect(china.secretKeys).toEqual(["cognito-devauth:wechat"]);
+    expect(china.placeholders).toHaveLength(1);
   });
 });

@@ -33,7 +33,13 @@ describe.each(STACKS)("app config v2 of $stack", ({ stack, region, partition }) 
       stsEndpoint: `https://sts.${region}.${dns}/`,
       guests: true,
       guestRoleArn: o.guestRoleArn,
-      login: { url: o.loginUrl, method: "POST", flow: "enhanced", auth: "iam" },
+      login: {
+        url: o.loginUrl,
+        method: "POST",
+        flow: "enhanced",
+        auth: "iam",
+        appIds: ["wx8f3a61c2d94be705"],
+      },
     });
   });
 
@@ -206,6 +212,49 @@ describe("app-config command", () => {
         /^error: .*partition: 'aws' is not the partition of region 'cn-north-1'.*Fix: /,
       ),
       expect.stringMatching(/^error: .*guestRoleArn: missing.*Fix: /),
+    ]);
+  });
+});
+
+describe.each(STACKS)("app config login routes of $stack", ({ stack, region }) => {
+  const MINI = "wx8f3a61c2d94be705";
+  const WEB = "wx3c9e0b7d25a4f618";
+  const base = outputs(region);
+  const oauthUrl = base.loginUrl.replace(/\/login\/wechat$/, "/login/wechat/oauth");
+
+  it("names both routes and their apps when the stack has both kinds", () => {
+    const config = toAppConfig(stack, { ...base, oauthLoginUrl: oauthUrl, oauthAppIds: [WEB] });
+    expect(config.login).toEqual(expect.objectContaining({ url: base.loginUrl, appIds: [MINI] }));
+    expect(config.oauthLogin).toEqual({
+      url: oauthUrl,
+      method: "POST",
+      flow: "enhanced",
+      auth: "iam",
+      appIds: [WEB],
+    });
+  });
+
+  it("has no mini-program login for a stack of OAuth apps, which the client kit refuses by name", () => {
+    const { loginUrl: _u, loginAppIds: _a, ...rest } = base;
+    const config = toAppConfig(stack, { ...rest, oauthLoginUrl: oauthUrl, oauthAppIds: [WEB] });
+    expect("login" in config).toBe(false);
+    expect(config.oauthLogin?.appIds).toEqual([WEB]);
+    expect(() => checkAppConfig(JSON.parse(JSON.stringify(config)))).toThrow(
+      /^App config: 'login' is missing: the stack has no mini-program app.*Fix: /,
+    );
+  });
+
+  it("refuses outputs without a login route, or a route without its AppIDs", () => {
+    const { loginUrl: _u, loginAppIds: _a, ...none } = base;
+    expect(problemsOf(stack, none)).toEqual([
+      expect.stringContaining("loginUrl: missing, and so is oauthLoginUrl"),
+    ]);
+    const { loginAppIds: _b, ...noIds } = base;
+    expect(problemsOf(stack, noIds)).toEqual([
+      expect.stringMatching(/loginAppIds: missing, but loginUrl is there.*Fix: redeploy/),
+    ]);
+    expect(problemsOf(stack, { ...base, oauthLoginUrl: oauthUrl, oauthAppIds: ["wx12"] })).toEqual([
+      expect.stringContaining("oauthAppIds.0: not a WeChat AppID"),
     ]);
   });
 });

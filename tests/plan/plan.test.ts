@@ -78,8 +78,22 @@ describe.each(STACKS)("plan of $stack", ({ stack, partition }) => {
       stack,
       partition,
       guests: stack === "cn-north-1",
-      login: { method: "POST", flow: "enhanced", auth: "none" },
+      login: { method: "POST", flow: "enhanced", auth: "none", appIds: ["wx8f3a61c2d94be705"] },
     });
+    // dev also serves an Open Platform website app on the OAuth route; China has none.
+    expect(result.appConfig.oauthLogin).toEqual(
+      stack === "dev"
+        ? expect.objectContaining({
+            url: expect.stringMatching(/\/login\/wechat\/oauth$/),
+            appIds: ["wx3c9e0b7d25a4f618"],
+          })
+        : undefined,
+    );
+    if (stack === "dev") {
+      expect(renderPlan(result)).toMatch(
+        /OAuth login \(mobile and website apps\): POST https:\/\/\S+\/login\/wechat\/oauth .*apps wx3c9e0b7d25a4f618\)\./,
+      );
+    }
   });
 });
 
@@ -128,9 +142,13 @@ describe("the plan catches a broken stack", () => {
       ":",
     );
     const found = await broken("cn-north-1", (resources) => {
-      const fn = find(resources, "aws:lambda/function:Function");
+      const fn = find(resources, "aws:lambda/function:Function", "wechat-login-function");
       const env = (fn.state.environment as { variables: Record<string, string> }).variables;
-      env.WECHAT_SECRET_ARN = global;
+      // Inside the WECHAT_APPS JSON: the rule reads ARNs anywhere in a value.
+      const apps = JSON.parse(env.WECHAT_APPS ?? "") as { secretArn: string }[];
+      expect(apps[0]).toBeDefined();
+      if (apps[0]) apps[0].secretArn = global;
+      env.WECHAT_APPS = JSON.stringify(apps);
     });
     expect(found).toEqual([
       expect.objectContaining({

@@ -202,6 +202,15 @@ export function happyStack(partition: Stack): PlanResource[] {
         ],
       }),
     }),
+    // The WeChat apps' secrets the login function reads (one by name, one by ARN).
+    res("aws:secretsmanager/secret:Secret", "wechat-secret", {
+      name: "login/wechat-app-secret",
+      arn: arn("secretsmanager", "secret:login/wechat-app-secret-Xy12Zw"),
+    }),
+    res("aws:secretsmanager/secret:Secret", "wechat-secret-web", {
+      name: "wechat-app-secret",
+      arn: arn("secretsmanager", "secret:wechat-app-secret-AbCdEf"),
+    }),
     res("aws:iam/role:Role", "login-fn-role", {
       assumeRolePolicy: JSON.stringify({
         Version: "2012-10-17",
@@ -239,7 +248,7 @@ export function happyStack(partition: Stack): PlanResource[] {
                 Effect: "Allow",
                 Action: "secretsmanager:GetSecretValue",
                 Resource: [
-                  arn("secretsmanager", "secret:cognito-devauth/wechat-app-secret-??????"),
+                  arn("secretsmanager", "secret:login/wechat-app-secret-??????"),
                   arn("secretsmanager", "secret:wechat-app-secret-AbCdEf"),
                 ],
               },
@@ -295,8 +304,22 @@ export function happyStack(partition: Stack): PlanResource[] {
         variables: {
           IDENTITY_POOL_ID: env.poolId,
           DEVELOPER_PROVIDER_NAME: "login.wechat",
-          WECHAT_APPID: "wx0123456789abcdef",
-          WECHAT_SECRET_ARN: arn("secretsmanager", "secret:wechat-app-secret-AbCdEf"),
+          // The login function's app list (functions/login config): AppIDs and secret ARNs only.
+          WECHAT_APPS: JSON.stringify([
+            {
+              appId: "wx0123456789abcdef",
+              kind: "miniprogram",
+              secretArn: arn("secretsmanager", "secret:wechat-app-secret-AbCdEf"),
+            },
+            {
+              appId: "wx3c9e0b7d25a4f618",
+              kind: "oauth",
+              secretArn: arn(
+                "secretsmanager",
+                "secret:wechat-app-secret/wx3c9e0b7d25a4f618-GhIjKl",
+              ),
+            },
+          ]),
           TABLE_NAME: "wechat-identities",
           TOKEN_DURATION_SECONDS: "900",
         },

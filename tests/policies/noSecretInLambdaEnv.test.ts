@@ -84,4 +84,61 @@ describe("no-secret-in-lambda-env", () => {
       expect(v.filter((x) => x.policy === policy)).toEqual([]);
     },
   );
+
+  describe("a JSON variable (WECHAT_APPS)", () => {
+    const apps = (partition: "aws" | "aws-cn", extra: Record<string, string>) => {
+      const { region, account } = ENVS[partition];
+      return JSON.stringify([
+        {
+          appId: "wx0123456789abcdef",
+          kind: "miniprogram",
+          secretArn: `arn:${partition}:secretsmanager:${region}:${account}:secret:a-AbCdEf`,
+        },
+        { appId: "wx3c9e0b7d25a4f618", kind: "oauth", ...extra },
+      ]);
+    };
+
+    it.each(both)("accepts AppIDs and secret ARNs (%s)", (partition) => {
+      const { region, account } = ENVS[partition];
+      const secretArn = `arn:${partition}:secretsmanager:${region}:${account}:secret:b-GhIjKl`;
+      const v = runPolicies(
+        mutate(partition, "login", withVar("WECHAT_APPS", apps(partition, { secretArn }))),
+      );
+      expect(v.filter((x) => x.policy === policy)).toEqual([]);
+    });
+
+    it.each(both)(
+      "rejects an AppSecret nested in it, naming the field, never the value (%s)",
+      (partition) => {
+        const v = runPolicies(
+          mutate(
+            partition,
+            "login",
+            withVar("WECHAT_APPS", apps(partition, { appSecret: "hunter2-hunter2" })),
+          ),
+        );
+        expectViolation(
+          v,
+          policy,
+          "environment variable WECHAT_APPS field [1].appSecret looks like a literal secret",
+        );
+        expect(v.map((x) => x.message).join(" ")).not.toContain("hunter2");
+      },
+    );
+
+    it("rejects an AppSecret-shaped value under an innocent field name", () => {
+      const v = runPolicies(
+        mutate(
+          "aws",
+          "login",
+          withVar("WECHAT_APPS", apps("aws", { note: "0123456789abcdef0123456789abcdef" })),
+        ),
+      );
+      expectViolation(
+        v,
+        policy,
+        "WECHAT_APPS field [1].note holds a value shaped like a WeChat AppSecret",
+      );
+    });
+  });
 });

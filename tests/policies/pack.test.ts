@@ -9,7 +9,7 @@ describe("the pack", () => {
     expect(runPolicies(happyStack(partition))).toEqual([]);
   });
 
-  it("exports seventeen rules, all mandatory but the guest advisory, with one-line descriptions", () => {
+  it("exports nineteen rules, all mandatory but the guest advisory, with one-line descriptions", () => {
     expect(allRules.map((r) => r.name)).toEqual([
       "cognito-trust-policy",
       "no-wildcard-iam",
@@ -28,6 +28,8 @@ describe("the pack", () => {
       "per-identity-grants",
       "cognito-role-boundary",
       "guest-session-policy",
+      "account-route-iam",
+      "lambda-secrets-of-stack",
     ]);
     for (const rule of allRules) {
       expect(rule.enforcementLevel).toBe(

@@ -120,8 +120,9 @@ function world() {
     });
     return linked.identityId;
   };
-  const run = async (...argv: string[]) => {
-    const io = captureIo(OUTPUTS);
+  const run = (...argv: string[]) => runWith(OUTPUTS, ...argv);
+  const runWith = async (outputs: string, ...argv: string[]) => {
+    const io = captureIo(outputs);
     const code = await main(argv, io, (region) => ({
       cognito: new CognitoIdentityClient({ region }),
       dynamodb: new DynamoDBClient({ region }),
@@ -132,7 +133,7 @@ function world() {
     cognito.restore();
     dynamo.restore();
   };
-  return { model, rows, addUser, run, restore };
+  return { model, rows, addUser, run, runWith, restore };
 }
 
 let w: ReturnType<typeof world>;
@@ -162,6 +163,34 @@ describe("npm run users -- show", () => {
     const revealed = await w.run("show", "--identity-id", id, "--reveal");
     expect(revealed.code).toBe(0);
     expect(revealed.out).toContain(OPEN);
+  });
+
+  it("finds a user of any of the stack's apps, an OAuth app's too", async () => {
+    const WEB = "wx3c9e0b7d25a4f618";
+    const outputs = JSON.stringify({
+      ...JSON.parse(OUTPUTS),
+      loginAppIds: [APP],
+      oauthAppIds: [WEB],
+    });
+    const web = w.addUser(`wechat-open#${WEB}#o-alice-web`);
+    const found = await w.runWith(outputs, "show", "--app-id", WEB, "--openid", "o-alice-web");
+    expect(found.code).toBe(0);
+    expect(found.out).toContain(`identityId: ${web}`);
+    expect(found.out).toContain(`  - openid of ${WEB}\n`);
+    expect(found.err).toEqual([]);
+    // An AppID the stack does not list is still looked up, with a note naming the stack's apps.
+    const other = await w.runWith(
+      outputs,
+      "show",
+      "--app-id",
+      "wx00000000000000ff",
+      "--openid",
+      "o",
+    );
+    expect(other.code).toBe(1);
+    expect(other.err).toEqual([
+      `note: wx00000000000000ff is not one of this stack's apps (${APP}, ${WEB}); looking its user up anyway (a removed app's users keep their identities).`,
+    ]);
   });
 
   it("exits 1 when Cognito knows no such user", async () => {

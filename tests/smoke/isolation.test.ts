@@ -51,6 +51,7 @@ function outputs(t: (typeof TARGETS)[number]) {
     authenticatedRoleArn: ["arn", t.partition, "iam", "", "528715093461", "role/auth"].join(":"),
     tableName: "users",
     loginUrl: `https://a1b2c3d4e5.execute-api.${t.region}.${t.dns}/login/wechat`,
+    loginAppIds: ["wx8f3a61c2d94be705"],
     loginFlow: "enhanced",
     loginAuth: "none",
     grants: {

@@ -116,6 +116,7 @@ function outputsFor(region: string, opts: { auth: "none" | "iam"; domain?: strin
   const custom = opts.domain
     ? {
         loginUrl: `https://${opts.domain}/login/wechat`,
+        loginAppIds: ["wx8f3a61c2d94be705"],
         loginDomainName: opts.domain,
         loginDefaultEndpointDisabled: true,
       }
@@ -202,6 +203,45 @@ describe.each(STACKS)("login-route step of $stack", ({ stack, region }) => {
       code: expect.stringMatching(/^smoke-invalid-code-/),
     });
     expect(report.ok).toBe(true);
+  });
+
+  it("posts an invalid code for the first OAuth app to the OAuth route, on the same domain", async () => {
+    answerLikeAws(region);
+    const outputs = {
+      ...outputsFor(region, { auth: "none", domain: "login.example.cn" }),
+      oauthLoginUrl: "https://login.example.cn/login/wechat/oauth",
+      oauthAppIds: ["wx3c9e0b7d25a4f618", "wx00000000000000ff"],
+    };
+    const { report } = await smoke(stack, outputs);
+    expect(report.checks.find((c) => c.name === "oauth-login-route")).toMatchObject({
+      status: "pass",
+      detail: expect.stringContaining("401 INVALID_CODE from login.example.cn"),
+    });
+    expect(seen.map((r) => [r.path, JSON.parse(r.body)])).toEqual([
+      ["/login/wechat", { code: expect.stringMatching(/^smoke-invalid-code-/) }],
+      [
+        "/login/wechat/oauth",
+        { appId: "wx3c9e0b7d25a4f618", code: expect.stringMatching(/^smoke-invalid-code-/) },
+      ],
+    ]);
+    expect(report.ok).toBe(true);
+  });
+
+  it("fails the OAuth route alone when it answers anything but 401 INVALID_CODE", async () => {
+    answerLikeAws(region);
+    answer = async (r) =>
+      r.path.endsWith("/oauth")
+        ? { status: 400, body: { error: { code: "UNKNOWN_APP", message: "x", requestId: "r" } } }
+        : invalidCode();
+    const outputs = {
+      ...outputsFor(region, { auth: "none", domain: "login.example.cn" }),
+      oauthLoginUrl: "https://login.example.cn/login/wechat/oauth",
+      oauthAppIds: ["wx3c9e0b7d25a4f618"],
+    };
+    const { report, route } = await smoke(stack, outputs);
+    expect(route?.status).toBe("pass");
+    expect(report.checks.find((c) => c.name === "oauth-login-route")?.status).toBe("fail");
+    expect(report.ok).toBe(false);
   });
 
   it("signs for loginAuth iam with basic-flow guest credentials (SigV4, execute-api)", async () => {

@@ -68,7 +68,7 @@ const roleArn = (partition: string, name: string) =>
 function stackOutputs(
   t: Target,
   opts: { flow?: "enhanced" | "basic"; guests?: boolean; auth?: "none" | "iam" } = {},
-): Record<string, string> {
+): Record<string, string | string[]> {
   const guests = opts.guests ?? true;
   return {
     identityPoolId: `${t.region}:4f0c1a9e-7d2b-4c55-9a3e-2b8f6d1e0c77`,
@@ -80,6 +80,7 @@ function stackOutputs(
     ...(guests ? { guestRoleArn: roleArn(t.partition, GUEST_ROLE) } : {}),
     tableName: "user-map-7c1e2a9",
     loginUrl: `https://a1b2c3d4e5.execute-api.${t.region}.${t.dnsSuffix}/login/wechat`,
+    loginAppIds: ["wx8f3a61c2d94be705"],
     loginFlow: opts.flow ?? "basic",
     loginAuth: opts.auth ?? (guests ? "iam" : "none"),
   };
@@ -192,7 +193,7 @@ function deps(t: Target, login?: SmokeDeps["login"]): SmokeDeps {
   };
 }
 
-async function smoke(t: Target, outputs: Record<string, string>) {
+async function smoke(t: Target, outputs: Record<string, string | string[]>) {
   const lines: string[] = [];
   const report = await runSmoke(deps(t), outputs, {
     stack: t.stack,
@@ -226,7 +227,9 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       CHECKS.map((name) =>
         name === "identity-isolation"
           ? "- identity-isolation: not applicable: no per-identity read-write S3 grant (grants output)"
-          : `✔ ${name}`,
+          : name === "oauth-login-route"
+            ? "- oauth-login-route: not applicable: the stack has no OAuth app"
+            : `✔ ${name}`,
       ),
     );
     expect(report.ok).toBe(true);
@@ -303,6 +306,7 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       "guest-trust": "pass",
       "guest-cannot-assume-authenticated": "skip",
       "login-route": "pass",
+      "oauth-login-route": "skip",
       "identity-isolation": "skip",
       cleanup: "pass",
     });
@@ -344,6 +348,7 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       "- guest-trust: not applicable: the stack has no guest role",
       "- guest-cannot-assume-authenticated: not applicable: the stack has no guest role",
       "✔ login-route",
+      "- oauth-login-route: not applicable: the stack has no OAuth app",
       "- identity-isolation: not applicable: no per-identity read-write S3 grant (grants output)",
       "✔ cleanup",
     ]);
@@ -554,7 +559,7 @@ describe("command line", () => {
     const io = captureIo(china);
     expect(await main(["--stack", "cn-north-1", "--file", file], io)).toBe(0);
     expect(io.made).toEqual(["cn-north-1"]);
-    expect(io.out.join("")).toMatch(/3 passed, 4 skipped, 0 failed\.\n$/);
+    expect(io.out.join("")).toMatch(/3 passed, 5 skipped, 0 failed\.\n$/);
   });
 
   it("rejects input that is not JSON with one line and exit code 2", async () => {

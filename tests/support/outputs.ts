@@ -20,6 +20,7 @@ export function deployedOutputs(region: string, extra: Record<string, unknown> =
     guestRoleArn: arns.role(t, "cognito-devauth-s-guest"),
     tableName: "cognito-devauth-s-users",
     loginUrl: `https://a1b2c3d4e5.execute-api.${region}.${t.dnsSuffix}/login/wechat`,
+    loginAppIds: ["wx8f3a61c2d94be705"],
     loginFlow: "enhanced",
     loginAuth: "iam",
     ...extra,
