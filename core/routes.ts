@@ -16,3 +16,9 @@ export type LoginRouteKind = keyof typeof LOGIN_ROUTES;
 export function routeKey(route: { readonly method: string; readonly path: string }): string {
   return `${route.method} ${route.path}`;
 }
+
+/**
+ * The self-service account route (account deletion, functions/account) on the login API: always
+ * AWS_IAM, signed by the identity it deletes (the pack's `account-route-iam`).
+ */
+export const ACCOUNT_ROUTE = { method: "DELETE", path: "/account" } as const;

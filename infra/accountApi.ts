@@ -8,9 +8,9 @@ import { functionBase } from "./functionBase";
 import { lambdaRoute } from "./lambdaRoute";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, type DeployTarget } from "../core/partition";
+import { ACCOUNT_ROUTE } from "../core/routes";
 
 /** The self-service deletion route: SigV4-signed by the identity that deletes itself. */
-export const ACCOUNT_ROUTE = { method: "DELETE", path: "/account" } as const;
 
 export interface AccountApiArgs {
   target: pulumi.Input<DeployTarget>;

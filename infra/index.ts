@@ -5,7 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ACCOUNT_ROUTE, AccountApi } from "./accountApi";
+import { AccountApi } from "./accountApi";
+import { ACCOUNT_ROUTE } from "../core/routes";
 import { loadConfig, PROJECT } from "./config";
 import { summarizeGrants } from "./iam/grants";
 import { IdentityPool } from "./identityPool";

@@ -8,11 +8,13 @@
  * "Account deletion"). Login routes may be public (`loginAuth: none`); these never.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { ACCOUNT_ROUTE } from "../../core/routes";
 import { TYPES } from "./types";
 import { isUnknown } from "./util";
 
-/** The account routes' path (infra/accountApi.ts, ACCOUNT_ROUTE) and everything under it. */
-const ACCOUNT_PATH = /^\/account(\/|$)/;
+/** The account route's path (core/routes.ts) and everything under it. */
+const underAccount = (path: string): boolean =>
+  path === ACCOUNT_ROUTE.path || path.startsWith(`${ACCOUNT_ROUTE.path}/`);
 
 export const accountRouteIam: ResourceValidationPolicy = {
   name: "account-route-iam",
@@ -24,7 +26,7 @@ export const accountRouteIam: ResourceValidationPolicy = {
     const auth = args.props["authorizationType"];
     if (typeof routeKey !== "string" || isUnknown(routeKey) || isUnknown(auth)) return;
     const path = routeKey.split(" ")[1] ?? "";
-    if (!ACCOUNT_PATH.test(path) || auth === "AWS_IAM") return;
+    if (!underAccount(path) || auth === "AWS_IAM") return;
     reportViolation(
       `API route '${args.name}' (${routeKey}) has authorizationType ` +
         `${typeof auth === "string" && auth !== "" ? auth : "unset (NONE)"}: an account route acts ` +
