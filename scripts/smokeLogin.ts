@@ -12,6 +12,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { createHash, createHmac } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
+import { LOGIN_ROUTES } from "../core/routes";
 
 /** The request as the transport sends it (headers include `host`). */
 export interface LoginHttpRequest {
@@ -145,6 +146,11 @@ export interface RouteContext {
   readonly defaultEndpointDisabled: boolean;
 }
 
+/** The stack output that names the route `c` probes. */
+function outputOf(c: RouteContext): "loginUrl" | "oauthLoginUrl" {
+  return new URL(c.url).pathname.endsWith(LOGIN_ROUTES.oauth.path) ? "oauthLoginUrl" : "loginUrl";
+}
+
 /** The `error.code` of a login API error body, or what API Gateway said (`message`). */
 function said(res: LoginHttpResponse): { code?: string; message?: string } {
   try {
@@ -202,7 +208,7 @@ export function judgeLoginResponse(c: RouteContext, res: LoginHttpResponse): str
   }
   if (res.status === 404) {
     return (
-      `${head}: no such route. Fix: the URL must be the stack's loginUrl output` +
+      `${head}: no such route. Fix: the URL must be the stack's ${outputOf(c)} output` +
       (c.domain ? ` and ${c.domain} needs an API mapping to this API` : "") +
       `; ${rerun(c)}`
     );
@@ -250,7 +256,7 @@ export function judgeLoginFailure(
         `${host} does not resolve (${code}). Fix: ` +
         (c.domain
           ? `create the DNS record of ${c.domain} (an alias to the API Gateway domain's target), ${rerun(c)}`
-          : "check the loginUrl output and DNS access from this machine"),
+          : `check the ${outputOf(c)} output and DNS access from this machine`),
     };
   }
   if (/^(CERT_|ERR_TLS_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL)/.test(code)) {

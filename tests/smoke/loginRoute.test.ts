@@ -13,7 +13,12 @@ import { mockClient } from "aws-sdk-client-mock";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { runSmoke, type SmokeReport } from "../../scripts/smoke";
-import { httpTransport, Sha256, type LoginTransport } from "../../scripts/smokeLogin";
+import {
+  httpTransport,
+  judgeLoginResponse,
+  Sha256,
+  type LoginTransport,
+} from "../../scripts/smokeLogin";
 import { deployedOutputs } from "../support/outputs";
 import { STACKS } from "../support/stacks";
 
@@ -301,7 +306,7 @@ describe.each(STACKS)("login-route step of $stack", ({ stack, region }) => {
   it.each([
     [503, "UPSTREAM_UNAVAILABLE", /WeChat's API or Secrets Manager is unreachable/],
     [500, "INTERNAL", /cannot read the WeChat AppSecret from Secrets Manager/],
-    [404, undefined, /no such route/],
+    [404, undefined, /no such route\. Fix: the URL must be the stack's loginUrl output/],
     [200, undefined, /a deliberately invalid code logged in/],
   ])("reports %d %s with its likely cause", async (status, code, cause) => {
     answerLikeAws(region);
@@ -344,5 +349,25 @@ describe.each(STACKS)("login-route step of $stack", ({ stack, region }) => {
     expect(route?.status).toBe("fail");
     expect(route?.detail).toMatch(/AllowClassicFlow true/);
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe("the smoke check's verdict on a missing route", () => {
+  it.each([
+    ["/login/wechat", "loginUrl"],
+    ["/login/wechat/oauth", "oauthLoginUrl"],
+  ])("names the output of %s (%s)", (path, output) => {
+    const detail = judgeLoginResponse(
+      {
+        stack: "dev",
+        partition: "aws",
+        auth: "none",
+        url: `https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com${path}`,
+        domain: undefined,
+        defaultEndpointDisabled: false,
+      },
+      { status: 404, headers: {}, body: '{"message":"Not Found"}' },
+    );
+    expect(detail).toContain(`the URL must be the stack's ${output} output`);
   });
 });
