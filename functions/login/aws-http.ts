@@ -37,7 +37,7 @@ export class AwsAbortError extends Error {
   override readonly name = "AbortError";
 }
 
-/** A signable HTTP request (the fields @smithy/signature-v4 reads). */
+/** A signable HTTP request (what aws-client.ts signs and sends). */
 export interface AwsRequest {
   method: "POST";
   protocol: string;
