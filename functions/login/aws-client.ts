@@ -20,7 +20,7 @@
  * The HTTP attempt lives in aws-http.ts, the protocols' encodings and error parsing in
  * aws-protocol.ts.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { sign as sigV4 } from "aws4";
 import { AWS_SERVICES, resolveEndpoint, type AwsService } from "./aws-endpoints";
 import {
@@ -62,6 +62,8 @@ export class AwsClient {
   readonly endpoint: URL;
   private readonly retry: RetryStrategy;
   private readonly env: Readonly<Record<string, string | undefined>>;
+  /** Read at the first signed request (process.env reads are C++ calls, ~1-2 us each). */
+  private credentials: AwsCredentials | undefined;
 
   constructor(private readonly opts: AwsClientOptions) {
     const env = opts.env ?? process.env;
@@ -120,13 +122,15 @@ export class AwsClient {
   }
 
   /**
-   * SigV4-sign `req` (a copy) at the client's clock, with the credentials the environment holds
-   * now (read per request, as the SDK's provider was asked). STS AssumeRoleWithWebIdentity is
+   * SigV4-sign `req` (a copy) at the client's clock, with the credentials of the environment,
+   * read at the first signed request and kept, as the SDK clients' memoized environment provider
+   * kept them (Lambda sets them once per execution environment; a missing key is reported at
+   * every request until it is there). STS AssumeRoleWithWebIdentity is
    * unauthenticated (the web identity token is the credential): sent unsigned, as the SDK does.
    */
   sign(req: AwsRequest, at?: Date): AwsRequest {
     if (this.opts.service === "sts") return req;
-    const credentials = envCredentials(this.env);
+    const credentials = (this.credentials ??= envCredentials(this.env));
     // 2026-01-01T00:00:00.000Z -> 20260101T000000Z
     const iso = (at ?? this.opts.now?.() ?? new Date()).toISOString();
     const amzDate = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
@@ -136,7 +140,7 @@ export class AwsClient {
       ...req.headers,
       "x-amz-date": amzDate,
       ...(credentials.sessionToken ? { "x-amz-security-token": credentials.sessionToken } : {}),
-      "x-amz-content-sha256": createHash("sha256").update(req.body).digest("hex"),
+      "x-amz-content-sha256": hash("sha256", req.body, "hex"),
     };
     const signed = sigV4(
       {
