@@ -3,7 +3,7 @@
  * in fresh child processes (bench/driver.cjs) that call loopback stubs of WeChat and the AWS
  * endpoints (bench/stubs.ts) through the real SDK clients. Prints figures beside their budgets,
  * never pass/fail (timing never lives in tests).
- *   npm run bench [-- --baseline <git-ref>] [--pairs N] [--tls]
+ *   npm run bench [-- --baseline <git-ref>] [--pairs N] [--warm-runs N] [--tls] [--only 1,2]
  * Sections: 1 init + first login vs bare node (Node 22 and this machine's Node), 2 warm CPU per
  * login, 3 logins/s on one core, 4 latency with injected upstream delays, 5 bundle sizes.
  * Loopback only, bounded loops, ~1 min (~2 min with --baseline).
@@ -45,25 +45,31 @@ interface Args {
   baseline: string | undefined;
   pairs: number;
   tls: boolean;
+  /** Warm runs per bundle (section 2), interleaved; the median is printed with the range. */
+  warmRuns: number;
   /** Sections to run (all when undefined). */
   only: Set<number> | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { baseline: undefined, pairs: 15, tls: false, only: undefined };
+  const args: Args = { baseline: undefined, pairs: 15, tls: false, warmRuns: 1, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--baseline") args.baseline = argv[++i];
     else if (a === "--pairs") args.pairs = Number(argv[++i]);
     else if (a === "--tls") args.tls = true;
+    else if (a === "--warm-runs") args.warmRuns = Number(argv[++i]);
     else if (a === "--only") args.only = new Set((argv[++i] ?? "").split(",").map(Number));
     else
       throw new Error(
-        `unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--tls] [--only 1,2,...]`,
+        `unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--warm-runs N] [--tls] [--only 1,2,...]`,
       );
   }
   if (args.baseline === "") throw new Error("--baseline needs a git ref");
   if (!Number.isInteger(args.pairs) || args.pairs < 1) throw new Error("--pairs needs N >= 1");
+  if (!Number.isInteger(args.warmRuns) || args.warmRuns < 1) {
+    throw new Error("--warm-runs needs N >= 1");
+  }
   if (args.only && [...args.only].some((n) => !(n >= 1 && n <= 5))) {
     throw new Error("--only takes section numbers 1..5, e.g. --only 1,2");
   }
@@ -175,29 +181,46 @@ interface WarmReport {
   first: { cpuUs: number; ms: number };
 }
 
-async function warm(node: NodeBin, variants: readonly Timed[], envOf: EnvOf): Promise<void> {
+async function warm(
+  node: NodeBin,
+  variants: readonly Timed[],
+  envOf: EnvOf,
+  runs: number,
+): Promise<void> {
   console.log(
-    `\n== 2. Warm CPU per login (${node.label}; one warm process per bundle, ${WARM_N} sequential logins each, real SDK serialization against the stubs; process.resourceUsage)`,
+    `\n== 2. Warm CPU per login (${node.label}; one warm process per bundle and run, ${WARM_N} sequential logins each, ${runs} interleaved run(s) per bundle${runs > 1 ? ": median [min-max]" : ""}, real SDK serialization against the stubs; process.resourceUsage)`,
   );
+  const per = new Map<Timed, { r: number[]; first: number[]; rw: number[]; fw: number[] }>(
+    variants.map((v) => [v, { r: [], first: [], rw: [], fw: [] }]),
+  );
+  for (let i = 0; i < runs; i++) {
+    for (const v of variants) {
+      const opts = { user: USER, warmup: 50, n: WARM_N };
+      const { report } = await measure<WarmReport>(
+        node.path,
+        [DRIVER, "warm", v.file, JSON.stringify(opts)],
+        envOf(v.flow),
+      );
+      if (!report) throw new Error("warm run reported nothing");
+      const p = per.get(v);
+      p?.r.push(report.returning.cpuUs / 1000 / report.n);
+      p?.rw.push(report.returning.ms / report.n);
+      p?.first.push(report.first.cpuUs / 1000 / report.n);
+      p?.fw.push(report.first.ms / report.n);
+    }
+  }
+  const fig = (xs: readonly number[]) =>
+    xs.length > 1
+      ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}]`
+      : median(xs).toFixed(2);
   for (const v of variants) {
-    const opts = { user: USER, warmup: 50, n: WARM_N };
-    const { report } = await measure<WarmReport>(
-      node.path,
-      [DRIVER, "warm", v.file, JSON.stringify(opts)],
-      envOf(v.flow),
-    );
-    if (!report) throw new Error("warm run reported nothing");
-    const per = (x: { cpuUs: number; ms: number }) => ({
-      cpu: x.cpuUs / 1000 / report.n,
-      wall: x.ms / report.n,
-    });
-    const r = per(report.returning);
-    const first = per(report.first);
+    const p = per.get(v) ?? { r: [], first: [], rw: [], fw: [] };
+    const r = median(p.r);
     const budget = v.floor
       ? "no budget (the same 3 requests, nothing else)"
-      : `budget <= ${BUDGET.warmReturningMs} ms ${verdict(r.cpu <= BUDGET.warmReturningMs)}`;
+      : `budget <= ${BUDGET.warmReturningMs} ms ${verdict(r <= BUDGET.warmReturningMs)}`;
     console.log(
-      `  ${pad(v.label, 20)} returning ${r.cpu.toFixed(2)} ms CPU (${r.wall.toFixed(2)} ms wall)  ${budget}   first-time ${first.cpu.toFixed(2)} ms CPU (${first.wall.toFixed(2)} ms wall)  no budget`,
+      `  ${pad(v.label, 20)} returning ${fig(p.r)} ms CPU (${median(p.rw).toFixed(2)} ms wall)  ${budget}   first-time ${fig(p.first)} ms CPU (${median(p.fw).toFixed(2)} ms wall)  no budget`,
     );
   }
 }
@@ -335,7 +358,7 @@ async function main(): Promise<void> {
       );
       for (const node of nodes) await cold(node, [...variants, FLOOR], args.pairs, envOf);
     }
-    if (run(2)) await warm(primary, [...variants, FLOOR], envOf);
+    if (run(2)) await warm(primary, [...variants, FLOOR], envOf, args.warmRuns);
     if (run(3)) await throughput(primary, variants, envOf);
     if (run(4)) await latency(primary, variants, up, envOf);
     if (run(5)) sizes(variants);

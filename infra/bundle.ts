@@ -3,9 +3,9 @@
  * contains no STS. The infra deploys `{ [fileName]: code }` with runtime nodejs22.x and
  * `handler`.
  *
- * The function calls AWS through its own small signed client (functions/login/aws-client.ts), not
- * the AWS SDK (functions/README.md, "Performance"). `mainFields: module, main` lets the ES builds
- * of its few dependencies (the signer, zod, the logger) tree-shake.
+ * The function calls AWS through its own small signed client (functions/login/aws-client.ts, SigV4
+ * by `aws4`), not the AWS SDK (functions/README.md, "Performance"). `mainFields: module, main`
+ * takes a dependency's ES build where it has one, so that it tree-shakes.
  */
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";

@@ -37,7 +37,7 @@ export class AwsAbortError extends Error {
   override readonly name = "AbortError";
 }
 
-/** A signable HTTP request (the fields @smithy/signature-v4 reads). */
+/** A signable HTTP request (what aws-client.ts signs and sends). */
 export interface AwsRequest {
   method: "POST";
   protocol: string;
@@ -65,6 +65,9 @@ function agentFor(protocol: string): http.Agent {
   };
   return protocol === "http:" ? agents.http : agents.https;
 }
+/** One options object for every once-only abort listener. */
+const ONCE = { once: true } as const;
+
 export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -76,14 +79,22 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort, ONCE);
   });
+}
+
+/** Header pairs as Node takes them flat (no per-header setHeader bookkeeping; still validated). */
+function headerList(headers: Readonly<Record<string, string>>): string[] {
+  const list: string[] = [];
+  for (const name of Object.keys(headers)) list.push(name, headers[name] ?? "");
+  return list;
 }
 
 /**
  * One HTTP attempt with three bounds: connect (TCP, and TLS for https), response headers (from
  * the connection being ready), idle socket while the body arrives. The invocation signal
- * destroys the request at once.
+ * destroys the request at once. One timer per attempt, re-armed (`refresh`) while the bound
+ * stays the same.
  */
 export function attempt(
   req: AwsRequest,
@@ -91,16 +102,25 @@ export function attempt(
   signal: AbortSignal | undefined,
 ): Promise<AwsReply> {
   return new Promise<AwsReply>((resolve, reject) => {
-    const transport = req.protocol === "http:" ? http : https;
+    const plain = req.protocol === "http:";
     let timer: NodeJS.Timeout | undefined;
+    let timerMs = 0;
+    let phase = "";
     let settled = false;
+    const onTimeout = () => fail(new AwsTimeoutError(`${phase} timed out after ${timerMs} ms`));
     const arm = (ms: number, what: string) => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => fail(new AwsTimeoutError(`${what} timed out after ${ms} ms`)), ms);
+      phase = what;
+      if (timer !== undefined && ms === timerMs) {
+        timer.refresh();
+        return;
+      }
+      if (timer !== undefined) clearTimeout(timer);
+      timerMs = ms;
+      timer = setTimeout(onTimeout, ms);
     };
     const done = () => {
       settled = true;
-      if (timer) clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     };
     const fail = (err: unknown) => {
@@ -110,20 +130,20 @@ export function attempt(
       reject(err);
     };
     const onAbort = () => fail(new AwsAbortError("aborted"));
-    const r = transport.request({
+    const r = (plain ? http : https).request({
       method: req.method,
       hostname: req.hostname,
       port: req.port,
       path: req.path,
-      headers: req.headers,
+      headers: headerList(req.headers),
       agent: agentFor(req.protocol),
     });
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort, ONCE);
     r.on("error", fail);
     r.on("socket", (socket) => {
       if (socket.connecting) {
         arm(t.connectionTimeout, "connect");
-        socket.once(req.protocol === "http:" ? "connect" : "secureConnect", () => {
+        socket.once(plain ? "connect" : "secureConnect", () => {
           if (!settled) arm(t.requestTimeout, "response");
         });
       } else {
@@ -147,11 +167,8 @@ export function attempt(
       res.on("end", () => {
         if (settled) return;
         done();
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString("utf8"),
-        });
+        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.toString("utf8") });
       });
     });
     r.end(req.body);

@@ -46,12 +46,19 @@ export function makeEmfMetrics(opts: EmfOptions): MetricsPort {
   const nowMs = opts.nowMs ?? Date.now;
   let pending = new Map<string, Point>();
 
+  // Plain loops and string keys: this runs on every invocation (functions/README.md,
+  // "Performance"). A metric's dimension keys are fixed by its name, so name and values key it.
   const add = (name: MetricName, unit: Unit, dims: Record<string, string>, value: number) => {
-    const dimensions = { [DIMENSION.stack]: opts.stack, ...dims };
-    const key = `${name}|${JSON.stringify(dimensions)}`;
+    let key: string = name;
+    for (const k in dims) key += `|${dims[k]}`;
     const point = pending.get(key);
     if (point === undefined) {
-      pending.set(key, { name, unit, dimensions, values: [value] });
+      pending.set(key, {
+        name,
+        unit,
+        dimensions: { [DIMENSION.stack]: opts.stack, ...dims },
+        values: [value],
+      });
     } else if (unit === "Count") {
       point.values[0] = (point.values[0] ?? 0) + value;
     } else if (point.values.length < MAX_VALUES) {
@@ -77,11 +84,11 @@ export function makeEmfMetrics(opts: EmfOptions): MetricsPort {
     },
     flush: () => {
       if (pending.size === 0) return;
-      const points = [...pending.values()];
+      const points = pending;
       pending = new Map();
       try {
         const timestamp = nowMs();
-        for (const line of pack(points)) {
+        for (const line of pack(points.values())) {
           opts.write(
             JSON.stringify({
               _aws: { Timestamp: timestamp, CloudWatchMetrics: line.directives },
@@ -96,14 +103,27 @@ export function makeEmfMetrics(opts: EmfOptions): MetricsPort {
   };
 }
 
+/** Whether `p` can join `line`: its name not there yet, its dimensions equal where both have one. */
+function fits(p: Point, line: Line): boolean {
+  if (line.props[p.name] !== undefined) return false;
+  for (const k in p.dimensions) {
+    const have = line.props[k];
+    if (have !== undefined && have !== p.dimensions[k]) return false;
+  }
+  return true;
+}
+
 /** First-fit packing: a point joins the first line with no conflicting key. */
-function pack(points: Point[]): Line[] {
+function pack(points: Iterable<Point>): Line[] {
   const lines: Line[] = [];
   for (const p of points) {
-    const fits = (l: Line) =>
-      !(p.name in l.props) &&
-      Object.entries(p.dimensions).every(([k, v]) => l.props[k] === undefined || l.props[k] === v);
-    let line = lines.find(fits);
+    let line: Line | undefined;
+    for (const l of lines) {
+      if (fits(p, l)) {
+        line = l;
+        break;
+      }
+    }
     if (line === undefined) {
       line = { props: {}, directives: [] };
       lines.push(line);

@@ -56,14 +56,7 @@ export async function getText(
     if (reply.contentLength !== undefined && reply.contentLength > maxBytes) {
       throw new UpstreamUnavailableError("wechat oversized response", 1);
     }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of reply.body) {
-      total += chunk.byteLength;
-      if (total > maxBytes) throw new UpstreamUnavailableError("wechat oversized response", 1);
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks).toString("utf8");
+    return readBody(reply.body, maxBytes);
   })();
   try {
     return await Promise.race([work, deadline]);
@@ -78,6 +71,42 @@ export async function getText(
     work.catch(() => undefined); // settled after the deadline: nobody listens any more
     deadline.catch(() => undefined);
   }
+}
+
+/**
+ * The body as text, at most `maxBytes`. A Node stream (the production transport's reply) is read
+ * by its events: a stream's async iterator costs a cold start ~1-2 ms to set up
+ * (functions/README.md, "Performance"). Other iterables (test transports) are iterated.
+ */
+function readBody(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string> {
+  if (typeof (body as { on?: unknown }).on !== "function") return readIterable(body, maxBytes);
+  const stream = body as unknown as NodeJS.ReadableStream;
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const tooLarge = () => reject(new UpstreamUnavailableError("wechat oversized response", 1));
+    stream
+      .on("data", (chunk: Buffer) => {
+        total += chunk.byteLength;
+        if (total > maxBytes) tooLarge();
+        else chunks.push(chunk);
+      })
+      .on("error", reject)
+      .on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+      // Closed before the end (a reset socket): a network failure, as the iterator reports it.
+      .on("close", () => reject(new Error("wechat reply closed early")));
+  });
+}
+
+async function readIterable(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw new UpstreamUnavailableError("wechat oversized response", 1);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /**

@@ -17,11 +17,14 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { Sha256 } from "@smithy/core/checksum";
+import { SignatureV4 } from "@smithy/signature-v4";
 import {
   AwsClient,
   AwsServiceError,
   envCredentials,
   xmlText,
+  type AwsRequest,
   type AwsTimeouts,
 } from "../../functions/login/aws-client";
 import { resolveEndpoint, type AwsService } from "../../functions/login/aws-endpoints";
@@ -530,6 +533,52 @@ describe("endpoints", () => {
       resolveEndpoint("sts", "us-east-1", { AWS_ENDPOINT_URL_STS: "not a url" }),
     ).toThrow(new EnvError("AWS_ENDPOINT_URL_STS is not a URL"));
     expect(() => resolveEndpoint("sts", "us-gov-west-1", {})).toThrow(EnvError);
+  });
+});
+
+describe("signatures beyond the SDK clients' requests", () => {
+  // The SDK's own signer with the options its clients use, over the SDK's node:crypto hash.
+  const sdkSign = async (
+    req: AwsRequest,
+    service: AwsService,
+    creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+    at: Date,
+  ): Promise<Record<string, string>> =>
+    (
+      (await new SignatureV4({
+        service,
+        region: "cn-north-1",
+        credentials: creds,
+        sha256: Sha256,
+        uriEscapePath: true,
+        applyChecksum: true,
+      }).sign({ ...req, headers: { ...req.headers } }, { signingDate: at })) as AwsRequest
+    ).headers;
+
+  it.each<[string, Record<string, string>, string]>([
+    ["without a session token", { ...CREDS, AWS_SESSION_TOKEN: "" }, "http://127.0.0.1:4566"],
+    ["under an endpoint path with odd characters", CREDS, "https://vpce.example/a b/./c/(x)/"],
+    ["with a non-ASCII body", CREDS, "https://dynamodb.cn-north-1.amazonaws.com.cn"],
+  ])("%s", async (_what, env, endpoint) => {
+    const client = new AwsClient({
+      service: "dynamodb",
+      region: "cn-north-1",
+      timeouts: DYNAMODB_TIMEOUTS,
+      env: { ...env, AWS_ENDPOINT_URL_DYNAMODB: endpoint },
+    });
+    const req = client.request("application/x-amz-json-1.0", '{"k":"微信 ü"}', {
+      "x-amz-target": "DynamoDB_20120810.GetItem",
+    });
+    const at = new Date("2026-03-04T05:06:07.089Z");
+    const creds = envCredentials(env);
+    const theirs = await sdkSign(
+      req,
+      "dynamodb",
+      { ...creds, sessionToken: creds.sessionToken ?? "" },
+      at,
+    );
+    const mine = client.sign(req, at).headers;
+    expect(mine).toEqual(theirs);
   });
 });
 
