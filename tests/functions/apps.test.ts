@@ -154,6 +154,22 @@ describe("OAuth adapter (sns/oauth2/access_token)", () => {
     expect(wechat.calls[0]?.searchParams.has("code")).toBe(false);
   });
 
+  it.each(["miniprogram", "oauth"] as const)(
+    "%s: a code with query characters (+ & = %% # ?) reaches WeChat unchanged",
+    async (kind) => {
+      const wechat = new FakeWechat();
+      const code = "a+b&c=d%20e#f?g/h";
+      wechat.codes.set(code, { openid: "oQuery_0001" });
+      const appId = kind === "oauth" ? OAUTH_APP_ID : undefined;
+      const client = appId ? wechat.client(undefined, { appId, kind }) : wechat.client();
+      await client.exchangeCode(code, signal);
+      const params = wechat.calls[0]?.searchParams;
+      expect(params?.get(kind === "oauth" ? "code" : "js_code")).toBe(code);
+      expect(params?.get("secret")).toBe(APP_SECRET);
+      expect([...(params?.keys() ?? [])]).toHaveLength(4);
+    },
+  );
+
   it.each<[string, Record<string, unknown>, { openid: string; unionid: string | undefined }]>([
     [
       "the documented reply with unionid",
