@@ -5,6 +5,13 @@ module.exports = {
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   setupFiles: ["<rootDir>/tests/setup-env.ts"],
+  // Jest evaluates every module afresh in each test file. @pulumi/pulumi requires these two at
+  // start-up for closure serialization, which this project never uses: they load on first use
+  // instead (tests/support/lazy; docs/testing.md, "Keeping the suite fast").
+  moduleNameMapper: {
+    "^typescript$": "<rootDir>/tests/support/lazy/typescript.ts",
+    "^@npmcli/arborist$": "<rootDir>/tests/support/lazy/arborist.ts",
+  },
   transform: {
     "^.+\\.tsx?$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }],
   },

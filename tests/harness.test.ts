@@ -1,0 +1,61 @@
+// The test harness's shortcuts (docs/testing.md, "Keeping the suite fast") keep what the code
+// under test sees: the lazily loaded modules behave as the real ones, and stack traces read the same.
+import * as debuggableModule from "@pulumi/pulumi/runtime/debuggable";
+import { readFileSync } from "node:fs";
+import tsDefault, * as tsNamespace from "typescript";
+
+/** Pulumi's internal promise wrapper (absent from its type declarations). */
+const debuggable = debuggableModule as unknown as {
+  debuggablePromise(p: Promise<unknown>, ctx: string): Promise<unknown>;
+  promiseDebugString(p: Promise<unknown>): string;
+};
+
+describe("lazily loaded modules", () => {
+  it("typescript: a require, a namespace and a default import are the real compiler", () => {
+    const manifest = readFileSync(require.resolve("typescript/package.json"), "utf8");
+    const { version } = JSON.parse(manifest) as { version: string };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- how Pulumi loads it
+    const required = require("typescript") as typeof tsNamespace;
+    for (const ts of [required, tsNamespace, tsDefault]) {
+      expect(ts.version).toBe(version);
+      expect(ts.transpileModule("export const x: number = 1;", {}).outputText).toContain("x = 1");
+    }
+    expect(Object.keys(required)).toEqual(
+      expect.arrayContaining(["createSourceFile", "SyntaxKind"]),
+    );
+  });
+
+  it("@npmcli/arborist: the module is the Arborist class, with its named exports", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package has no types
+    const Arborist = require("@npmcli/arborist") as {
+      new (opts: { path: string }): { path: string };
+      Arborist: unknown;
+      Node: unknown;
+    };
+    const arb = new Arborist({ path: __dirname });
+    expect(arb.path).toBe(__dirname);
+    expect(arb).toBeInstanceOf(Arborist.Arborist as new () => object);
+    expect(typeof Arborist.Node).toBe("function");
+    expect(Object.keys(Arborist)).toEqual(expect.arrayContaining(["Arborist", "Node", "Edge"]));
+  });
+});
+
+describe("stack traces", () => {
+  it("Pulumi's promise traces read as a trace naming where the promise was made", () => {
+    const made = Promise.resolve(1);
+    void debuggable.debuggablePromise(made, "test promise");
+    const text = debuggable.promiseDebugString(made);
+    expect(text).toContain("CONTEXT");
+    expect(text).toMatch(
+      /STACK_TRACE:\nError\n {4}at (Object\.)?debuggablePromise \(.*debuggable\.js:\d+:\d+\)/,
+    );
+    expect(text).toContain("harness.test.ts");
+  });
+
+  it("other errors keep jest's source-mapped positions (the .ts line, not the compiled one)", () => {
+    const error = new Error("here");
+    const source = readFileSync(__filename, "utf8").split("\n");
+    const line = source.findIndex((l) => l.includes('new Error("here")')) + 1;
+    expect(error.stack).toContain(`harness.test.ts:${line}:`);
+  });
+});
