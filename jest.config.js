@@ -1,7 +1,9 @@
 /** Transform with swc (fast, no type-check); `tsc --noEmit` type-checks as its own step. */
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
+  // Jest's node environment plus a per-worker store test files may share results through
+  // (tests/support/shared.ts: the committed stacks are synthesized once per worker).
+  testEnvironment: "<rootDir>/tests/support/environment.ts",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   setupFiles: ["<rootDir>/tests/setup-env.ts"],

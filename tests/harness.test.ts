@@ -1,8 +1,11 @@
 // The test harness's shortcuts (docs/testing.md, "Keeping the suite fast") keep what the code
-// under test sees: the lazily loaded modules behave as the real ones, and stack traces read the same.
+// under test sees: the lazily loaded modules behave as the real ones, stack traces read the same,
+// and what test files share comes back as it was made.
 import * as debuggableModule from "@pulumi/pulumi/runtime/debuggable";
 import { readFileSync } from "node:fs";
 import tsDefault, * as tsNamespace from "typescript";
+import { synthesize } from "../scripts/synth";
+import { preserve, revive, sharedPerWorker } from "./support/shared";
 
 /** Pulumi's internal promise wrapper (absent from its type declarations). */
 const debuggable = debuggableModule as unknown as {
@@ -57,5 +60,23 @@ describe("stack traces", () => {
     const source = readFileSync(__filename, "utf8").split("\n");
     const line = source.findIndex((l) => l.includes('new Error("here")')) + 1;
     expect(error.stack).toContain(`harness.test.ts:${line}:`);
+  });
+});
+
+describe("values shared between a worker's test files", () => {
+  it("a committed stack's synthesis comes back exactly as synthesized (undefined kept)", async () => {
+    for (const stack of ["dev", "cn-north-1"]) {
+      const synth = await synthesize(stack);
+      expect(synth.resources.some((r) => r.parent === undefined)).toBe(true);
+      expect(revive(preserve(synth))).toStrictEqual(synth);
+    }
+  });
+
+  it("each caller gets its own copy", async () => {
+    const first = await sharedPerWorker("harness-test", async () => ({ list: [1, undefined] }));
+    first.list.push(3);
+    const second = await sharedPerWorker("harness-test", async () => ({ list: [] as unknown[] }));
+    expect(second).toStrictEqual({ list: [1, undefined] });
+    expect(second).not.toBe(first);
   });
 });
