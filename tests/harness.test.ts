@@ -2,10 +2,12 @@
 // under test sees: the lazily loaded modules behave as the real ones, stack traces read the same,
 // and what test files share comes back as it was made.
 import * as debuggableModule from "@pulumi/pulumi/runtime/debuggable";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import tsDefault, * as tsNamespace from "typescript";
 import { synthesize } from "../scripts/synth";
-import { preserve, revive, sharedPerWorker } from "./support/shared";
+import { filesFingerprint, preserve, revive, sharedPerWorker } from "./support/shared";
 
 /** Pulumi's internal promise wrapper (absent from its type declarations). */
 const debuggable = debuggableModule as unknown as {
@@ -78,5 +80,16 @@ describe("values shared between a worker's test files", () => {
     const second = await sharedPerWorker("harness-test", async () => ({ list: [] as unknown[] }));
     expect(second).toStrictEqual({ list: [1, undefined] });
     expect(second).not.toBe(first);
+  });
+
+  it("a shared value's key changes when a file it depends on changes (jest --watch)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "fingerprint-"));
+    const empty = filesFingerprint([dir]);
+    writeFileSync(path.join(dir, "a.ts"), "export const a = 1;\n");
+    const one = filesFingerprint([dir]);
+    writeFileSync(path.join(dir, "a.ts"), "export const a = 12;\n");
+    const changed = filesFingerprint([dir]);
+    expect(new Set([empty, one, changed]).size).toBe(3);
+    expect(filesFingerprint([dir])).toBe(changed);
   });
 });

@@ -7,6 +7,10 @@
  * gets its own fresh copy, built in its own realm, so no file sees another's mutations or objects.
  * `undefined` values survive the round trip (an absent and an undefined key stay distinct).
  */
+import { createHash } from "node:crypto";
+import { readdirSync, statSync } from "node:fs";
+import * as path from "node:path";
+
 const store = (globalThis as { __workerStore?: Map<string, string> }).__workerStore;
 
 const UNDEFINED = "\u0000undefined";
@@ -45,4 +49,27 @@ export async function sharedPerWorker<T>(key: string, make: () => Promise<T>): P
     );
   }
   return revive<T>(await made);
+}
+
+const ROOT = path.join(__dirname, "..", "..");
+
+/**
+ * A fingerprint of the files (size and modification time) under `entries`, paths relative to
+ * the repository root (or absolute): part of a shared value's key, so a worker that lives on (`jest --watch`)
+ * recomputes once a source it depends on changed.
+ */
+export function filesFingerprint(entries: readonly string[]): string {
+  const hash = createHash("sha256");
+  const visit = (rel: string): void => {
+    const full = path.resolve(ROOT, rel);
+    const stat = statSync(full, { throwIfNoEntry: false });
+    if (!stat) return;
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(full).sort()) {
+        if (name !== "node_modules") visit(path.join(rel, name));
+      }
+    } else hash.update(`${rel}\0${stat.size}\0${stat.mtimeMs}\n`);
+  };
+  for (const entry of entries) visit(entry);
+  return hash.digest("hex").slice(0, 16);
 }
