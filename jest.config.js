@@ -13,6 +13,8 @@ module.exports = {
   moduleNameMapper: {
     "^typescript$": "<rootDir>/tests/support/lazy/typescript.ts",
     "^@npmcli/arborist$": "<rootDir>/tests/support/lazy/arborist.ts",
+    // In-memory builds (the function bundles) run once per worker (tests/support/lazy/esbuild.ts).
+    "^esbuild$": "<rootDir>/tests/support/lazy/esbuild.ts",
   },
   transform: {
     "^.+\\.tsx?$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }],

@@ -93,3 +93,34 @@ describe("values shared between a worker's test files", () => {
     expect(filesFingerprint([dir])).toBe(changed);
   });
 });
+
+describe("esbuild under jest", () => {
+  it("an in-memory build reads the same as the real esbuild's, every time", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the mapped module
+    const mapped = require("esbuild") as typeof import("esbuild");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package, by path
+    const real = require(path.dirname(require.resolve("esbuild/package.json"))) as typeof mapped;
+    expect(mapped.build).not.toBe(real.build);
+    const options: import("esbuild").BuildOptions = {
+      entryPoints: [path.join(__dirname, "..", "functions", "account", "index.ts")],
+      bundle: true,
+      write: false,
+      platform: "node",
+      format: "cjs",
+      logLevel: "silent",
+    };
+    const view = (r: Awaited<ReturnType<typeof real.build>>) => ({
+      errors: r.errors,
+      warnings: r.warnings,
+      files: r.outputFiles?.map((f) => ({
+        path: f.path,
+        hash: f.hash,
+        text: f.text,
+        contents: f.contents,
+      })),
+    });
+    const expected = view(await real.build(options));
+    expect(view(await mapped.build(options))).toStrictEqual(expected);
+    expect(view(await mapped.build(options))).toStrictEqual(expected);
+  });
+});
