@@ -1,10 +1,21 @@
 /** Transform with swc (fast, no type-check); `tsc --noEmit` type-checks as its own step. */
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
+  // Jest's node environment plus a per-worker store test files may share results through
+  // (tests/support/shared.ts: the committed stacks are synthesized once per worker).
+  testEnvironment: "<rootDir>/tests/support/environment.ts",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   setupFiles: ["<rootDir>/tests/setup-env.ts"],
+  // Jest evaluates every module afresh in each test file. @pulumi/pulumi requires these two at
+  // start-up for closure serialization, which this project never uses: they load on first use
+  // instead (tests/support/lazy; docs/testing.md, "Keeping the suite fast").
+  moduleNameMapper: {
+    "^typescript$": "<rootDir>/tests/support/lazy/typescript.ts",
+    "^@npmcli/arborist$": "<rootDir>/tests/support/lazy/arborist.ts",
+    // In-memory builds (the function bundles) run once per worker (tests/support/lazy/esbuild.ts).
+    "^esbuild$": "<rootDir>/tests/support/lazy/esbuild.ts",
+  },
   transform: {
     "^.+\\.tsx?$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }],
   },

@@ -1,5 +1,6 @@
 import type { PartitionId } from "../../core/partition";
-import { synthesize, type PlanResource, type Synthesis } from "../../scripts/synth";
+import type { PlanResource, Synthesis } from "../../scripts/synth";
+import { filesFingerprint, sharedPerWorker } from "./shared";
 
 /** The committed stacks and what each must deploy to. Every infra test runs over both. */
 export const STACKS: { stack: string; partition: PartitionId; region: string }[] = [
@@ -9,13 +10,37 @@ export const STACKS: { stack: string; partition: PartitionId; region: string }[]
 
 const cache = new Map<string, Promise<Synthesis>>();
 
-/** The stack as committed (synthesized once per test file; synthesis resets Pulumi's runtime). */
+/** What a synthesis reads: the program, what it bundles, the synthesizer, stack files, packages. */
+const SYNTHESIS_INPUTS = [
+  "infra",
+  "core",
+  "functions",
+  "scripts",
+  "Pulumi.yaml",
+  ...STACKS.map((s) => `Pulumi.${s.stack}.yaml`),
+  "package-lock.json",
+];
+
+/**
+ * The stack as committed: synthesized once per jest worker and shared by its test files
+ * (tests/support/shared.ts), each of which gets its own copy. Synthesis resets Pulumi's runtime,
+ * so a file that needs that runtime set up calls `synthesize` itself.
+ */
 export function committed(stack: string): Promise<Synthesis> {
   let result = cache.get(stack);
   if (!result) {
     // Serialize syntheses: each one resets the SDK's global runtime store.
     const previous = Promise.all([...cache.values()].map((p) => p.catch(() => undefined)));
-    result = previous.then(() => synthesize(stack));
+    result = previous.then(() =>
+      sharedPerWorker(
+        `committed-stack:${stack}:${filesFingerprint(SYNTHESIS_INPUTS)}`,
+        async () => {
+          // Imported on first need: a file whose stacks come from the worker loads no Pulumi.
+          const { synthesize } = await import("../../scripts/synth");
+          return synthesize(stack);
+        },
+      ),
+    );
     cache.set(stack, result);
   }
   return result;
