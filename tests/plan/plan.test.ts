@@ -226,7 +226,9 @@ describe("app config", () => {
 
 describe("plan command", () => {
   it("answers an unknown stack with one line naming the fix and exit code 2", async () => {
-    const err = await run("npx", ["tsx", "scripts/plan.ts", "--stack", "prod"], {
+    // tsx itself, as `npm run plan` runs it, without npx's own start-up.
+    const tsx = path.join(ROOT, "node_modules/.bin/tsx");
+    const err = await run(tsx, ["scripts/plan.ts", "--stack", "prod"], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: "1" },
     }).catch((e: { code: number; stderr: string }) => e);
