@@ -201,14 +201,18 @@ describe("route authorization", () => {
     ).toEqual(LOGIN_AND_ACCOUNT_POLICIES);
   });
 
-  it("requires SigV4 in China with loginAuth iam and lets the pool's guests invoke exactly the login route", async () => {
+  it("requires SigV4 in China with loginAuth iam and lets the pool's guests invoke exactly the login routes", async () => {
     // The committed China stack is the public ICP route; the no-ICP option is one override away.
     const synth = await synthesize("cn-north-1", { loginAuth: "iam" });
-    const route = one(synth, "aws:apigatewayv2/route:Route", "wechat-login-login");
-    expect(route?.inputs).toMatchObject({
-      routeKey: "POST /login/wechat",
-      authorizationType: "AWS_IAM",
-    });
+    for (const [name, routeKey] of [
+      ["wechat-login-login", "POST /login/wechat"],
+      ["wechat-login-login-oauth", "POST /login/wechat/oauth"],
+    ]) {
+      expect(one(synth, "aws:apigatewayv2/route:Route", name ?? "").inputs).toMatchObject({
+        routeKey,
+        authorizationType: "AWS_IAM",
+      });
+    }
     const invoke = one(synth, ROLE_POLICY, "wechat-login-guest-invoke");
     const guest = one(synth, ROLE, "identity-guest");
     expect(invoke.inputs.role).toBe(guest.state.id ?? guest.state.name);
@@ -219,7 +223,10 @@ describe("route authorization", () => {
         {
           Effect: "Allow",
           Action: "execute-api:Invoke",
-          Resource: `${String(stage?.state.executionArn)}/POST/login/wechat`,
+          Resource: [
+            `${String(stage?.state.executionArn)}/POST/login/wechat`,
+            `${String(stage?.state.executionArn)}/POST/login/wechat/oauth`,
+          ],
         },
       ],
     });

@@ -42,11 +42,11 @@ describe.each(STACKS)("Cognito roles in $stack", ({ stack, partition }) => {
     expect(denied("DenyCognitoIdentityAdmin")?.Action).toEqual(["cognito-identity:*"]);
     const tableArn = String(ofType(synth, TABLE)[0]?.state.arn);
     expect(denied("DenyMappingTable")?.Resource).toEqual([tableArn, `${tableArn}/*`]);
-    // Every WeChat app's secret (dev has two apps, China one).
+    // Every WeChat app's secret (each committed stack has a mini-program and an OAuth app).
     expect(list(denied("DenyAppSecrets")?.Resource ?? [])).toEqual(
       ofType(synth, "aws:secretsmanager/secret:Secret").map((s) => String(s.state.arn)),
     );
-    expect(list(denied("DenyAppSecrets")?.Resource ?? [])).toHaveLength(stack === "dev" ? 2 : 1);
+    expect(list(denied("DenyAppSecrets")?.Resource ?? [])).toHaveLength(2);
     expect(list(denied("DenyLoginFunctions")?.Resource ?? [])[0]).toMatch(
       new RegExp(`^arn:${partition}:lambda:.*:function:cognito-devauth-${stack}-login$`),
     );
@@ -77,13 +77,19 @@ describe.each(STACKS)("Cognito roles in $stack", ({ stack, partition }) => {
 });
 
 describe("guests, the login route and principal tags", () => {
-  it("lets signing guests invoke exactly the login route, in the policy and the boundary", async () => {
+  it("lets signing guests invoke exactly the login routes, in the policy and the boundary", async () => {
     const synth = await synthesize("cn-north-1", { loginAuth: "iam" });
     const invoke = one(synth, ROLE_POLICY, "wechat-login-guest-invoke");
     const route = doc(invoke.inputs.policy).Statement[0]?.Resource;
-    expect(route).toMatch(
-      /:execute-api:cn-north-1:\d{12}:[a-z0-9]+\/\$default\/POST\/login\/wechat$/,
-    );
+    // The mini-program route and the OAuth route of the China stack's mobile app, nothing else.
+    expect(route).toEqual([
+      expect.stringMatching(
+        /:execute-api:cn-north-1:\d{12}:[a-z0-9]+\/\$default\/POST\/login\/wechat$/,
+      ),
+      expect.stringMatching(
+        /:execute-api:cn-north-1:\d{12}:[a-z0-9]+\/\$default\/POST\/login\/wechat\/oauth$/,
+      ),
+    ]);
     const boundary = doc(one(synth, POLICY, "identity-guest-boundary").inputs.policy);
     expect(boundary.Statement.filter((s) => s.Effect === "Allow")).toEqual([
       expect.objectContaining({ Action: "execute-api:Invoke", Resource: route }),

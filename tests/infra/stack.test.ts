@@ -136,6 +136,9 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
               /^d-[a-z0-9]{10}\.execute-api\.cn-north-1\.amazonaws\.com\.cn$/,
             ),
             loginDefaultEndpointDisabled: true,
+            // The mobile app's OAuth route, on the same domain.
+            oauthLoginUrl: "https://login.myapp.cn/login/wechat/oauth",
+            oauthAppIds: ["wx5d2e8b1a7c9f4036"],
           }
         : {
             loginUrl: expect.stringMatching(
@@ -169,16 +172,12 @@ describe.each(STACKS)("stack $stack", ({ stack, partition, region }) => {
         reason: "not set",
         command: `pulumi config set --path --secret wechat.appSecret <the WeChat mini-program AppSecret> --stack ${stack}`,
       },
-      // dev's OAuth app: each item of wechatApps has its own placeholder and command.
-      ...(stack === "dev"
-        ? [
-            {
-              key: "cognito-devauth:wechatApps[0].appSecret",
-              reason: "not set",
-              command: `pulumi config set --path --secret 'wechatApps[0].appSecret' <the WeChat app's AppSecret> --stack ${stack}`,
-            },
-          ]
-        : []),
+      // The OAuth app (dev: website, China: mobile app): each item of wechatApps has its own.
+      {
+        key: "cognito-devauth:wechatApps[0].appSecret",
+        reason: "not set",
+        command: `pulumi config set --path --secret 'wechatApps[0].appSecret' <the WeChat app's AppSecret> --stack ${stack}`,
+      },
     ]);
   });
 });
@@ -332,11 +331,10 @@ describe("secrets in stack files", () => {
   });
 
   it("plans the committed stacks with the AppSecret marked secret (placeholder)", () => {
-    const files = loadStackConfig("dev", {}, ROOT);
-    expect(files.secretKeys).toEqual(["cognito-devauth:wechat", "cognito-devauth:wechatApps"]);
-    expect(files.placeholders).toHaveLength(2);
-    const china = loadStackConfig("cn-north-1", {}, ROOT);
-    expect(china.secretKeys).toEqual(["cognito-devauth:wechat"]);
-    expect(china.placeholders).toHaveLength(1);
+    for (const stack of ["dev", "cn-north-1"]) {
+      const files = loadStackConfig(stack, {}, ROOT);
+      expect(files.secretKeys).toEqual(["cognito-devauth:wechat", "cognito-devauth:wechatApps"]);
+      expect(files.placeholders).toHaveLength(2);
+    }
   });
 });

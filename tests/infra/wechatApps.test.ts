@@ -13,12 +13,17 @@ const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const MINI = "wx8f3a61c2d94be705";
 const WEB = "wx3c9e0b7d25a4f618";
 /** The apps of each committed stack, in the function's order (`wechat` first). */
+/** The Open Platform mobile app of the China stack. */
+const MOBILE = "wx5d2e8b1a7c9f4036";
 const APPS: Record<string, { appId: string; kind: "miniprogram" | "oauth"; legacy: boolean }[]> = {
   dev: [
     { appId: MINI, kind: "miniprogram", legacy: true },
     { appId: WEB, kind: "oauth", legacy: false },
   ],
-  "cn-north-1": [{ appId: MINI, kind: "miniprogram", legacy: true }],
+  "cn-north-1": [
+    { appId: MINI, kind: "miniprogram", legacy: true },
+    { appId: MOBILE, kind: "oauth", legacy: false },
+  ],
 };
 
 interface Statement {

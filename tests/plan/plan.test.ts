@@ -80,20 +80,20 @@ describe.each(STACKS)("plan of $stack", ({ stack, partition }) => {
       guests: stack === "cn-north-1",
       login: { method: "POST", flow: "enhanced", auth: "none", appIds: ["wx8f3a61c2d94be705"] },
     });
-    // dev also serves an Open Platform website app on the OAuth route; China has none.
+    // Each stack also serves an Open Platform app on the OAuth route (dev: a website, China: a
+    // mobile app), on the same host as the mini-program route.
+    const oauthApp = stack === "dev" ? "wx3c9e0b7d25a4f618" : "wx5d2e8b1a7c9f4036";
     expect(result.appConfig.oauthLogin).toEqual(
-      stack === "dev"
-        ? expect.objectContaining({
-            url: expect.stringMatching(/\/login\/wechat\/oauth$/),
-            appIds: ["wx3c9e0b7d25a4f618"],
-          })
-        : undefined,
+      expect.objectContaining({
+        url: `${new URL(result.appConfig.login?.url ?? "").origin}/login/wechat/oauth`,
+        appIds: [oauthApp],
+      }),
     );
-    if (stack === "dev") {
-      expect(renderPlan(result)).toMatch(
-        /OAuth login \(mobile and website apps\): POST https:\/\/\S+\/login\/wechat\/oauth .*apps wx3c9e0b7d25a4f618\)\./,
-      );
-    }
+    expect(renderPlan(result)).toMatch(
+      new RegExp(
+        `OAuth login \\(mobile and website apps\\): POST https://\\S+/login/wechat/oauth .*apps ${oauthApp}\\)\\.`,
+      ),
+    );
   });
 });
 
@@ -183,12 +183,18 @@ describe("the plan catches a broken stack", () => {
         tagged.state.tags = tags;
       }
     });
+    // Both public routes: the mini-program's and the mobile app's OAuth route.
     expect(found).toEqual([
       expect.objectContaining({
         policy: "china-public-route",
         message: expect.stringMatching(/ICP/),
       }),
+      expect.objectContaining({
+        policy: "china-public-route",
+        message: expect.stringMatching(/ICP/),
+      }),
     ]);
+    expect(found.map((v) => v.message).join("\n")).toContain("wechat-login-login-oauth");
   });
 
   it("rejects a secret passed to the function through its environment", async () => {
