@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
+import * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
 import { buildAccountBundle, type LoginBundle } from "./bundle";
 import { accountFunctionPolicy } from "./iam/account";
@@ -64,7 +65,7 @@ export class AccountApi extends pulumi.ComponentResource {
       logRetentionDays: args.logRetentionDays,
       tags,
     });
-    const rolePolicy = new aws.iam.RolePolicy(
+    const rolePolicy = new iam.RolePolicy(
       `${name}-function`,
       {
         role: role.name,
@@ -92,7 +93,7 @@ export class AccountApi extends pulumi.ComponentResource {
           (b) =>
             new pulumi.asset.AssetArchive({ [b.fileName]: new pulumi.asset.StringAsset(b.code) }),
         );
-    const fn = new aws.lambda.Function(
+    const fn = new lambda.Function(
       `${name}-function`,
       {
         name: functionName,

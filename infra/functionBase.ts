@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import { servicePrincipal, type DeployTarget } from "../core/partition";
 import { toJson } from "./iam/document";
@@ -26,8 +27,8 @@ export function functionBase(
   parent: pulumi.Resource,
   name: string,
   args: FunctionBaseArgs,
-): { logGroup: aws.cloudwatch.LogGroup; role: aws.iam.Role } {
-  const logGroup = new aws.cloudwatch.LogGroup(
+): { logGroup: cloudwatch.LogGroup; role: iam.Role } {
+  const logGroup = new cloudwatch.LogGroup(
     `${name}-function-logs`,
     {
       name: `/aws/lambda/${args.functionName}`,
@@ -36,7 +37,7 @@ export function functionBase(
     },
     { parent },
   );
-  const role = new aws.iam.Role(
+  const role = new iam.Role(
     `${name}-function`,
     {
       name: args.roleName,

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as cognito from "@pulumi/aws/cognito";
 import * as pulumi from "@pulumi/pulumi";
 import { arns, type DeployTarget } from "../core/partition";
 
@@ -48,7 +48,7 @@ export class IdentityPool extends pulumi.ComponentResource {
     // The pool holds every identity: a replaced pool orphans all IdentityIds (new ids, lost
     // links), so it is protected, and kept in the account even if someone unprotects and
     // destroys the stack.
-    const pool = new aws.cognito.IdentityPool(
+    const pool = new cognito.IdentityPool(
       `${name}-pool`,
       {
         identityPoolName: args.identityPoolName,

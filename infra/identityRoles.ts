@@ -9,7 +9,8 @@
  * children of the IdentityPool component and the route policy a child of LoginApi: `aliases`
  * keep their URNs, so a deployed stack updates them in place instead of replacing them.
  */
-import * as aws from "@pulumi/aws";
+import * as cognito from "@pulumi/aws/cognito";
+import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import { cognitoRoleBoundary } from "./iam/boundary";
 import { toJson } from "./iam/document";
@@ -87,7 +88,7 @@ export class IdentityRoles extends pulumi.ComponentResource {
         .all([target, extra])
         .apply(([t, more]) => [...(grantsPolicy(grants, t)?.Statement ?? []), ...more]);
 
-      const boundary = new aws.iam.Policy(
+      const boundary = new iam.Policy(
         `identity-${which}-boundary`,
         {
           name: physicalName(args.namePrefix, `${which}-boundary`, POLICY_NAME_LIMIT),
@@ -107,7 +108,7 @@ export class IdentityRoles extends pulumi.ComponentResource {
         { parent: this },
       );
 
-      const r = new aws.iam.Role(
+      const r = new iam.Role(
         `identity-${which}`,
         {
           name: cognitoRoleName(args.namePrefix, which),
@@ -133,7 +134,7 @@ export class IdentityRoles extends pulumi.ComponentResource {
       );
 
       if (grants.length > 0) {
-        new aws.iam.RolePolicy(
+        new iam.RolePolicy(
           `identity-${which}-grants`,
           {
             role: r.name,
@@ -156,7 +157,7 @@ export class IdentityRoles extends pulumi.ComponentResource {
 
     if (guest && args.loginRouteArns.length > 0) {
       // Exactly these stage, method and path pairs: the guest role can call nothing else of the API.
-      new aws.iam.RolePolicy(
+      new iam.RolePolicy(
         "wechat-login-guest-invoke",
         {
           role: guest.name,
@@ -168,7 +169,7 @@ export class IdentityRoles extends pulumi.ComponentResource {
 
     if (args.authenticatedRouteArns.length > 0) {
       // Signed-in users may call exactly these routes (DELETE /account), nothing else of the API.
-      new aws.iam.RolePolicy(
+      new iam.RolePolicy(
         "account-authenticated-invoke",
         {
           role: authenticated.name,
@@ -180,12 +181,12 @@ export class IdentityRoles extends pulumi.ComponentResource {
 
     // ARNs from the role's name output: partition-correct by construction, and still dependent
     // on the role, so the attachment waits for it.
-    const roleArn = (r: aws.iam.Role) =>
+    const roleArn = (r: iam.Role) =>
       pulumi.all([target, r.name]).apply(([t, n]) => arns.role(t, n));
     this.authenticatedRoleArn = roleArn(authenticated);
     this.guestRoleArn = guest ? roleArn(guest) : undefined;
 
-    new aws.cognito.IdentityPoolRoleAttachment(
+    new cognito.IdentityPoolRoleAttachment(
       "identity-roles",
       {
         identityPoolId: args.identityPoolId,

@@ -3,7 +3,8 @@
  * function, which Pulumi calls and whose result becomes the stack outputs; the offline plan and
  * the tests call the same function under Pulumi's mocks.
  */
-import * as aws from "@pulumi/aws";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
 import * as pulumi from "@pulumi/pulumi";
 import { AccountApi } from "./accountApi";
 import { ACCOUNT_ROUTE } from "../core/routes";
@@ -29,7 +30,7 @@ async function main() {
   // Partition facts come from the provider (getPartition) and the region, never from literals.
   // A provider that reports no partition (some test doubles) falls back to the region's.
   const target = pulumi
-    .all([aws.getPartitionOutput(), aws.getCallerIdentityOutput()])
+    .all([getPartitionOutput(), getCallerIdentityOutput()])
     .apply(([p, caller]) => {
       if (!caller.accountId) {
         throw new Error(

@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as apigatewayv2 from "@pulumi/aws/apigatewayv2";
+import * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
 import { arns, servicePrincipal, type DeployTarget } from "../core/partition";
 
@@ -26,7 +27,7 @@ export function lambdaRoute(
   args: LambdaRouteArgs,
 ): void {
   const { target } = args;
-  const integration = new aws.apigatewayv2.Integration(
+  const integration = new apigatewayv2.Integration(
     names.integration,
     {
       apiId: args.apiId,
@@ -40,7 +41,7 @@ export function lambdaRoute(
     },
     { parent },
   );
-  new aws.apigatewayv2.Route(
+  new apigatewayv2.Route(
     names.integration,
     {
       apiId: args.apiId,
@@ -50,7 +51,7 @@ export function lambdaRoute(
     },
     { parent },
   );
-  new aws.lambda.Permission(
+  new lambda.Permission(
     names.permission,
     {
       action: "lambda:InvokeFunction",

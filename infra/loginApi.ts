@@ -1,4 +1,7 @@
-import * as aws from "@pulumi/aws";
+import * as apigatewayv2 from "@pulumi/aws/apigatewayv2";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
+import * as lambda from "@pulumi/aws/lambda";
 import * as pulumi from "@pulumi/pulumi";
 import { buildLoginBundle, type LoginBundle } from "./bundle";
 import { toJson } from "./iam/document";
@@ -157,7 +160,7 @@ export class LoginApi extends pulumi.ComponentResource {
       logRetentionDays: retentionInDays,
       tags,
     });
-    const rolePolicy = new aws.iam.RolePolicy(
+    const rolePolicy = new iam.RolePolicy(
       `${name}-function`,
       {
         role: role.name,
@@ -219,7 +222,7 @@ export class LoginApi extends pulumi.ComponentResource {
             new pulumi.asset.AssetArchive({ [b.fileName]: new pulumi.asset.StringAsset(b.code) }),
         );
 
-    const fn = new aws.lambda.Function(
+    const fn = new lambda.Function(
       `${name}-function`,
       {
         name: functionName,
@@ -237,7 +240,7 @@ export class LoginApi extends pulumi.ComponentResource {
       { parent: this, dependsOn: [rolePolicy, logGroup] },
     );
 
-    const api = new aws.apigatewayv2.Api(
+    const api = new apigatewayv2.Api(
       `${name}-api`,
       {
         protocolType: "HTTP",
@@ -264,7 +267,7 @@ export class LoginApi extends pulumi.ComponentResource {
       );
     }
 
-    const accessLogs = new aws.cloudwatch.LogGroup(
+    const accessLogs = new cloudwatch.LogGroup(
       `${name}-access-logs`,
       {
         name: `/aws/apigateway/${physicalName(args.namePrefix, "login-access", 200)}`,
@@ -291,7 +294,7 @@ export class LoginApi extends pulumi.ComponentResource {
       cognitoIdentityId: "$context.identity.cognitoIdentityId",
     });
 
-    const stage = new aws.apigatewayv2.Stage(
+    const stage = new apigatewayv2.Stage(
       `${name}-stage`,
       {
         apiId: api.id,

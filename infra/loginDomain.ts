@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import * as apigatewayv2 from "@pulumi/aws/apigatewayv2";
+import * as route53 from "@pulumi/aws/route53";
 import * as pulumi from "@pulumi/pulumi";
 import { ICP_FILING_TAG } from "../core/vocabulary";
 
@@ -36,7 +37,7 @@ export class LoginDomain extends pulumi.ComponentResource {
       ? { ...args.tags, [ICP_FILING_TAG]: args.icpFilingNumber }
       : args.tags;
 
-    const domain = new aws.apigatewayv2.DomainName(
+    const domain = new apigatewayv2.DomainName(
       `${name}-domain`,
       {
         domainName: args.domainName,
@@ -51,7 +52,7 @@ export class LoginDomain extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    new aws.apigatewayv2.ApiMapping(
+    new apigatewayv2.ApiMapping(
       `${name}-mapping`,
       { apiId: args.apiId, domainName: domain.domainName, stage: args.stageName },
       { parent: this },
@@ -59,7 +60,7 @@ export class LoginDomain extends pulumi.ComponentResource {
 
     const configuration = domain.domainNameConfiguration;
     if (args.hostedZoneId !== undefined) {
-      new aws.route53.Record(
+      new route53.Record(
         `${name}-alias`,
         {
           zoneId: args.hostedZoneId,

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as dynamodb from "@pulumi/aws/dynamodb";
 import * as pulumi from "@pulumi/pulumi";
 import { IDENTITY_INDEX, TTL_ATTRIBUTE } from "../core/mappingTable";
 import { arns, type DeployTarget } from "../core/partition";
@@ -46,7 +46,7 @@ export class MappingTable extends pulumi.ComponentResource {
 
     // Holds the user -> identity mapping: protected in Pulumi, deletion-protected in DynamoDB,
     // point-in-time recovery for mistakes, and retained if the stack is ever destroyed.
-    const table = new aws.dynamodb.Table(
+    const table = new dynamodb.Table(
       `${name}-table`,
       {
         name: args.tableName,

@@ -4,7 +4,8 @@
  * (ALARM and OK) only when a target is configured: an existing SNS topic, or an email address
  * the stack subscribes to a topic of its own.
  */
-import * as aws from "@pulumi/aws";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as sns from "@pulumi/aws/sns";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DIMENSION,
@@ -53,7 +54,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const { namePrefix, tags } = args;
 
     // Stage throttling (429) appears in no HTTP API metric but `4xx`: counted from the access log.
-    new aws.cloudwatch.LogMetricFilter(
+    new cloudwatch.LogMetricFilter(
       `${name}-api-throttled`,
       {
         logGroupName: args.accessLogGroupName,
@@ -74,12 +75,12 @@ export class Monitoring extends pulumi.ComponentResource {
     if (notifications?.topicArn) {
       topicArn = pulumi.output(notifications.topicArn);
     } else if (notifications?.email) {
-      const topic = new aws.sns.Topic(
+      const topic = new sns.Topic(
         `${name}-alarms`,
         { name: `${namePrefix}-alarms`, tags },
         { parent: this },
       );
-      new aws.sns.TopicSubscription(
+      new sns.TopicSubscription(
         `${name}-alarms-email`,
         { topic: topic.arn, protocol: "email", endpoint: notifications.email },
         { parent: this },
@@ -99,7 +100,7 @@ export class Monitoring extends pulumi.ComponentResource {
     for (const spec of specs) {
       const alarmName = `${namePrefix}-${spec.key}`;
       this.alarmNames[spec.key] = alarmName;
-      new aws.cloudwatch.MetricAlarm(
+      new cloudwatch.MetricAlarm(
         `${name}-${spec.key}`,
         {
           name: alarmName,
@@ -121,7 +122,7 @@ export class Monitoring extends pulumi.ComponentResource {
     }
 
     this.dashboardName = `${namePrefix}-login`;
-    new aws.cloudwatch.Dashboard(
+    new cloudwatch.Dashboard(
       `${name}-dashboard`,
       {
         dashboardName: this.dashboardName,

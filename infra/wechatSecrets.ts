@@ -2,7 +2,7 @@
  * One Secrets Manager secret per WeChat app, holding its AppSecret. The login function gets each
  * secret's ARN (WECHAT_APPS), never a value; its role may read exactly these secrets.
  */
-import * as aws from "@pulumi/aws";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 import type { WechatAppKind } from "../core/vocabulary";
 
@@ -23,7 +23,7 @@ export interface WechatAppSecret {
   kind: WechatAppKind;
   /** Physical name of the secret (its ARN is this, `-` and six random characters). */
   name: string;
-  secret: aws.secretsmanager.Secret;
+  secret: secretsmanager.Secret;
 }
 
 /** Logical and physical names of an app's secret. */
@@ -51,12 +51,12 @@ export function wechatSecrets(
   return apps.map((app) => {
     const names = wechatSecretNames(component, namePrefix, app);
     const what = app.kind === "oauth" ? "OAuth app" : "mini-program";
-    const secret = new aws.secretsmanager.Secret(
+    const secret = new secretsmanager.Secret(
       names.logical,
       { name: names.physical, description: `WeChat AppSecret of ${what} ${app.appId}`, tags },
       { parent },
     );
-    new aws.secretsmanager.SecretVersion(
+    new secretsmanager.SecretVersion(
       names.logical,
       { secretId: secret.id, secretString: pulumi.secret(app.appSecret) },
       { parent },

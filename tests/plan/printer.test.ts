@@ -1,4 +1,9 @@
-import * as aws from "@pulumi/aws";
+import * as apigateway from "@pulumi/aws/apigateway";
+import * as apigatewayv2 from "@pulumi/aws/apigatewayv2";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as iam from "@pulumi/aws/iam";
+import * as lambda from "@pulumi/aws/lambda";
+import * as sns from "@pulumi/aws/sns";
 import { PARTITIONS } from "../../core/partition";
 import { plan, renderPlan, type PlanResult } from "../../scripts/plan";
 import { STACKS } from "../support/stacks";
@@ -9,21 +14,21 @@ import { STACKS } from "../support/stacks";
  * needs of each, and say which computed values it had to guess.
  */
 const program = async () => {
-  const policy = new aws.iam.Policy("extra", {
+  const policy = new iam.Policy("extra", {
     policy: JSON.stringify({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
     }),
   });
-  new aws.iam.RolePolicyAttachment("extra", { role: "some-role", policyArn: policy.arn });
-  new aws.lambda.FunctionUrl("extra", { functionName: "fn", authorizationType: "NONE" });
-  new aws.apigateway.Method("extra", {
+  new iam.RolePolicyAttachment("extra", { role: "some-role", policyArn: policy.arn });
+  new lambda.FunctionUrl("extra", { functionName: "fn", authorizationType: "NONE" });
+  new apigateway.Method("extra", {
     restApi: "abcdefghij",
     resourceId: "r0",
     httpMethod: "POST",
     authorization: "NONE",
   });
-  const domain = new aws.apigatewayv2.DomainName("login", {
+  const domain = new apigatewayv2.DomainName("login", {
     domainName: "login.example.cn",
     domainNameConfiguration: {
       certificateArn: "cert",
@@ -31,13 +36,13 @@ const program = async () => {
       securityPolicy: "TLS_1_2",
     },
   });
-  new aws.apigatewayv2.ApiMapping("login", {
+  new apigatewayv2.ApiMapping("login", {
     apiId: "abcdefghij",
     domainName: domain.id,
     stage: "$default",
   });
-  const topic = new aws.sns.Topic("alarms");
-  const alarm = new aws.cloudwatch.MetricAlarm("errors", {
+  const topic = new sns.Topic("alarms");
+  const alarm = new cloudwatch.MetricAlarm("errors", {
     comparisonOperator: "GreaterThanThreshold",
     evaluationPeriods: 1,
     metricName: "Errors",
@@ -47,7 +52,7 @@ const program = async () => {
     threshold: 0,
     alarmActions: [topic.arn],
   });
-  const dashboard = new aws.cloudwatch.Dashboard("login", {
+  const dashboard = new cloudwatch.Dashboard("login", {
     dashboardName: "cognito-devauth-login",
     dashboardBody: "{}",
   });

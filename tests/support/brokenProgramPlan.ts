@@ -5,7 +5,7 @@
  * such a failure only as an unhandled rejection, which jest intercepts: so this runs in its own
  * process, as `npm run plan` does.
  */
-import * as aws from "@pulumi/aws";
+import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import { runCli } from "../../scripts/cli";
 import { main, plan } from "../../scripts/plan";
@@ -14,7 +14,7 @@ const secret = process.argv[2] ?? "";
 process.argv.splice(2, 1);
 
 const program = async () => {
-  const role = new aws.iam.Role("broken", {
+  const role = new iam.Role("broken", {
     assumeRolePolicy: pulumi.output("x").apply((): string => {
       throw new Error(`cannot build a trust policy for ${secret}`);
     }),
