@@ -53,7 +53,15 @@ export function wechatSecrets(
     const what = app.kind === "oauth" ? "OAuth app" : "mini-program";
     const secret = new secretsmanager.Secret(
       names.logical,
-      { name: names.physical, description: `WeChat AppSecret of ${what} ${app.appId}`, tags },
+      {
+        name: names.physical,
+        description: `WeChat AppSecret of ${what} ${app.appId}`,
+        // Deleted at once when an app leaves the config: the stack's config is the AppSecret's
+        // source of truth, and a secret in its 30-day recovery window keeps its name taken, so
+        // re-adding the app would fail CreateSecret.
+        recoveryWindowInDays: 0,
+        tags,
+      },
       { parent },
     );
     new secretsmanager.SecretVersion(

@@ -50,13 +50,13 @@ async function fetchSecret(client: JsonClient, secretId: string): Promise<string
   } catch (err) {
     const name = awsErrorName(err);
     if (name === "ResourceNotFoundException" || name === "DecryptionFailure") {
-      throw new ConfigError(`WeChat secret unreadable (${name})`);
+      throw new ConfigError(`WeChat secret ${secretId} unreadable (${name})`);
     }
     throw classifyAwsError("secretsmanager", err);
   }
   const value = out.SecretString;
   if (typeof value !== "string" || value.trim() === "") {
-    throw new ConfigError("WeChat secret has no SecretString");
+    throw new ConfigError(`WeChat secret ${secretId} has no SecretString`);
   }
   return value.trim();
 }

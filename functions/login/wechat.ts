@@ -135,9 +135,9 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
     async exchangeCode(code: string, signal: AbortSignal): Promise<WechatSession> {
       const secret = await opts.getSecret({ forceFetch: false, signal });
       const first = await ask(code, secret, signal);
-      if (!SECRET_REJECTED.has(first.errcode)) return sessionOf(first);
+      if (!SECRET_REJECTED.has(first.errcode)) return sessionOf(first, opts.appId);
       const fresh = await newerSecret(secret, signal);
-      if (fresh === undefined) throw errorFor(first.errcode);
+      if (fresh === undefined) throw errorFor(first.errcode, opts.appId);
       const second = await ask(code, fresh, signal);
       // Whether WeChat spends a code on a request it refuses for the secret is not documented.
       // If it did, this login cannot succeed any more, but it is no configuration error and
@@ -145,13 +145,13 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
       if (CODE_REJECTED.has(second.errcode)) {
         throw new UpstreamUnavailableError("wechat code spent by the rotated AppSecret", 1);
       }
-      return sessionOf(second);
+      return sessionOf(second, opts.appId);
     },
   };
 }
 
-function sessionOf(r: Reply): WechatSession {
-  if (r.errcode !== 0) throw errorFor(r.errcode);
+function sessionOf(r: Reply, appId: string): WechatSession {
+  if (r.errcode !== 0) throw errorFor(r.errcode, appId);
   if (r.openid == null) throw new UpstreamUnavailableError("wechat response without openid", 1);
   return { openid: r.openid, unionid: r.unionid ? r.unionid : undefined };
 }
@@ -181,7 +181,8 @@ function parseReply(text: string): Reply {
   return { errcode: errcode == null ? 0 : Number(errcode), openid, unionid };
 }
 
-function errorFor(errcode: number): LoginError {
+/** The error of a WeChat errcode; a configuration error names the app (AppIDs are public). */
+function errorFor(errcode: number, appId: string): LoginError {
   if (CODE_REJECTED.has(errcode)) return new InvalidCodeError();
   switch (errcode) {
     case 40226: // high-risk user
@@ -192,7 +193,9 @@ function errorFor(errcode: number): LoginError {
       return new UpstreamUnavailableError("wechat busy (-1)", 1);
   }
   if (CONFIG_ERRCODES.has(errcode)) {
-    return new ConfigError(`wechat rejected our configuration (errcode ${errcode})`);
+    return new ConfigError(
+      `wechat rejected our configuration of app ${appId} (errcode ${errcode})`,
+    );
   }
   return new InternalError(`wechat errcode ${errcode}`);
 }

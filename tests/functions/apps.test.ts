@@ -217,6 +217,18 @@ describe("OAuth adapter (sns/oauth2/access_token)", () => {
     expect(await failureOf(oauth(wechat).exchangeCode("c", signal))).toEqual({ status, code });
   });
 
+  it("names the app whose configuration WeChat rejects (an operator sees which secret to fix)", async () => {
+    const wechat = new FakeWechat();
+    wechat.codes.set("c", { errcode: 40013 });
+    const err: unknown = await oauth(wechat)
+      .exchangeCode("c", signal)
+      .catch((e: unknown) => e);
+    expect((err as { detail?: string }).detail).toBe(
+      `wechat rejected our configuration of app ${OAUTH_APP_ID} (errcode 40013)`,
+    );
+    expect((err as Error).message).toBe("Internal error.");
+  });
+
   it("maps 42003 on the mini-program route too (the codes are WeChat-wide)", async () => {
     const wechat = new FakeWechat();
     wechat.codes.set("c", { errcode: 42003 });

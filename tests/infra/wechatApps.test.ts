@@ -67,6 +67,14 @@ describe.each(STACKS)("WeChat apps of $stack", ({ stack, partition, region }) =>
     );
   });
 
+  it("deletes an app's secret at once when the app leaves the config, so adding it back works", async () => {
+    // A secret in Secrets Manager's recovery window keeps its name: CreateSecret would fail.
+    const synth = await committed(stack);
+    expect(ofType(synth, SECRET).map((s) => s.inputs.recoveryWindowInDays)).toEqual(
+      apps.map(() => 0),
+    );
+  });
+
   it("lets the login function read exactly the apps' secrets, and nothing else of Secrets Manager", async () => {
     const synth = await committed(stack);
     const reads = statements(synth, "wechat-login-function").filter((s) =>
