@@ -14,6 +14,7 @@ import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { LoginBundle } from "../../infra/bundle";
 import type { LoginAuth, LoginFlow } from "../../core/vocabulary";
 import type { AppConfig } from "../../core/appConfig";
+import { arn } from "../../core/partition";
 import { LOGIN_ROUTES } from "../../core/routes";
 import { toAppConfig } from "../../scripts/appConfig";
 import { createMappingTable, FakeSecretsServer } from "../functions/fake-upstreams";
@@ -107,8 +108,10 @@ export async function startStack(
     guestRoleArn: config.guestRoleArn,
   }).start();
   const wechat = await new WechatStandIn("wx8f3a61c2d94be705", APP_SECRET, OAUTH_APP).start();
-  const secretArn = `arn:${outputs.partition}:secretsmanager:${spec.region}:${ACCOUNT}:secret:wechat-e2e${n}-AbCdEf`;
-  const oauthSecretArn = `arn:${outputs.partition}:secretsmanager:${spec.region}:${ACCOUNT}:secret:wechat-oauth-e2e${n}-GhIjKl`;
+  const secretArnOf = (name: string) =>
+    arn(outputs, "secretsmanager", spec.region, ACCOUNT, `secret:${name}`);
+  const secretArn = secretArnOf(`wechat-e2e${n}-AbCdEf`);
+  const oauthSecretArn = secretArnOf(`wechat-oauth-e2e${n}-GhIjKl`);
   const secrets = new FakeSecretsServer(spec.region, secretArn, APP_SECRET);
   secrets.secrets.set(oauthSecretArn, OAUTH_APP.appSecret);
   await secrets.start();
