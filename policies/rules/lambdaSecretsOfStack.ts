@@ -11,7 +11,18 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { allowsAction, documentsOfRole, globMatch } from "./roleGrants";
 import { TYPES } from "./types";
-import { asList, asStrings, isAllow, isRecord, known, raw, splitArn, statementLabel } from "./util";
+import { REGION } from "../../core/ids";
+import {
+  WILDCARD_RE,
+  asList,
+  asStrings,
+  isAllow,
+  isRecord,
+  known,
+  raw,
+  splitArn,
+  statementLabel,
+} from "./util";
 
 /** Whether the role's trust policy lets the Lambda service assume it. */
 function isLambdaRole(role: PolicyResource): boolean {
@@ -45,9 +56,15 @@ function namesStackSecret(pattern: string, secrets: readonly StackSecret[]): boo
   return secrets.some((s) => {
     if (s.arn !== undefined && pattern === s.arn) return true;
     if (p.resource !== `secret:${s.name}-??????`) return false;
-    // Same partition, region and account as the secret, when its ARN is known.
+    // Same partition, region and account as the secret when its ARN is known; before it is (a
+    // preview), at least a concrete region and account id, so `*:*` cannot pass as the stack's.
     const a = s.arn === undefined ? undefined : splitArn(s.arn);
-    return !a || (a.partition === p.partition && a.region === p.region && a.account === p.account);
+    if (a) return a.partition === p.partition && a.region === p.region && a.account === p.account;
+    return (
+      !WILDCARD_RE.test(`${p.partition}:${p.region}:${p.account}`) &&
+      REGION.test(p.region) &&
+      /^\d{12}$/.test(p.account)
+    );
   });
 }
 

@@ -3,11 +3,13 @@ import {
   ENVS,
   arnOf,
   both,
+  edit,
   expectViolation,
   happyStack,
   mutate,
   ofPolicy,
   policyOf,
+  proxyModule,
 } from "./fixtures";
 
 describe("lambda-secrets-of-stack", () => {
@@ -63,4 +65,36 @@ describe("lambda-secrets-of-stack", () => {
       expect.stringContaining(`on '${elsewhere}', which is not a secret of this stack`),
     ]);
   });
+
+  it.each(both)(
+    "before the secret's ARN is known (a preview), accepts its name only with a concrete region and account (%s)",
+    (partition) => {
+      const byName = arnOf(partition, "secretsmanager", "secret:login/wechat-app-secret-??????");
+      const [, , , region = "", account = ""] = byName.split(":");
+      const anywhere = byName.replace(`:${region}:${account}:`, ":*:*:");
+      const previewing = (resources: string[]) =>
+        edit(
+          // The login role reading `resources`, and the secret's ARN unknown as in a preview.
+          mutate(partition, "login-fn-role", (props) => ({
+            ...props,
+            inlinePolicies: [
+              {
+                name: "secrets",
+                policy: policyOf([
+                  { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: resources },
+                ]),
+              },
+            ],
+          })),
+          "wechat-secret",
+          (props) => ({ ...props, arn: proxyModule.unknownStringValue }),
+        );
+      expect(ofPolicy(runPolicies(previewing([byName])), policy)).toEqual([]);
+      expectViolation(
+        runPolicies(previewing([anywhere])),
+        policy,
+        `on '${anywhere}', which is not a secret of this stack`,
+      );
+    },
+  );
 });
