@@ -7,7 +7,6 @@
  * Callers log names, codes and hashes only, never secrets or personal data (handler.ts).
  */
 import type { LogPort } from "./ports";
-import { writeLine } from "./stdio";
 
 const LEVELS = { TRACE: 6, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, CRITICAL: 24, SILENT: 28 };
 export type LogLevel = keyof typeof LEVELS;
@@ -16,7 +15,7 @@ type Emitted = "DEBUG" | "INFO" | "WARN" | "ERROR";
 export interface JsonLoggerOptions {
   readonly serviceName: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Line sink (tests); fd 1 (stdout) for DEBUG/INFO, fd 2 (stderr) for WARN/ERROR by default. */
+  /** Line sink (tests); stdout for DEBUG/INFO, stderr for WARN/ERROR by default. */
   readonly write?: (line: string, level: Emitted) => void;
 }
 
@@ -39,7 +38,8 @@ export class JsonLogger implements LogPort {
     this.threshold = LEVELS[logLevelOf(this.env)];
     this.write =
       opts.write ??
-      ((line, level) => writeLine(level === "WARN" || level === "ERROR" ? 2 : 1, line));
+      ((line, level) =>
+        (level === "WARN" || level === "ERROR" ? process.stderr : process.stdout).write(line));
   }
 
   /** Keys on every line until `resetKeys` (the invocation's awsRequestId). */

@@ -10,7 +10,6 @@
  */
 import { DIMENSION, METRIC, METRICS_NAMESPACE, type MetricName } from "../../core/metrics";
 import type { MetricsPort } from "./ports";
-import { writeLine } from "./stdio";
 
 export interface EmfOptions {
   /** The `stack` dimension (core/metrics.ts METRICS_STACK_ENV). */
@@ -39,7 +38,9 @@ interface Line {
 const MAX_VALUES = 100;
 
 /** The stdout writer: one JSON object per line, as CloudWatch Logs extracts EMF from Lambda. */
-export const stdoutLine = (line: string): void => writeLine(1, `${line}\n`);
+export const stdoutLine = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 export function makeEmfMetrics(opts: EmfOptions): MetricsPort {
   const nowMs = opts.nowMs ?? Date.now;

@@ -24,7 +24,6 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smit
 import { buildMiniprogram } from "../../client/build";
 import type { LoginFlow } from "../../core/vocabulary";
 import { buildLoginBundle, type LoginBundle } from "../../infra/bundle";
-import { captureJsonLines } from "../support/stdio";
 import type { Device } from "./device";
 import {
   APP_SECRET,
@@ -76,7 +75,18 @@ beforeAll(async () => {
   miniprogram = mp;
   dynamo = db;
   // The function's JSON log lines are kept (for the secret scan at the end), not printed.
-  captureJsonLines((text) => logs.push(text));
+  for (const stream of [process.stdout, process.stderr]) {
+    const orig = stream.write.bind(stream);
+    jest.spyOn(stream, "write").mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString();
+      if (!text.trimStart().startsWith("{"))
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the overloaded write() as-is
+        return (orig as any)(chunk, ...rest);
+      logs.push(text);
+      (rest.find((r) => typeof r === "function") as (() => void) | undefined)?.();
+      return true;
+    }) as typeof stream.write);
+  }
 }, 30_000);
 
 afterAll(async () => {

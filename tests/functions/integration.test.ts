@@ -18,7 +18,6 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { LoginFlow } from "../../core/vocabulary";
 import { buildLoginBundle, type LoginBundle } from "../../infra/bundle";
-import { captureJsonLines } from "../support/stdio";
 import {
   createMappingTable,
   FakeCognitoServer,
@@ -103,9 +102,22 @@ beforeAll(async () => {
   dynamo = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => dynamo.listen(0, "127.0.0.1", () => resolve()));
   dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
-  // Capture everything the bundle logs (JSON lines to stdout/stderr): kept for the secret scan,
-  // not printed. Anything else (jest's own output) passes through.
-  captureJsonLines((text) => captured.push(text));
+  // Capture everything the bundle logs (Powertools writes JSON lines to stdout/stderr): kept for
+  // the secret scan, not printed. Anything else (jest's own output) passes through.
+  for (const stream of [process.stdout, process.stderr]) {
+    const orig = stream.write.bind(stream);
+    jest.spyOn(stream, "write").mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString();
+      if (text.trimStart().startsWith("{")) {
+        captured.push(text);
+        const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+        cb?.();
+        return true;
+      }
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- forwarding the overloaded write() as-is
+      return (orig as any)(chunk, ...rest);
+    }) as typeof stream.write);
+  }
   for (const m of ["log", "info", "warn", "error", "debug"] as const) {
     jest.spyOn(console, m).mockImplementation((...args: unknown[]) => {
       captured.push(args.map(String).join(" "));

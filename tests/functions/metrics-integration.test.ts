@@ -13,7 +13,6 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { METRICS_NAMESPACE } from "../../core/metrics";
 import { arn } from "../../core/partition";
 import { buildLoginBundle } from "../../infra/bundle";
-import { captureJsonLines } from "../support/stdio";
 import { alarmSpecs, type MetricRef } from "../../infra/alarms";
 import {
   FakeCognitoServer,
@@ -89,7 +88,18 @@ beforeAll(async () => {
     METRICS_STACK: "dev",
   };
   // Everything the bundle writes as JSON lines is captured, not printed.
-  captureJsonLines((text) => written.push(...text.split("\n").filter((l) => l.trim() !== "")));
+  for (const stream of [process.stdout, process.stderr]) {
+    const orig = stream.write.bind(stream);
+    jest.spyOn(stream, "write").mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString();
+      if (text.trimStart().startsWith("{")) {
+        written.push(...text.split("\n").filter((l) => l.trim() !== ""));
+        return true;
+      }
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- forwarding write() as-is
+      return (orig as any)(chunk, ...rest);
+    }) as typeof stream.write);
+  }
   const file = path.join(mkdtempSync(path.join(tmp, "enhanced-")), bundle.fileName);
   writeFileSync(file, bundle.code);
   jest.isolateModules(() => {
