@@ -4,8 +4,10 @@
  * endpoints (bench/stubs.ts) through the real SDK clients. Prints figures beside their budgets,
  * never pass/fail (timing never lives in tests).
  *   npm run bench [-- --baseline <git-ref>] [--pairs N] [--warm-runs N] [--tls] [--only 1,2]
+ *                 [--instructions N]
  * Sections: 1 init + first login vs bare node (Node 22 and this machine's Node), 2 warm CPU per
- * login, 3 logins/s on one core, 4 latency with injected upstream delays, 5 bundle sizes.
+ * login, 3 logins/s on one core, 4 latency with injected upstream delays, 5 bundle sizes; 6 (opt-in)
+ * section 1's children counted in instructions under valgrind (bench/instructions.ts).
  * Loopback only, bounded loops, ~1 min (~2 min with --baseline).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -18,6 +20,7 @@ import { buildBaseline } from "./baseline";
 import { node22 } from "./node22";
 import { DRIVER, measure, type Measured } from "./proc";
 import { functionEnv, selfSignedCertificate } from "./env";
+import { instructionSection } from "./instructions";
 import { NO_DELAYS, Upstreams, type Delays } from "./stubs";
 
 const BUDGET = {
@@ -49,6 +52,8 @@ interface Args {
   warmRuns: number;
   /** Sections to run (all when undefined). */
   only: Set<number> | undefined;
+  /** Runs per child of section 6 (instructions under callgrind); undefined: section 6 off. */
+  instructions?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -60,9 +65,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--tls") args.tls = true;
     else if (a === "--warm-runs") args.warmRuns = Number(argv[++i]);
     else if (a === "--only") args.only = new Set((argv[++i] ?? "").split(",").map(Number));
+    else if (a === "--instructions") args.instructions = Math.floor(Number(argv[++i]));
     else
       throw new Error(
-        `unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--warm-runs N] [--tls] [--only 1,2,...]`,
+        `unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--warm-runs N] [--tls] [--only 1,2,...] [--instructions N]`,
       );
   }
   if (args.baseline === "") throw new Error("--baseline needs a git ref");
@@ -72,6 +78,9 @@ function parseArgs(argv: string[]): Args {
   }
   if (args.only && [...args.only].some((n) => !(n >= 1 && n <= 5))) {
     throw new Error("--only takes section numbers 1..5, e.g. --only 1,2");
+  }
+  if (args.instructions !== undefined && !(args.instructions >= 1)) {
+    throw new Error("--instructions needs N >= 1 runs per child");
   }
   return args;
 }
@@ -373,6 +382,11 @@ async function main(): Promise<void> {
     if (run(3)) await throughput(primary, variants, envOf);
     if (run(4)) await latency(primary, variants, up, envOf);
     if (run(5)) sizes(variants);
+    if (args.instructions) {
+      const timed = [...variants, FLOOR].map((v) => ({ ...v, env: envOf(v.flow) }));
+      const opts = { user: USER, runs: args.instructions, budget: BUDGET.coldRatio };
+      await instructionSection(primary, envOf("enhanced"), timed, opts);
+    }
   } finally {
     await up.close();
     rmSync(dir, { recursive: true, force: true });

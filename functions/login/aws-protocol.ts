@@ -4,12 +4,23 @@
  */
 import { AwsServiceError, type AwsReply } from "./aws-http";
 
-/** The SDK's query encoding (RFC 3986: encodeURIComponent plus !'()*). */
+/**
+ * The SDK's query encoding (RFC 3986: encodeURIComponent plus !'()*). The STS form's values
+ * (an ARN, a JWT, digits) rarely hold any of the five, so the replace, and the compile of its
+ * regex at a cold start's first call, is skipped unless one is there.
+ */
 export function queryEscape(s: string): string {
-  return encodeURIComponent(s).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+  const e = encodeURIComponent(s);
+  if (!(
+    e.includes("!") ||
+    e.includes("'") ||
+    e.includes("(") ||
+    e.includes(")") ||
+    e.includes("*")
+  )) {
+    return e;
+  }
+  return e.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function requestIdOf(reply: AwsReply): string | undefined {
@@ -54,10 +65,29 @@ function sanitizeErrorName(raw: string, status: number): string {
   return name !== "" ? name : `HTTP${status}`;
 }
 
-/** The text of the first `<tag>` of an XML reply, entities decoded. */
+/**
+ * The text of the first `<tag>` of an XML reply that holds text only, entities decoded. Found with
+ * indexOf rather than a RegExp built per tag: each new pattern was compiled at a cold start's
+ * first STS reply (functions/README.md, "Performance").
+ */
 export function xmlText(xml: string, tag: string): string | undefined {
-  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
-  return m?.[1]?.replace(/&(#x?[0-9a-fA-F]+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
+  const open = `<${tag}>`;
+  const close = `</${tag}>`;
+  for (let at = xml.indexOf(open); at >= 0; at = xml.indexOf(open, at + 1)) {
+    const from = at + open.length;
+    const end = xml.indexOf("<", from);
+    if (end < 0) return undefined;
+    if (xml.startsWith(close, end)) {
+      const text = xml.slice(from, end);
+      return text.includes("&") ? decodeEntities(text) : text;
+    }
+  }
+  return undefined;
+}
+
+/** The XML character and predefined entity references of `text`, decoded. */
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x?[0-9a-fA-F]+|amp|lt|gt|quot|apos);/g, (_, e: string) => {
     if (e.startsWith("#x")) return String.fromCodePoint(parseInt(e.slice(2), 16));
     if (e.startsWith("#")) return String.fromCodePoint(parseInt(e.slice(1), 10));
     return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[e] ?? "";

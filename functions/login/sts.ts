@@ -49,5 +49,8 @@ export function makeStsCredentials(
 
 /** The `<Credentials>` element of the reply ("" when there is none). */
 function credentialsElement(xml: string): string {
-  return /<Credentials>([\s\S]*?)<\/Credentials>/.exec(xml)?.[1] ?? "";
+  const open = "<Credentials>";
+  const start = xml.indexOf(open);
+  const end = start < 0 ? -1 : xml.indexOf("</Credentials>", start);
+  return end < 0 ? "" : xml.slice(start + open.length, end);
 }

@@ -55,13 +55,16 @@ export interface WechatClientOptions {
 /**
  * 1..128 printable characters: no whitespace, no control/format characters. Real openids and
  * unionids are ASCII (28 letters, digits, `-` and `_`), so they are checked by an ASCII class
- * first: the Unicode property class costs ~0.2-0.5 ms to compile at its first use, a cold
- * start's first login (functions/README.md, "Performance"), and only other ids pay it.
+ * first, and the Unicode property class is built only for other ids: V8 checks a regex literal's
+ * syntax when it parses the script, and for `\p{C}` that meant building ICU's property set, ~1.7 M
+ * instructions (~0.5 ms) of every cold start, used or not; compiling it at a first use costs
+ * ~0.2-0.5 ms more (functions/README.md, "Performance").
  */
 const ASCII_ID = /^[\x21-\x7e]{1,128}$/;
-const UNICODE_ID = /^[^\s\p{C}]{1,128}$/u;
+let unicodeId: RegExp | undefined;
 const isId = (v: unknown): v is string =>
-  typeof v === "string" && (ASCII_ID.test(v) || UNICODE_ID.test(v));
+  typeof v === "string" &&
+  (ASCII_ID.test(v) || (unicodeId ??= new RegExp("^[^\\s\\p{C}]{1,128}$", "u")).test(v));
 /** errcode: a (safe) integer, a numeric string ("40029"), or absent/null (= 0). */
 const isErrcode = (v: unknown): v is number | string | null | undefined =>
   v == null ||

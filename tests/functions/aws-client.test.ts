@@ -212,7 +212,8 @@ describe.each(["us-east-1", "cn-north-1"])(
       const fake = new FakeAwsClient();
       fake.on("AssumeRoleWithWebIdentity").resolves("<x/>");
       await makeStsCredentials(fake, { roleArn, durationSeconds: 3600 })
-        .assumeRole({ token: "eyJ.a-b_c.s1g", roleSessionName: "cn-north-1_6a5b" }, never)
+        // RFC 3986's extra five (!'()*) escaped in the token, none in the other values.
+        .assumeRole({ token: "eyJ.a-b_c.s1g!'()*", roleSessionName: "cn-north-1_6a5b" }, never)
         .catch(() => undefined);
       const params = fake.inputs("AssumeRoleWithWebIdentity")[0] as Record<string, string>;
       const theirs = await sdkRequest(
@@ -382,6 +383,11 @@ describe("error names from the wire", () => {
         expiration: "2026-01-01T01:00:00.000Z",
       });
       expect(xmlText("<a>&lt;&#65;&gt;</a>", "a")).toBe("<A>");
+      // The first element of that name holding text only; no element, or no text: undefined.
+      expect(xmlText("<a><b>1</b></a><a>2</a>", "a")).toBe("2");
+      expect(xmlText("<ab>1</ab><a></a>", "a")).toBe("");
+      expect(xmlText("<a>1<a>", "a")).toBeUndefined();
+      expect(xmlText("<b>1</b>", "a")).toBeUndefined();
     } finally {
       await server.close();
     }
