@@ -80,7 +80,19 @@ export async function plan(
   mutate?: (resources: PlanResource[]) => void,
   options: SynthOptions = {},
 ): Promise<PlanResult> {
-  const synthesis = await synthesize(stack, overrides, options);
+  return planOf(await synthesize(stack, overrides, options), mutate);
+}
+
+/**
+ * The plan of a synthesis (its resources first changed by `mutate`, which tests use to break
+ * them): policies, IAM documents and app config. Throws an AppConfigError when the outputs are
+ * not a stack's.
+ */
+export function planOf(
+  synthesis: Synthesis,
+  mutate?: (resources: PlanResource[]) => void,
+): PlanResult {
+  const { stack } = synthesis;
   mutate?.(synthesis.resources);
   return {
     synthesis,

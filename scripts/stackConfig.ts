@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml, YAMLError } from "yaml";
-import { SECRET_CONFIG } from "../infra/config";
+import { SECRET_CONFIG } from "../infra/config/keys";
 
 export const ROOT = path.resolve(__dirname, "..");
 

@@ -4,8 +4,7 @@
  * its inputs, computed state and options (protect, retainOnDelete, parent). Used by the offline
  * plan and by the tests, so both see exactly what `pulumi up` would be asked to create.
  */
-import * as pulumi from "@pulumi/pulumi";
-import * as settings from "@pulumi/pulumi/runtime/settings";
+import type * as Pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { partitionOfRegion, type PartitionId } from "../core/partition";
 import { accountIdFor, createMocks, type MockTarget, type RecordingMocks } from "./mocks";
@@ -142,9 +141,18 @@ interface MonitorLike {
   registerResource(req: RegisterRequest, cb: Callback): void;
 }
 
-async function resolveOutput(value: unknown): Promise<unknown> {
+/**
+ * The Pulumi SDK, loaded by the first synthesis, once its stack file and config have been read:
+ * a stack or config that cannot be planned is answered without loading it (~2 s of CPU).
+ */
+const sdk = async () => ({
+  pulumi: await import("@pulumi/pulumi"),
+  settings: await import("@pulumi/pulumi/runtime/settings"),
+});
+
+async function resolveOutput(pulumi: typeof Pulumi, value: unknown): Promise<unknown> {
   if (!pulumi.Output.isInstance(value)) return value;
-  const output = value as pulumi.Output<unknown>;
+  const output = value as Pulumi.Output<unknown>;
   if (await pulumi.isSecret(output)) return REDACTED;
   return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
@@ -172,6 +180,7 @@ export async function synthesize(
   const partition = partitionOfRegion(region) ?? "aws";
   const accountId = accountIdFor(partition);
   const mocks = (options.mocks ?? createMocks)({ stack, partition, region, accountId });
+  const { pulumi, settings } = await sdk();
 
   // Each synthesis gets a fresh Pulumi runtime store (the SDK keeps it on the global object), so
   // both stacks can be synthesized in one process.
@@ -230,7 +239,7 @@ export async function synthesize(
             .default;
         const exported = await program();
         for (const [key, value] of Object.entries(exported)) {
-          outputs[key] = await resolveOutput(value);
+          outputs[key] = await resolveOutput(pulumi, value);
         }
         // waitForRPCs is internal (absent from the .d.ts); the SDK awaits it before a program exits.
         await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
@@ -238,7 +247,7 @@ export async function synthesize(
     ]);
     settled = true;
   } catch (err) {
-    throw programError(err, secrets);
+    throw programError(pulumi, err, secrets);
   } finally {
     // After a failure, what is still in flight may reject later: swallow that for a moment.
     if (settled) process.off("unhandledRejection", onRejection);
@@ -278,7 +287,11 @@ export function hideSecrets(text: string, secrets: Iterable<string>): string {
  * problem per line) keep their lines; anything else is "the program failed" with its message.
  * Secret values are hidden in every line.
  */
-function programError(err: unknown, secrets: ReadonlySet<string>): StackError {
+function programError(
+  pulumi: typeof Pulumi,
+  err: unknown,
+  secrets: ReadonlySet<string>,
+): StackError {
   if (err instanceof StackError) return err;
   const message = hideSecrets(err instanceof Error ? err.message : String(err), secrets);
   if (err instanceof pulumi.RunError) {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import tsDefault, * as tsNamespace from "typescript";
 import { synthesize } from "../scripts/synth";
+import { occurring } from "./support/leaks";
 import { filesFingerprint, preserve, revive, sharedPerWorker } from "./support/shared";
 
 /** Pulumi's internal promise wrapper (absent from its type declarations). */
@@ -122,5 +123,19 @@ describe("esbuild under jest", () => {
     const expected = view(await real.build(options));
     expect(view(await mapped.build(options))).toStrictEqual(expected);
     expect(view(await mapped.build(options))).toStrictEqual(expected);
+  });
+});
+
+describe("the secret scan", () => {
+  it("finds each needle in any text, once, and none that only spans two texts", () => {
+    const texts = ["a token tok-1 here", "tail tok", "-2 head", "x\u0000y"];
+    expect(occurring(texts, ["tok-2", "tok-1", "tok-1", "head", "absent"])).toEqual([
+      "tok-1",
+      "head",
+    ]);
+    // "tok" ends one text and "-2" starts the next: not in any one text.
+    expect(occurring(texts, ["tok-2", "tail tok\u0000-2", "x\u0000y"])).toEqual(["x\u0000y"]);
+    expect(occurring("one text", ["text", ""])).toEqual(["text", ""]);
+    expect(occurring([], ["anything"])).toEqual([]);
   });
 });

@@ -34,7 +34,8 @@ const text = (pattern: RegExp, what: string) =>
 const access = z.enum(ACCESS_LEVELS, {
   message: `must be ${ACCESS_LEVELS.map((a) => `'${a}'`).join(", ")}`,
 });
-const oneOrMany = (item: z.ZodType<string>, what: string) =>
+// `z.ZodString`, not `z.ZodType<string>`: comparing the two walks zod's whole classic API in tsc.
+const oneOrMany = (item: z.ZodString, what: string) =>
   z.union([item, z.array(item).min(1)], {
     error: (i) => (i.input === undefined ? `{key} is required: ${what}` : `must be ${what}`),
   });
@@ -102,10 +103,11 @@ const grant = z.discriminatedUnion(
 );
 
 /** `{ authenticated?, guest? }`, each a list of grants. */
-export const grantsSchema: z.ZodType<{ authenticated: Grant[]; guest: Grant[] }> = z.strictObject({
-  authenticated: z.array(grant).default([]),
-  guest: z.array(grant).default([]),
-});
+export const grantsSchema: z.core.$ZodType<{ authenticated: Grant[]; guest: Grant[] }> =
+  z.strictObject({
+    authenticated: z.array(grant).default([]),
+    guest: z.array(grant).default([]),
+  });
 
 const grantFix = (role: string) =>
   `list the grants under cognito-devauth:grants.${role} in Pulumi.<stack>.yaml, e.g. ` +

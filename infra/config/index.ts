@@ -17,9 +17,10 @@ import type {
 } from "../../core/vocabulary";
 import type { Grant } from "../iam/grants";
 import { ConfigError, Secret } from "./errors";
-import { readSetting, secretLeaves } from "./read";
+import { readSetting } from "./read";
 import { RULES, whereFrom, type RuleInput } from "./rules";
-import { PROJECT, STRUCTURED, type Setting, type Where } from "./setting";
+import { PROJECT, STRUCTURED, type Where } from "./setting";
+import { CONFIG_KEYS, rowOf, SECRET_CONFIG } from "./keys";
 import { TABLE, type ConfigKey, type Values } from "./table";
 
 export { ConfigError, PROJECT, RULES, Secret, TABLE };
@@ -97,25 +98,7 @@ export interface StackConfig {
 /** Raw config as Pulumi hands it to a program: full keys (`ns:key`) to strings (objects as JSON). */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-/** Every config key of this project, in the table's order. */
-export const CONFIG_KEYS = Object.keys(TABLE) as ConfigKey[];
-
-/** A row, seen through the common row type. */
-const rowOf = (key: ConfigKey): Setting<unknown> => TABLE[key];
-
-/**
- * Secret config paths: the plan substitutes a marked placeholder when one is not set. `list`: the
- * field of each item of a list (`wechatApps[i].appSecret`), else of the object.
- */
-export const SECRET_CONFIG: readonly { key: string; path: string; what: string; list: boolean }[] =
-  CONFIG_KEYS.flatMap((key) =>
-    secretLeaves(rowOf(key)).map((path) => ({
-      key,
-      path,
-      what: rowOf(key).leaves?.[path]?.secret?.what ?? path,
-      list: rowOf(key).type === "list",
-    })),
-  );
+export { CONFIG_KEYS, SECRET_CONFIG };
 
 /** Static defaults of the scalar settings; Pulumi.yaml declares the same (a test keeps them so). */
 export const DEFAULTS = Object.fromEntries(

@@ -3,7 +3,7 @@
  * validates it with the row's schema and turns every problem into one line naming the key (at
  * any depth) and the row's fix. A value is shown in a message only when it cannot be a secret.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { PROJECT, STRUCTURED, type Setting, type Where } from "./setting";
 
 export interface ReadContext {
@@ -198,7 +198,7 @@ export function readSetting(
     : reader.decode(raw);
   if (!decoded.ok) return { value: undefined, problems: [reader.shapeProblem(raw as string)] };
   const problems = reader.plainTextSecrets(decoded.value);
-  const result = row.schema.safeParse(decoded.value);
+  const result = z.safeParse(row.schema, decoded.value);
   if (!result.success) {
     problems.push(...result.error.issues.flatMap((i) => reader.issue(i, decoded.value)));
   }

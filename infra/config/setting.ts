@@ -38,8 +38,13 @@ export interface Leaf {
 
 export interface Setting<T> {
   readonly type: SettingType;
-  /** Validates and converts the value (a string for scalars, parsed JSON for structured ones). */
-  readonly schema: z.ZodType<T>;
+  /**
+   * Validates and converts the value (a string for scalars, parsed JSON for structured ones).
+   * Zod's core type, not the classic `z.ZodType`: tsc then checks each row's schema against its
+   * output type alone, not against every method of the classic API (docs/testing.md, "Keeping the
+   * suite fast"); read.ts parses with `z.safeParse`, which the classic method calls.
+   */
+  readonly schema: z.core.$ZodType<T>;
   /** Required settings have no default; their schema names what to set. */
   readonly required?: boolean;
   /** The default when unset (optional settings without one are `undefined` when unset). */

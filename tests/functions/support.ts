@@ -1,6 +1,7 @@
 /** In-memory fakes and helpers for the login function tests. */
 import { randomUUID } from "node:crypto";
 import { CognitoIdentities } from "./cognito-model";
+import { occurring } from "../support/leaks";
 import {
   defaultMiniProgramOf,
   type LoginConfig,
@@ -535,5 +536,5 @@ export function expectNoSecrets(texts: string[], extra: string[] = []): void {
     FAKE_SESSION_TOKEN,
     ...extra,
   ];
-  for (const t of texts) for (const s of secrets) expect(t).not.toContain(s);
+  expect(occurring(texts, secrets)).toEqual([]);
 }

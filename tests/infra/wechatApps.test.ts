@@ -1,7 +1,7 @@
 import { MAX_WECHAT_APPS } from "../../core/quotas";
 import { LOGIN_ROUTES } from "../../core/routes";
-import { plan, renderPlan } from "../../scripts/plan";
-import { synthesize, type Synthesis } from "../../scripts/synth";
+import { plan, planOf, renderPlan } from "../../scripts/plan";
+import { synthesize, type PlanResource, type Synthesis } from "../../scripts/synth";
 import { STACKS, committed, one, ofType, strings } from "../support/stacks";
 
 const SECRET = "aws:secretsmanager/secret:Secret";
@@ -226,14 +226,18 @@ describe.each(STACKS)("WeChat apps of $stack", ({ stack, partition, region }) =>
 
 describe("an OAuth route in AWS China", () => {
   const overrides = { wechatApps: JSON.stringify([{ appId: WEB, kind: "oauth" }]) };
+  // One synthesis for both tests, each planning its own copy.
+  let synthesis: Promise<Synthesis> | undefined;
+  const planned = async (mutate?: (resources: PlanResource[]) => void) =>
+    planOf(structuredClone(await (synthesis ??= synthesize("cn-north-1", overrides))), mutate);
 
   it("passes the pack when public on the stack's ICP-filed domain, like the mini-program route", async () => {
-    const result = await plan("cn-north-1", overrides);
+    const result = await planned();
     expect(result.violations).toEqual([]);
   });
 
   it("is refused with the mini-program route once the ICP filing is gone", async () => {
-    const result = await plan("cn-north-1", overrides, (resources) => {
+    const result = await planned((resources) => {
       for (const r of resources) {
         if (
           r.type !== "aws:apigatewayv2/api:Api" &&

@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { main as appConfigMain, toAppConfig } from "../../scripts/appConfig";
-import { blocking, plan, planJson, renderPlan, writePlan } from "../../scripts/plan";
-import type { PlanResource } from "../../scripts/synth";
+import { blocking, plan, planJson, planOf, renderPlan, writePlan } from "../../scripts/plan";
+import type { PlanResource, Synthesis } from "../../scripts/synth";
 import { captureIo } from "../support/cli";
-import { STACKS } from "../support/stacks";
+import { committed, STACKS } from "../support/stacks";
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, "../..");
@@ -19,16 +19,31 @@ function find(resources: PlanResource[], type: string, name?: string): PlanResou
   return r;
 }
 
+/**
+ * The plan of a committed stack from the worker's shared synthesis, each call on a fresh copy
+ * that `mutate` may change: what `plan(stack)` does, without synthesizing again (the first test
+ * checks both see the same synthesis).
+ */
+const planned = async (stack: string, mutate?: (r: PlanResource[]) => void) =>
+  planOf(structuredClone(await committed(stack)), mutate);
+
+/** A synthesis with its resources in URN order (registration order varies between runs). */
+const inUrnOrder = (s: Synthesis) => ({
+  ...s,
+  resources: [...s.resources].sort((a, b) => a.urn.localeCompare(b.urn)),
+});
+
 describe.each(STACKS)("plan of $stack", ({ stack, partition }) => {
   it("passes every mandatory policy", async () => {
     const result = await plan(stack);
     expect(result.violations).toEqual([]);
     // Every rule of the pack ran (the pack's own test pins the list and its order).
     expect(result.rules.map((r) => r.name)).toEqual(allRules.map((r) => r.name));
+    expect(inUrnOrder(await committed(stack))).toEqual(inUrnOrder(result.synthesis));
   });
 
   it("prints each IAM document, the policy results and the placeholder warning", async () => {
-    const result = await plan(stack);
+    const result = await planned(stack);
     const text = renderPlan(result);
     expect(text).toContain(`Plan for stack '${stack}'`);
     expect(text).toContain('"Action": "sts:AssumeRoleWithWebIdentity"');
@@ -43,7 +58,7 @@ describe.each(STACKS)("plan of $stack", ({ stack, partition }) => {
 
   it("writes the plan and the app config as JSON", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "plan-"));
-    const result = await plan(stack);
+    const result = await planned(stack);
     const files = writePlan(result, dir);
     const written = JSON.parse(readFileSync(files.plan, "utf8"));
     expect(written).toMatchObject({
@@ -62,7 +77,7 @@ describe.each(STACKS)("plan of $stack", ({ stack, partition }) => {
   });
 
   it("gives the same app config from the plan and from `pulumi stack output --json`", async () => {
-    const result = await plan(stack);
+    const result = await planned(stack);
     // What `pulumi stack output --json` prints for these outputs.
     const dir = mkdtempSync(path.join(tmpdir(), "outputs-"));
     const outputsFile = path.join(dir, "outputs.json");
@@ -99,7 +114,7 @@ describe.each(STACKS)("plan of $stack", ({ stack, partition }) => {
 
 describe("the plan catches a broken stack", () => {
   const broken = async (stack: string, mutate: (r: PlanResource[]) => void) =>
-    blocking(await plan(stack, {}, mutate));
+    blocking(await planned(stack, mutate));
 
   it("rejects an authenticated role whose trust policy lost its aud condition", async () => {
     const found = await broken("dev", (resources) => {
@@ -212,7 +227,7 @@ describe("the plan catches a broken stack", () => {
   });
 
   it("marks the violating resource in the printed plan", async () => {
-    const result = await plan("dev", {}, (resources) => {
+    const result = await planned("dev", (resources) => {
       find(resources, "aws:cloudwatch/logGroup:LogGroup").state.retentionInDays = 0;
     });
     const text = renderPlan(result);
