@@ -17,7 +17,7 @@
  *    backoff. Errors carry `name`, `$fault` and `$metadata.httpStatusCode` as SDK service errors
  *    do, so `classifyAwsError` (errors.ts) and the adapters classify them unchanged.
  * Upstream error messages are never copied into errors (they can echo request data).
- * The HTTP attempt lives in aws-http.ts, the protocols' encodings and error parsing in
+ * The HTTP attempt lives in transport.ts (shared with the WeChat adapter), the protocols' encodings and error parsing in
  * aws-protocol.ts.
  */
 import { hash } from "node:crypto";
@@ -31,7 +31,7 @@ import {
   type AwsRequest,
   type AwsServiceError,
   type AwsTimeouts,
-} from "./aws-http";
+} from "./transport";
 import { jsonError, queryError, queryEscape } from "./aws-protocol";
 import { retryErrorType, transientOnlyRetry, type RetryStrategy } from "./aws-retry";
 import { ConfigError } from "./errors";
@@ -216,5 +216,5 @@ export {
   type AwsReply,
   type AwsRequest,
   type AwsTimeouts,
-} from "./aws-http";
+} from "./transport";
 export { xmlText } from "./aws-protocol";

@@ -3,8 +3,11 @@
  * wx.login code goes to jscode2session, an Open Platform app's OAuth code to
  * sns/oauth2/access_token. Only openid and unionid leave this module: the session_key, and the
  * OAuth access_token, refresh_token and scope, are dropped here (never returned, logged or
- * stored). The transport, with the held timer, is ./wechat-http.ts.
+ * stored). The request goes through the function's one HTTP transport (./transport.ts) under
+ * one timer this module holds for the whole call (response headers and body read alike).
  */
+import * as http from "node:http";
+import * as https from "node:https";
 import type { WechatAppKind } from "../../core/vocabulary";
 import {
   ConfigError,
@@ -17,9 +20,19 @@ import {
   UserBlockedError,
 } from "./errors";
 import type { WechatPort, WechatSession } from "./ports";
-import { getText, nodeGet, type HttpGet } from "./wechat-http";
+import { attempt } from "./transport";
 
-export { nodeGet, type HttpGet, type HttpReply } from "./wechat-http";
+/** A WeChat reply as the adapter reads it: the status and the whole body as text. */
+export interface HttpReply {
+  readonly status: number;
+  readonly body: string;
+}
+
+/**
+ * One GET of `url`, its body read whole, failing once the body passes `maxBytes`. Must stop (and
+ * release the connection) when `signal` aborts: that signal carries the call's deadline.
+ */
+export type HttpGet = (url: URL, signal: AbortSignal, maxBytes: number) => Promise<HttpReply>;
 
 /** WeChat answers in well under a second; 3 s per request covers a slow cross-border path. */
 export const WECHAT_TIMEOUT_MS = 3000;
@@ -47,7 +60,7 @@ export interface WechatClientOptions {
   readonly timeoutMs?: number;
   readonly maxBodyBytes?: number;
   /** Transport; `nodeGet` (node:https) unless a test injects another. */
-  readonly get?: HttpGet;
+  readonly get?: HttpGet | undefined;
   /** Clock (ms) for the forced-re-read rate limit; tests inject one. */
   readonly nowMs?: () => number;
 }
@@ -111,7 +124,37 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
       `appid=${encodeURIComponent(opts.appId)}&secret=${encodeURIComponent(secret)}` +
       `&${exchange.codeParam}=${encodeURIComponent(code)}&grant_type=authorization_code`;
     const url = new URL(`${opts.baseUrl}${exchange.path}?${query}`);
-    return parseReply(await getText(get, url, signal, timeoutMs, maxBodyBytes));
+    // One controller and one timer held in this frame until the call settles: the whole call,
+    // headers and body, within timeoutMs and the invocation deadline (functions/README.md,
+    // "Timeout budget").
+    const controller = new AbortController();
+    let expired = "wechat timeout";
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const onDeadline = () => {
+      expired = "wechat (deadline)";
+      controller.abort();
+    };
+    signal.addEventListener("abort", onDeadline, ONCE);
+    if (signal.aborted) onDeadline();
+    let reply: HttpReply;
+    try {
+      reply = await get(url, controller.signal, maxBodyBytes);
+    } catch (err) {
+      // Never echo the error: the URL carries the AppSecret.
+      if (err instanceof LoginError) throw err;
+      const what = controller.signal.aborted
+        ? expired
+        : isRecord(err) && err["name"] === "ResponseTooLarge"
+          ? "wechat oversized response"
+          : "wechat network"; // network error, DNS, TLS, a reset socket
+      throw new UpstreamUnavailableError(what, 1);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onDeadline);
+    }
+    if (reply.status === 429) throw new RateLimitedError(60);
+    if (reply.status !== 200) throw new UpstreamUnavailableError(`wechat http ${reply.status}`, 1);
+    return parseReply(reply.body);
   };
 
   /**
@@ -151,6 +194,43 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
       return sessionOf(second, opts.appId);
     },
   };
+}
+
+const ONCE = { once: true } as const;
+
+/**
+ * The production transport (./transport.ts): node:https (node:http only for the loopback test
+ * URLs config.ts admits) over Node's global keep-alive agent, no per-phase timers (the caller's
+ * signal carries the deadline). A reused socket the server had already closed (ECONNRESET
+ * before any response: the request never reached WeChat, so the code is unspent) is retried once
+ * on a new connection, as Node's http docs recommend for `request.reusedSocket`.
+ */
+export const nodeGet: HttpGet = (url, signal, maxBytes) =>
+  getOnce(url, signal, maxBytes, false).catch((err: unknown) => {
+    if (!isRecord(err) || err["reusedSocket"] !== true || signal.aborted) throw err;
+    return getOnce(url, signal, maxBytes, true);
+  });
+
+function getOnce(url: URL, signal: AbortSignal, maxBytes: number, fresh: boolean) {
+  const plain = url.protocol === "http:";
+  const host = url.hostname;
+  const req = {
+    method: "GET",
+    protocol: url.protocol,
+    // URL keeps an IPv6 literal's brackets; node:http takes the bare address.
+    hostname: host.startsWith("[") ? host.slice(1, -1) : host,
+    port: url.port === "" ? undefined : Number(url.port),
+    path: `${url.pathname}${url.search}`,
+    // Flat header lists (./transport.ts) get no automatic Host header.
+    headers: { host: url.host, accept: "application/json" },
+  };
+  return attempt(
+    req,
+    undefined,
+    signal,
+    maxBytes,
+    fresh ? false : (plain ? http : https).globalAgent,
+  );
 }
 
 function sessionOf(r: Reply, appId: string): WechatSession {

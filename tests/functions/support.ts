@@ -172,21 +172,16 @@ export class FakeWechat {
 
 /**
  * The WeChat adapter's transport over an in-memory `fetch`-shaped fake (Response objects are
- * handy for canned replies); the adapter still does the status, size-cap and deadline handling.
+ * handy for canned replies), the body read whole; the adapter still does the status and deadline
+ * handling. The size cap is the production transport's, tested over node:http
+ * (wechat-body.test.ts, adapters.test.ts).
  */
 export function fetchAsGet(
   fake: (url: URL, init: { signal: AbortSignal }) => Promise<Response>,
 ): HttpGet {
   return async (url, signal) => {
     const res = await fake(url, { signal });
-    const declared = res.headers.get("content-length");
-    const body = res.body;
-    return {
-      status: res.status,
-      contentLength: declared === null ? undefined : Number(declared),
-      body: body ?? (async function* () {})(),
-      destroy: () => void body?.cancel().catch(() => undefined),
-    };
+    return { status: res.status, body: await res.text() };
   };
 }
 
