@@ -33,7 +33,12 @@ import {
   type AwsTimeouts,
 } from "./transport";
 import { jsonError, queryError, queryEscape } from "./aws-protocol";
-import { retryErrorType, transientOnlyRetry, type RetryStrategy } from "./aws-retry";
+import {
+  retryErrorType,
+  transientOnlyRetry,
+  type RetryStrategy,
+  type RetryToken,
+} from "./aws-retry";
 import { ConfigError } from "./errors";
 
 export interface AwsCredentials {
@@ -178,22 +183,30 @@ export class AwsClient {
       } catch (e) {
         err = e;
       }
-      if (err instanceof AwsAbortError || err instanceof ConfigError) throw err;
-      const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
-      const errorType = retryErrorType(
-        typeof e.name === "string" ? e.name : "",
-        e.$metadata?.httpStatusCode,
-        typeof e.code === "string" ? e.code : undefined,
-      );
-      // Only transient errors are ever retried: skip the strategy (and its refusal) for the
-      // rest, e.g. every ConditionalCheckFailedException of a first login.
-      if (errorType !== "TRANSIENT") throw err;
-      try {
-        token = await this.retry.refreshRetryTokenForRetry(token, { errorType });
-      } catch {
-        throw err;
-      }
+      token = await this.retryToken(err, token);
       await sleep(token.getRetryDelay(), signal);
+    }
+  }
+
+  /**
+   * The token of the next attempt after `err`, or throws `err`: only transient errors are ever
+   * retried, so the strategy (and its refusal) is skipped for the rest, e.g. every
+   * ConditionalCheckFailedException of a first login. Its own method: a login whose calls all
+   * succeed never compiles it.
+   */
+  private async retryToken(err: unknown, token: RetryToken): Promise<RetryToken> {
+    if (err instanceof AwsAbortError || err instanceof ConfigError) throw err;
+    const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
+    const errorType = retryErrorType(
+      typeof e.name === "string" ? e.name : "",
+      e.$metadata?.httpStatusCode,
+      typeof e.code === "string" ? e.code : undefined,
+    );
+    if (errorType !== "TRANSIENT") throw err;
+    try {
+      return await this.retry.refreshRetryTokenForRetry(token, { errorType });
+    } catch {
+      throw err;
     }
   }
 }

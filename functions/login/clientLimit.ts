@@ -104,6 +104,22 @@ export async function exchangeCounted(
 ): Promise<WechatSession> {
   const limit = deps.clientLimit;
   if (limit === undefined || client === undefined) return wechat.exchangeCode(code, signal);
+  return counted(deps.logger, limit, wechat, code, client, now, signal);
+}
+
+/**
+ * exchangeCounted with the limit on. Its own function: a login without a limit never compiles
+ * it (V8 compiles a function whole at its first call; functions/README.md, "Performance").
+ */
+async function counted(
+  logger: LogPort,
+  limit: ClientLimit,
+  wechat: WechatPort,
+  code: string,
+  client: string,
+  now: Date,
+  signal: AbortSignal,
+): Promise<WechatSession> {
   // Our own controller, held for the whole call (a composed signal can be collected early).
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
@@ -116,7 +132,7 @@ export async function exchangeCounted(
         return a;
       },
       (err: unknown) => {
-        deps.logger.warn("client_limit_unavailable", {
+        logger.warn("client_limit_unavailable", {
           reason: err instanceof LoginError ? err.code : "unknown",
         });
         return ADMITTED;
@@ -127,7 +143,7 @@ export async function exchangeCounted(
       admission,
     ]);
     if (admitted.status === "fulfilled" && !admitted.value.admitted) {
-      deps.logger.info("client_rate_limited", { client: client.slice(0, 12) });
+      logger.info("client_rate_limited", { client: client.slice(0, 12) });
       throw new RateLimitedError(admitted.value.retryAfterSeconds);
     }
     if (session.status === "rejected") throw session.reason;

@@ -91,16 +91,7 @@ function jsonBody(event: unknown, route: LoginRouteKind): Record<string, unknown
   if (typeof raw !== "string" || raw.length === 0) throw invalid(route);
   let text: string;
   if (ev["isBase64Encoded"] === true) {
-    // Reject before decoding anything large; base64 is 4 chars per 3 bytes.
-    if (raw.length > Math.ceil(MAX_BODY_BYTES / 3) * 4 + 4) throw tooLarge();
-    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(raw)) throw invalid(route);
-    const buf = Buffer.from(raw, "base64");
-    if (buf.length > MAX_BODY_BYTES) throw tooLarge();
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
-    } catch {
-      throw invalid(route);
-    }
+    text = base64Text(raw, route);
   } else {
     if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES) throw tooLarge();
     text = raw;
@@ -113,6 +104,20 @@ function jsonBody(event: unknown, route: LoginRouteKind): Record<string, unknown
   }
   if (!isRecord(json) || Array.isArray(json)) throw invalid(route);
   return json;
+}
+
+/** A base64 body (API Gateway encodes some content types) as strict UTF-8 text. */
+function base64Text(raw: string, route: LoginRouteKind): string {
+  // Reject before decoding anything large; base64 is 4 chars per 3 bytes.
+  if (raw.length > Math.ceil(MAX_BODY_BYTES / 3) * 4 + 4) throw tooLarge();
+  if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(raw)) throw invalid(route);
+  const buf = Buffer.from(raw, "base64");
+  if (buf.length > MAX_BODY_BYTES) throw tooLarge();
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(buf);
+  } catch {
+    throw invalid(route);
+  }
 }
 
 function invalid(route: LoginRouteKind): InvalidRequestError {

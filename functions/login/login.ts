@@ -149,22 +149,15 @@ export async function login(
       issued = await migrateToUnionid(deps, user, seen, issued, plain, signal);
     }
   } else {
-    // A user with a row already has an identity: log in to it, never link the guest.
-    // The openid row is read alongside (no extra wait): it decides migration vs guest upgrade.
-    let openidRow: MappingRow | undefined;
-    [existing, openidRow] = await both(
-      mapping.touch(user.pk, nowIso, signal),
-      openidRowOf(deps, user, seen, signal),
-    );
-    if (existing === undefined && openidRow !== undefined) {
-      // An openid-only user: keep their identity (link the unionid key to it), not the guest's.
-      issued = await linkOrPlain(deps, user, openidRow.identityId, plain, signal);
-    } else if (existing === undefined) {
-      issued = await upgradeGuest(deps, user, input.guestIdentityId, seen, tags, plain, signal);
-      linkedGuest = issued.identityId === input.guestIdentityId;
-    } else {
-      issued = await plain();
-    }
+    ({ existing, issued, linkedGuest } = await guestSigned(
+      deps,
+      user,
+      input.guestIdentityId,
+      seen,
+      tags,
+      plain,
+      signal,
+    ));
   }
 
   // The row follows Cognito's answer; STS (basic flow) runs meanwhile on the token we hold.
@@ -175,8 +168,12 @@ export async function login(
           signal,
         )
       : Promise.resolve(undefined);
+  // A returning user whose row names Cognito's identity: nothing to write (the touch above
+  // recorded the login); syncRow, which only a first login or a repair runs, stays uncompiled.
   const [synced, held] = await Promise.allSettled([
-    syncRow(deps, user, seen, existing, issued, plain, signal),
+    existing?.identityId === issued.identityId
+      ? { created: false, issued }
+      : syncRow(deps, user, seen, existing, issued, plain, signal),
     credentialsFor(issued),
   ]);
   if (synced.status === "rejected") throw synced.reason;
@@ -205,6 +202,36 @@ export async function login(
     newUser: created,
     linkedGuest,
   };
+}
+
+/**
+ * A guest-signed login (input.guestIdentityId set). A user with a row already has an identity:
+ * log in to it, never link the guest. The openid row is read alongside (no extra wait): it
+ * decides migration vs guest upgrade.
+ */
+async function guestSigned(
+  deps: LoginDeps,
+  user: UserKey,
+  guest: string,
+  seen: Seen,
+  tags: { principalTags?: Record<string, string> },
+  plain: () => Promise<OpenIdToken>,
+  signal: AbortSignal,
+): Promise<{ existing: MappingRow | undefined; issued: OpenIdToken; linkedGuest: boolean }> {
+  const [existing, openidRow] = await both(
+    deps.mapping.touch(user.pk, seen.nowIso, signal),
+    openidRowOf(deps, user, seen, signal),
+  );
+  if (existing === undefined && openidRow !== undefined) {
+    // An openid-only user: keep their identity (link the unionid key to it), not the guest's.
+    const issued = await linkOrPlain(deps, user, openidRow.identityId, plain, signal);
+    return { existing, issued, linkedGuest: false };
+  }
+  if (existing === undefined) {
+    const issued = await upgradeGuest(deps, user, guest, seen, tags, plain, signal);
+    return { existing, issued, linkedGuest: issued.identityId === guest };
+  }
+  return { existing, issued: await plain(), linkedGuest: false };
 }
 
 /**

@@ -140,14 +140,7 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
     try {
       reply = await get(url, controller.signal, maxBodyBytes);
     } catch (err) {
-      // Never echo the error: the URL carries the AppSecret.
-      if (err instanceof LoginError) throw err;
-      const what = controller.signal.aborted
-        ? expired
-        : isRecord(err) && err["name"] === "ResponseTooLarge"
-          ? "wechat oversized response"
-          : "wechat network"; // network error, DNS, TLS, a reset socket
-      throw new UpstreamUnavailableError(what, 1);
+      throw transportError(err, controller.signal.aborted ? expired : undefined);
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onDeadline);
@@ -197,6 +190,17 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
 }
 
 const ONCE = { once: true } as const;
+
+/**
+ * The error of a failed GET: the deadline that stopped it (`expired`), the size cap, or the
+ * network (DNS, TLS, a reset socket). Never echoes the error: the URL carries the AppSecret.
+ */
+function transportError(err: unknown, expired: string | undefined): LoginError {
+  if (err instanceof LoginError) return err;
+  if (expired !== undefined) return new UpstreamUnavailableError(expired, 1);
+  const tooLarge = isRecord(err) && err["name"] === "ResponseTooLarge";
+  return new UpstreamUnavailableError(tooLarge ? "wechat oversized response" : "wechat network", 1);
+}
 
 /**
  * The production transport (./transport.ts): node:https (node:http only for the loopback test
