@@ -40,6 +40,11 @@ export function readClientLimit(
   const perMinute = env["CLIENT_RATE_LIMIT_PER_MINUTE"]?.trim() ?? "";
   const key = env["CLIENT_RATE_LIMIT_KEY"]?.trim() ?? "";
   if (perMinute === "" && key === "") return undefined;
+  return checkedClientLimit(perMinute, key);
+}
+
+/** The limit's variables, checked (only a stack with the limit on compiles this). */
+function checkedClientLimit(perMinute: string, key: string): ClientLimitConfig {
   const problems: string[] = [];
   const n = Number(perMinute);
   if (!/^\d+$/.test(perMinute) || n < 1 || n > MAX_CLIENT_LOGINS_PER_MINUTE) {

@@ -163,19 +163,22 @@ function measuredWechat(wechat: WechatPort, metrics: MetricsPort): WechatPort {
       try {
         return await wechat.exchangeCode(code, signal);
       } catch (err) {
-        const inner = typeof err === "object" && err !== null && counted.has(err);
-        if (!inner) {
-          metrics.wechatError(wechatErrorClass(err));
-          if (!(err instanceof InvalidCodeError || err instanceof UserBlockedError)) {
-            countFailure(metrics, "wechat", err);
-          }
-        }
+        countWechatFailure(metrics, err);
         throw err;
       } finally {
         metrics.latency(METRIC.wechatLatency, nowMs() - start);
       }
     },
   };
+}
+
+/** A failed exchange, by WeChat class, and as a WeChat failure unless the caller's (or inner). */
+function countWechatFailure(metrics: MetricsPort, err: unknown): void {
+  if (typeof err === "object" && err !== null && counted.has(err)) return;
+  metrics.wechatError(wechatErrorClass(err));
+  if (!(err instanceof InvalidCodeError || err instanceof UserBlockedError)) {
+    countFailure(metrics, "wechat", err);
+  }
 }
 
 /** The AppSecret getter with its failures counted for secretsmanager. */

@@ -170,21 +170,26 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
     return forcedValue !== rejected ? forcedValue : undefined;
   };
 
+  /** After WeChat rejected the AppSecret: once more with a newer one, if there is one. */
+  const retryRotated = async (code: string, secret: string, first: Reply, signal: AbortSignal) => {
+    const fresh = await newerSecret(secret, signal);
+    if (fresh === undefined) throw errorFor(first.errcode, opts.appId);
+    const second = await ask(code, fresh, signal);
+    // Whether WeChat spends a code on a request it refuses for the secret is not documented.
+    // If it did, this login cannot succeed any more, but it is no configuration error and
+    // not the caller's fault: 503, and the client retries with a fresh wx.login code.
+    if (CODE_REJECTED.has(second.errcode)) {
+      throw new UpstreamUnavailableError("wechat code spent by the rotated AppSecret", 1);
+    }
+    return sessionOf(second, opts.appId);
+  };
+
   return {
     async exchangeCode(code: string, signal: AbortSignal): Promise<WechatSession> {
       const secret = await opts.getSecret({ forceFetch: false, signal });
       const first = await ask(code, secret, signal);
       if (!SECRET_REJECTED.has(first.errcode)) return sessionOf(first, opts.appId);
-      const fresh = await newerSecret(secret, signal);
-      if (fresh === undefined) throw errorFor(first.errcode, opts.appId);
-      const second = await ask(code, fresh, signal);
-      // Whether WeChat spends a code on a request it refuses for the secret is not documented.
-      // If it did, this login cannot succeed any more, but it is no configuration error and
-      // not the caller's fault: 503, and the client retries with a fresh wx.login code.
-      if (CODE_REJECTED.has(second.errcode)) {
-        throw new UpstreamUnavailableError("wechat code spent by the rotated AppSecret", 1);
-      }
-      return sessionOf(second, opts.appId);
+      return retryRotated(code, secret, first, signal);
     },
   };
 }
