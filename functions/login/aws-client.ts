@@ -40,6 +40,7 @@ import {
   type RetryToken,
 } from "./aws-retry";
 import { ConfigError } from "./errors";
+import type { Deadline } from "./ports";
 
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -78,7 +79,7 @@ export class AwsClient {
   }
 
   /** One awsJson call (`operation` without the target prefix); resolves with the parsed reply. */
-  async json<T>(operation: string, input: object, signal?: AbortSignal): Promise<T> {
+  async json<T>(operation: string, input: object, signal?: Deadline): Promise<T> {
     const json = AWS_SERVICES[this.opts.service].json;
     if (!json) throw new Error(`${this.opts.service} does not speak awsJson`);
     const reply = await this.send(
@@ -92,7 +93,7 @@ export class AwsClient {
   }
 
   /** One query-protocol call; resolves with the XML reply body. */
-  async query(action: string, params: Record<string, string>, signal?: AbortSignal) {
+  async query(action: string, params: Record<string, string>, signal?: Deadline) {
     const version = AWS_SERVICES[this.opts.service].queryVersion;
     if (!version) throw new Error(`${this.opts.service} does not speak the query protocol`);
     const form = Object.entries({ Action: action, Version: version, ...params })
@@ -167,7 +168,7 @@ export class AwsClient {
   private async send(
     req: AwsRequest,
     toError: (reply: AwsReply) => AwsServiceError,
-    signal: AbortSignal | undefined,
+    signal: Deadline | undefined,
   ): Promise<AwsReply> {
     let token = await this.retry.acquireInitialRetryToken(this.opts.service);
     for (;;) {

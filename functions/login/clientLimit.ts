@@ -18,6 +18,7 @@ import type {
   LogPort,
   WechatPort,
   WechatSession,
+  Deadline,
 } from "./ports";
 
 export interface ClientLimit {
@@ -105,7 +106,7 @@ export async function exchangeCounted(
   code: string,
   client: string | undefined,
   now: Date,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<WechatSession> {
   const limit = deps.clientLimit;
   if (limit === undefined || client === undefined) return wechat.exchangeCode(code, signal);
@@ -123,7 +124,7 @@ async function counted(
   code: string,
   client: string,
   now: Date,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<WechatSession> {
   // Our own controller, held for the whole call (a composed signal can be collected early).
   const controller = new AbortController();

@@ -29,6 +29,7 @@ import { ConfigError } from "./errors";
 import {
   IdentityConflictError,
   type CredentialsPort,
+  type Deadline,
   type IdentityPort,
   type LogPort,
   type MappingPort,
@@ -125,7 +126,7 @@ export function roleSessionNameFor(identityId: string): string {
 export async function login(
   deps: LoginDeps,
   input: LoginInput,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<LoginOutcome> {
   const { config, mapping, logger, identity } = deps;
   const now = (deps.now ?? (() => new Date()))();
@@ -216,7 +217,7 @@ async function guestSigned(
   seen: Seen,
   tags: { principalTags?: Record<string, string> },
   plain: () => Promise<OpenIdToken>,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<{ existing: MappingRow | undefined; issued: OpenIdToken; linkedGuest: boolean }> {
   const [existing, openidRow] = await both(
     deps.mapping.touch(user.pk, seen.nowIso, signal),
@@ -242,7 +243,7 @@ async function openidRowOf(
   deps: LoginDeps,
   user: UserKey,
   seen: Seen,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<MappingRow | undefined> {
   if (!user.pk.startsWith(UNIONID_KEY_PREFIX)) return undefined;
   return deps.mapping.touch(openidKey(seen.appId, seen.session.openid), seen.nowIso, signal);
@@ -254,7 +255,7 @@ async function linkOrPlain(
   user: UserKey,
   identityId: string,
   plain: () => Promise<OpenIdToken>,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<OpenIdToken> {
   try {
     const issued = await deps.identity.getOpenIdToken(
@@ -284,7 +285,7 @@ async function migrateToUnionid(
   seen: Seen,
   issued: OpenIdToken,
   plain: () => Promise<OpenIdToken>,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<OpenIdToken> {
   const openidRow = await openidRowOf(deps, user, seen, signal);
   if (openidRow === undefined || openidRow.identityId === issued.identityId) return issued;
@@ -311,7 +312,7 @@ async function upgradeGuest(
   seen: Seen,
   tags: { principalTags?: Record<string, string> },
   plain: () => Promise<OpenIdToken>,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<OpenIdToken> {
   const { mapping, identity, logger } = deps;
   const [claimed, owners] = await both(
@@ -350,7 +351,7 @@ async function syncRow(
   existing: MappingRow | undefined,
   issued: OpenIdToken,
   plain: () => Promise<OpenIdToken>,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<{ created: boolean; issued: OpenIdToken }> {
   const { mapping, logger } = deps;
   let row = existing;

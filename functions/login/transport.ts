@@ -11,6 +11,7 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
+import type { Deadline } from "./ports";
 
 export interface AwsTimeouts {
   /** TCP (+TLS) connect. */
@@ -89,7 +90,7 @@ function agentFor(protocol: string): http.Agent {
 /** One options object for every once-only abort listener. */
 const ONCE = { once: true } as const;
 
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleep(ms: number, signal: Deadline | undefined): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onAbort = () => {
@@ -125,7 +126,7 @@ function headerList(headers: Readonly<Record<string, string>>): string[] {
 export function attempt(
   req: OutgoingRequest,
   t: AwsTimeouts | undefined,
-  signal: AbortSignal | undefined,
+  signal: Deadline | undefined,
   maxBytes = MAX_REPLY_BYTES,
   agent?: http.Agent | false,
 ): Promise<AwsReply> {

@@ -19,7 +19,8 @@ import {
   UpstreamUnavailableError,
   UserBlockedError,
 } from "./errors";
-import type { WechatPort, WechatSession } from "./ports";
+import type { Deadline, WechatPort, WechatSession } from "./ports";
+import { DeadlineSignal } from "./deadline";
 import { attempt } from "./transport";
 
 /** A WeChat reply as the adapter reads it: the status and the whole body as text. */
@@ -32,7 +33,7 @@ export interface HttpReply {
  * One GET of `url`, its body read whole, failing once the body passes `maxBytes`. Must stop (and
  * release the connection) when `signal` aborts: that signal carries the call's deadline.
  */
-export type HttpGet = (url: URL, signal: AbortSignal, maxBytes: number) => Promise<HttpReply>;
+export type HttpGet = (url: URL, signal: Deadline, maxBytes: number) => Promise<HttpReply>;
 
 /** WeChat answers in well under a second; 3 s per request covers a slow cross-border path. */
 export const WECHAT_TIMEOUT_MS = 3000;
@@ -45,7 +46,7 @@ export interface SecretGetterOptions {
   /** Bypass the cache (after WeChat rejected the cached AppSecret). */
   readonly forceFetch?: boolean;
   /** The invocation deadline: the read is abandoned (503) when it aborts. */
-  readonly signal?: AbortSignal;
+  readonly signal?: Deadline;
 }
 
 export type SecretGetter = (opts?: SecretGetterOptions) => Promise<string>;
@@ -117,7 +118,7 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
   let forcing: Promise<string> | undefined;
   const exchange = EXCHANGES[opts.kind ?? "miniprogram"];
 
-  const ask = async (code: string, secret: string, signal: AbortSignal): Promise<Reply> => {
+  const ask = async (code: string, secret: string, signal: Deadline): Promise<Reply> => {
     // Built with encodeURIComponent rather than URLSearchParams, whose first use costs the first
     // login ~0.2 ms; every value is printable ASCII (config.ts, http.ts), encoded either way.
     const query =
@@ -127,7 +128,7 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
     // One controller and one timer held in this frame until the call settles: the whole call,
     // headers and body, within timeoutMs and the invocation deadline (functions/README.md,
     // "Timeout budget").
-    const controller = new AbortController();
+    const controller = new DeadlineSignal();
     let expired = "wechat timeout";
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     const onDeadline = () => {
@@ -138,9 +139,9 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
     if (signal.aborted) onDeadline();
     let reply: HttpReply;
     try {
-      reply = await get(url, controller.signal, maxBodyBytes);
+      reply = await get(url, controller, maxBodyBytes);
     } catch (err) {
-      throw transportError(err, controller.signal.aborted ? expired : undefined);
+      throw transportError(err, controller.aborted ? expired : undefined);
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onDeadline);
@@ -155,7 +156,7 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
    * secret must not turn every login into a Secrets Manager call: at most one forced re-read per
    * SECRET_REFETCH_MIN_INTERVAL_MS, shared by the logins that are rejected meanwhile.
    */
-  const newerSecret = async (rejected: string, signal: AbortSignal) => {
+  const newerSecret = async (rejected: string, signal: Deadline) => {
     const recent = nowMs() - lastForcedAt < SECRET_REFETCH_MIN_INTERVAL_MS;
     if (recent && forcing === undefined) {
       return forcedValue !== undefined && forcedValue !== rejected ? forcedValue : undefined;
@@ -171,7 +172,7 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
   };
 
   /** After WeChat rejected the AppSecret: once more with a newer one, if there is one. */
-  const retryRotated = async (code: string, secret: string, first: Reply, signal: AbortSignal) => {
+  const retryRotated = async (code: string, secret: string, first: Reply, signal: Deadline) => {
     const fresh = await newerSecret(secret, signal);
     if (fresh === undefined) throw errorFor(first.errcode, opts.appId);
     const second = await ask(code, fresh, signal);
@@ -185,7 +186,7 @@ export function makeWechatClient(opts: WechatClientOptions): WechatPort {
   };
 
   return {
-    async exchangeCode(code: string, signal: AbortSignal): Promise<WechatSession> {
+    async exchangeCode(code: string, signal: Deadline): Promise<WechatSession> {
       const secret = await opts.getSecret({ forceFetch: false, signal });
       const first = await ask(code, secret, signal);
       if (!SECRET_REJECTED.has(first.errcode)) return sessionOf(first, opts.appId);
@@ -220,7 +221,7 @@ export const nodeGet: HttpGet = (url, signal, maxBytes) =>
     return getOnce(url, signal, maxBytes, true);
   });
 
-function getOnce(url: URL, signal: AbortSignal, maxBytes: number, fresh: boolean) {
+function getOnce(url: URL, signal: Deadline, maxBytes: number, fresh: boolean) {
   const plain = url.protocol === "http:";
   const host = url.hostname;
   const req = {

@@ -1,7 +1,8 @@
 import { errorResponse } from "../../functions/login/http";
 import { makeSecretGetter } from "../../functions/login/secrets";
 import { makeStsCredentials } from "../../functions/login/sts";
-import { IdentityConflictError } from "../../functions/login/ports";
+import { IdentityConflictError, type Deadline } from "../../functions/login/ports";
+import { DeadlineSignal } from "../../functions/login/deadline";
 import {
   ConfigError,
   InternalError,
@@ -722,7 +723,7 @@ describe("AppSecret re-read rate limit", () => {
 
   it("passes the invocation's signal to the secret getter", async () => {
     const h = harness("enhanced");
-    const seen: (AbortSignal | undefined)[] = [];
+    const seen: (Deadline | undefined)[] = [];
     const h2 = harness(
       "enhanced",
       {},
@@ -735,7 +736,8 @@ describe("AppSecret re-read rate limit", () => {
     );
     h.wechat.codes.set("c", UNION);
     await call(h2, loginEvent({ code: "c" }));
-    expect(seen[0]).toBeInstanceOf(AbortSignal);
+    // The invocation deadline (the handler's own DeadlineSignal), not an absent or a fresh signal.
+    expect(seen[0]).toBeInstanceOf(DeadlineSignal);
   });
 });
 
