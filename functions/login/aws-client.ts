@@ -170,14 +170,17 @@ export class AwsClient {
     toError: (reply: AwsReply) => AwsServiceError,
     signal: Deadline | undefined,
   ): Promise<AwsReply> {
-    let token = await this.retry.acquireInitialRetryToken(this.opts.service);
+    // The strategy's token is taken at the first transient failure, not before every call: a
+    // call whose first attempt succeeds (nearly all) never awaits it, and the success that
+    // follows a retry is recorded (transientOnlyRetry keeps no state between calls).
+    let token: RetryToken | undefined;
     for (;;) {
       if (signal?.aborted) throw new AwsAbortError("aborted");
       let err: unknown;
       try {
         const reply = await attempt(this.sign(req), this.opts.timeouts, signal);
         if (reply.status >= 200 && reply.status < 300) {
-          this.retry.recordSuccess(token);
+          if (token !== undefined) this.retry.recordSuccess(token);
           return reply;
         }
         err = toError(reply);
@@ -195,7 +198,7 @@ export class AwsClient {
    * ConditionalCheckFailedException of a first login. Its own method: a login whose calls all
    * succeed never compiles it.
    */
-  private async retryToken(err: unknown, token: RetryToken): Promise<RetryToken> {
+  private async retryToken(err: unknown, last: RetryToken | undefined): Promise<RetryToken> {
     if (err instanceof AwsAbortError || err instanceof ConfigError) throw err;
     const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
     const errorType = retryErrorType(
@@ -205,6 +208,7 @@ export class AwsClient {
     );
     if (errorType !== "TRANSIENT") throw err;
     try {
+      const token = last ?? (await this.retry.acquireInitialRetryToken(this.opts.service));
       return await this.retry.refreshRetryTokenForRetry(token, { errorType });
     } catch {
       throw err;

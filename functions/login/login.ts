@@ -129,7 +129,7 @@ export async function login(
   signal: Deadline,
 ): Promise<LoginOutcome> {
   const { config, mapping, logger, identity } = deps;
-  const now = (deps.now ?? (() => new Date()))();
+  const now = deps.now?.() ?? new Date();
   const nowIso = now.toISOString();
 
   const wechat = deps.wechat.get(input.appId);

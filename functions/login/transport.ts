@@ -78,15 +78,9 @@ export interface AwsReply {
 }
 /** Real AWS replies are a few KB; a larger one is not the service talking. */
 const MAX_REPLY_BYTES = 1024 * 1024;
-let agents: { http: http.Agent; https: https.Agent } | undefined;
-/** Keep-alive sockets shared by every client of the container (one per upstream host). */
-function agentFor(protocol: string): http.Agent {
-  agents ??= {
-    http: new http.Agent({ keepAlive: true, maxSockets: 50 }),
-    https: new https.Agent({ keepAlive: true, maxSockets: 50 }),
-  };
-  return protocol === "http:" ? agents.http : agents.https;
-}
+/** Keep-alive sockets shared by every AWS client of the container (one pool per upstream host). */
+let httpAgent: http.Agent | undefined;
+let httpsAgent: https.Agent | undefined;
 /** One options object for every once-only abort listener. */
 const ONCE = { once: true } as const;
 
@@ -103,13 +97,6 @@ export function sleep(ms: number, signal: Deadline | undefined): Promise<void> {
     }, ms);
     signal?.addEventListener("abort", onAbort, ONCE);
   });
-}
-
-/** Header pairs as Node takes them flat (no per-header setHeader bookkeeping; still validated). */
-function headerList(headers: Readonly<Record<string, string>>): string[] {
-  const list: string[] = [];
-  for (const name of Object.keys(headers)) list.push(name, headers[name] ?? "");
-  return list;
 }
 
 /**
@@ -160,13 +147,20 @@ export function attempt(
       reject(err);
     };
     const onAbort = () => fail(new AwsAbortError("aborted"));
+    // Header pairs as Node takes them flat (no per-header setHeader bookkeeping; still validated).
+    const headers: string[] = [];
+    for (const name in req.headers) headers.push(name, req.headers[name] ?? "");
     const r = (plain ? http : https).request({
       method: req.method,
       hostname: req.hostname,
       port: req.port,
       path: req.path,
-      headers: headerList(req.headers),
-      agent: agent ?? agentFor(req.protocol),
+      headers,
+      agent:
+        agent ??
+        (plain
+          ? (httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: 50 }))
+          : (httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 50 }))),
     });
     let responded = false;
     signal?.addEventListener("abort", onAbort, ONCE);
