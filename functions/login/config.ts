@@ -149,9 +149,8 @@ export function readConfig<F extends LoginFlow>(env: Env, flow: F): LoginConfigF
       : (problems.push("WECHAT_APPS is not set (it replaces WECHAT_APP_ID and WECHAT_SECRET_ARN)"),
         []);
   const userKey = oneOf("USER_KEY", USER_KEYS, DEFAULT_USER_KEY);
-  const wechatApiBaseUrl = (set("WECHAT_API_BASE_URL") ?? DEFAULT_WECHAT_API_BASE_URL)
-    .trim()
-    .replace(/\/+$/, "");
+  let wechatApiBaseUrl = (set("WECHAT_API_BASE_URL") ?? DEFAULT_WECHAT_API_BASE_URL).trim();
+  while (wechatApiBaseUrl.endsWith("/")) wechatApiBaseUrl = wechatApiBaseUrl.slice(0, -1);
   const baseProblem = wechatBaseUrlProblem(wechatApiBaseUrl);
   if (baseProblem) problems.push(`WECHAT_API_BASE_URL ${baseProblem}`);
   const principalTags = oneOf("PRINCIPAL_TAGS", BOOLEANS, "false") === "true";

@@ -2,7 +2,7 @@
  * HTTP API (payload format 2.0) edge: the route, request parsing, the app, guest detection, and
  * the ONE place where errors become responses.
  */
-import { isIdentityIdOfPoolRegion } from "../../core/ids";
+import { PRINTABLE_ASCII_TOKEN, isIdentityIdOfPoolRegion } from "../../core/ids";
 import { LOGIN_ROUTES, routeKey, type LoginRouteKind } from "../../core/routes";
 import type { LoginConfig, WechatApp } from "./config";
 import {
@@ -23,9 +23,6 @@ export interface HttpResponse {
 export const MAX_BODY_BYTES = 4096;
 /** wx.login codes are 32 characters; allow some slack but no whitespace or control characters. */
 export const MAX_CODE_LENGTH = 128;
-
-/** Printable ASCII, no spaces. */
-const CODE_PATTERN = /^[\x21-\x7e]+$/;
 
 const ROUTE_KEYS: ReadonlyMap<string, LoginRouteKind> = new Map(
   (Object.keys(LOGIN_ROUTES) as LoginRouteKind[]).map((name) => [
@@ -71,7 +68,8 @@ export function parseLogin(
 ): LoginRequest {
   const body = jsonBody(event, route);
   const code = body["code"];
-  if (typeof code !== "string" || code.length > MAX_CODE_LENGTH || !CODE_PATTERN.test(code)) {
+  // Printable ASCII, no spaces, 1..MAX_CODE_LENGTH (core/ids.ts PRINTABLE_ASCII_TOKEN).
+  if (typeof code !== "string" || !PRINTABLE_ASCII_TOKEN.test(code)) {
     throw invalid(route);
   }
   const appId = body["appId"];

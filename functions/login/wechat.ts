@@ -8,6 +8,7 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
+import { PRINTABLE_ASCII_TOKEN } from "../../core/ids";
 import type { WechatAppKind } from "../../core/vocabulary";
 import {
   ConfigError,
@@ -74,11 +75,11 @@ export interface WechatClientOptions {
  * instructions (~0.5 ms) of every cold start, used or not; compiling it at a first use costs
  * ~0.2-0.5 ms more (functions/README.md, "Performance").
  */
-const ASCII_ID = /^[\x21-\x7e]{1,128}$/;
 let unicodeId: RegExp | undefined;
 const isId = (v: unknown): v is string =>
   typeof v === "string" &&
-  (ASCII_ID.test(v) || (unicodeId ??= new RegExp("^[^\\s\\p{C}]{1,128}$", "u")).test(v));
+  (PRINTABLE_ASCII_TOKEN.test(v) ||
+    (unicodeId ??= new RegExp("^[^\\s\\p{C}]{1,128}$", "u")).test(v));
 /** errcode: a (safe) integer, a numeric string ("40029"), or absent/null (= 0). */
 const isErrcode = (v: unknown): v is number | string | null | undefined =>
   v == null ||
