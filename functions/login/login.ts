@@ -150,15 +150,8 @@ export async function login(
       issued = await migrateToUnionid(deps, user, seen, issued, plain, signal);
     }
   } else {
-    ({ existing, issued, linkedGuest } = await guestSigned(
-      deps,
-      user,
-      input.guestIdentityId,
-      seen,
-      tags,
-      plain,
-      signal,
-    ));
+    const as = { user, guest: input.guestIdentityId, seen, tags };
+    ({ existing, issued, linkedGuest } = await guestSigned(deps, as, plain, signal));
   }
 
   // The row follows Cognito's answer; STS (basic flow) runs meanwhile on the token we hold.
@@ -212,13 +205,16 @@ export async function login(
  */
 async function guestSigned(
   deps: LoginDeps,
-  user: UserKey,
-  guest: string,
-  seen: Seen,
-  tags: { principalTags?: Record<string, string> },
+  as: {
+    user: UserKey;
+    guest: string;
+    seen: Seen;
+    tags: { principalTags?: Record<string, string> };
+  },
   plain: () => Promise<OpenIdToken>,
   signal: Deadline,
 ): Promise<{ existing: MappingRow | undefined; issued: OpenIdToken; linkedGuest: boolean }> {
+  const { user, guest, seen, tags } = as;
   const [existing, openidRow] = await both(
     deps.mapping.touch(user.pk, seen.nowIso, signal),
     openidRowOf(deps, user, seen, signal),
