@@ -92,3 +92,10 @@ export function parseArn(
   const { partition = "", service = "", region = "", account = "", resource = "" } = groups;
   return { partition, service, region, account, resource };
 }
+
+/**
+ * 1..128 printable ASCII characters, no spaces: a wx.login / OAuth code as the login API takes it,
+ * and the shape of real openids and unionids. One pattern for both: each regex a first login
+ * compiles costs ~75 k instructions (functions/README.md, "Performance").
+ */
+export const PRINTABLE_ASCII_TOKEN = /^[\x21-\x7e]{1,128}$/;

@@ -17,7 +17,7 @@
  *    backoff. Errors carry `name`, `$fault` and `$metadata.httpStatusCode` as SDK service errors
  *    do, so `classifyAwsError` (errors.ts) and the adapters classify them unchanged.
  * Upstream error messages are never copied into errors (they can echo request data).
- * The HTTP attempt lives in aws-http.ts, the protocols' encodings and error parsing in
+ * The HTTP attempt lives in transport.ts (shared with the WeChat adapter), the protocols' encodings and error parsing in
  * aws-protocol.ts.
  */
 import { hash } from "node:crypto";
@@ -31,10 +31,16 @@ import {
   type AwsRequest,
   type AwsServiceError,
   type AwsTimeouts,
-} from "./aws-http";
+} from "./transport";
 import { jsonError, queryError, queryEscape } from "./aws-protocol";
-import { retryErrorType, transientOnlyRetry, type RetryStrategy } from "./aws-retry";
+import {
+  retryErrorType,
+  transientOnlyRetry,
+  type RetryStrategy,
+  type RetryToken,
+} from "./aws-retry";
 import { ConfigError } from "./errors";
+import type { Deadline } from "./ports";
 
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -73,7 +79,7 @@ export class AwsClient {
   }
 
   /** One awsJson call (`operation` without the target prefix); resolves with the parsed reply. */
-  async json<T>(operation: string, input: object, signal?: AbortSignal): Promise<T> {
+  async json<T>(operation: string, input: object, signal?: Deadline): Promise<T> {
     const json = AWS_SERVICES[this.opts.service].json;
     if (!json) throw new Error(`${this.opts.service} does not speak awsJson`);
     const reply = await this.send(
@@ -87,7 +93,7 @@ export class AwsClient {
   }
 
   /** One query-protocol call; resolves with the XML reply body. */
-  async query(action: string, params: Record<string, string>, signal?: AbortSignal) {
+  async query(action: string, params: Record<string, string>, signal?: Deadline) {
     const version = AWS_SERVICES[this.opts.service].queryVersion;
     if (!version) throw new Error(`${this.opts.service} does not speak the query protocol`);
     const form = Object.entries({ Action: action, Version: version, ...params })
@@ -162,38 +168,50 @@ export class AwsClient {
   private async send(
     req: AwsRequest,
     toError: (reply: AwsReply) => AwsServiceError,
-    signal: AbortSignal | undefined,
+    signal: Deadline | undefined,
   ): Promise<AwsReply> {
-    let token = await this.retry.acquireInitialRetryToken(this.opts.service);
+    // The strategy's token is taken at the first transient failure, not before every call: a
+    // call whose first attempt succeeds (nearly all) never awaits it, and the success that
+    // follows a retry is recorded (transientOnlyRetry keeps no state between calls).
+    let token: RetryToken | undefined;
     for (;;) {
       if (signal?.aborted) throw new AwsAbortError("aborted");
       let err: unknown;
       try {
         const reply = await attempt(this.sign(req), this.opts.timeouts, signal);
         if (reply.status >= 200 && reply.status < 300) {
-          this.retry.recordSuccess(token);
+          if (token !== undefined) this.retry.recordSuccess(token);
           return reply;
         }
         err = toError(reply);
       } catch (e) {
         err = e;
       }
-      if (err instanceof AwsAbortError || err instanceof ConfigError) throw err;
-      const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
-      const errorType = retryErrorType(
-        typeof e.name === "string" ? e.name : "",
-        e.$metadata?.httpStatusCode,
-        typeof e.code === "string" ? e.code : undefined,
-      );
-      // Only transient errors are ever retried: skip the strategy (and its refusal) for the
-      // rest, e.g. every ConditionalCheckFailedException of a first login.
-      if (errorType !== "TRANSIENT") throw err;
-      try {
-        token = await this.retry.refreshRetryTokenForRetry(token, { errorType });
-      } catch {
-        throw err;
-      }
+      token = await this.retryToken(err, token);
       await sleep(token.getRetryDelay(), signal);
+    }
+  }
+
+  /**
+   * The token of the next attempt after `err`, or throws `err`: only transient errors are ever
+   * retried, so the strategy (and its refusal) is skipped for the rest, e.g. every
+   * ConditionalCheckFailedException of a first login. Its own method: a login whose calls all
+   * succeed never compiles it.
+   */
+  private async retryToken(err: unknown, last: RetryToken | undefined): Promise<RetryToken> {
+    if (err instanceof AwsAbortError || err instanceof ConfigError) throw err;
+    const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
+    const errorType = retryErrorType(
+      typeof e.name === "string" ? e.name : "",
+      e.$metadata?.httpStatusCode,
+      typeof e.code === "string" ? e.code : undefined,
+    );
+    if (errorType !== "TRANSIENT") throw err;
+    try {
+      const token = last ?? (await this.retry.acquireInitialRetryToken(this.opts.service));
+      return await this.retry.refreshRetryTokenForRetry(token, { errorType });
+    } catch {
+      throw err;
     }
   }
 }
@@ -216,5 +234,5 @@ export {
   type AwsReply,
   type AwsRequest,
   type AwsTimeouts,
-} from "./aws-http";
+} from "./transport";
 export { xmlText } from "./aws-protocol";

@@ -2,7 +2,7 @@
  * The AWS wire protocols the client speaks, beyond the HTTP exchange: the query protocol's form
  * encoding, and error names and XML text as the SDK parses them.
  */
-import { AwsServiceError, type AwsReply } from "./aws-http";
+import { AwsServiceError, type AwsReply } from "./transport";
 
 /**
  * The SDK's query encoding (RFC 3986: encodeURIComponent plus !'()*). The STS form's values

@@ -18,6 +18,7 @@ import type {
   LogPort,
   WechatPort,
   WechatSession,
+  Deadline,
 } from "./ports";
 
 export interface ClientLimit {
@@ -40,6 +41,11 @@ export function readClientLimit(
   const perMinute = env["CLIENT_RATE_LIMIT_PER_MINUTE"]?.trim() ?? "";
   const key = env["CLIENT_RATE_LIMIT_KEY"]?.trim() ?? "";
   if (perMinute === "" && key === "") return undefined;
+  return checkedClientLimit(perMinute, key);
+}
+
+/** The limit's variables, checked (only a stack with the limit on compiles this). */
+function checkedClientLimit(perMinute: string, key: string): ClientLimitConfig {
   const problems: string[] = [];
   const n = Number(perMinute);
   if (!/^\d+$/.test(perMinute) || n < 1 || n > MAX_CLIENT_LOGINS_PER_MINUTE) {
@@ -100,10 +106,26 @@ export async function exchangeCounted(
   code: string,
   client: string | undefined,
   now: Date,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<WechatSession> {
   const limit = deps.clientLimit;
   if (limit === undefined || client === undefined) return wechat.exchangeCode(code, signal);
+  return counted(deps.logger, limit, wechat, code, client, now, signal);
+}
+
+/**
+ * exchangeCounted with the limit on. Its own function: a login without a limit never compiles
+ * it (V8 compiles a function whole at its first call; functions/README.md, "Performance").
+ */
+async function counted(
+  logger: LogPort,
+  limit: ClientLimit,
+  wechat: WechatPort,
+  code: string,
+  client: string,
+  now: Date,
+  signal: Deadline,
+): Promise<WechatSession> {
   // Our own controller, held for the whole call (a composed signal can be collected early).
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
@@ -116,7 +138,7 @@ export async function exchangeCounted(
         return a;
       },
       (err: unknown) => {
-        deps.logger.warn("client_limit_unavailable", {
+        logger.warn("client_limit_unavailable", {
           reason: err instanceof LoginError ? err.code : "unknown",
         });
         return ADMITTED;
@@ -127,7 +149,7 @@ export async function exchangeCounted(
       admission,
     ]);
     if (admitted.status === "fulfilled" && !admitted.value.admitted) {
-      deps.logger.info("client_rate_limited", { client: client.slice(0, 12) });
+      logger.info("client_rate_limited", { client: client.slice(0, 12) });
       throw new RateLimitedError(admitted.value.retryAfterSeconds);
     }
     if (session.status === "rejected") throw session.reason;

@@ -28,19 +28,7 @@ export function makeCognitoIdentity(client: JsonClient, opts: CognitoAdapterOpti
           signal,
         );
       } catch (err) {
-        const name = awsErrorName(err);
-        // With an IdentityId: "this login belongs to another identity" (conflict), or the
-        // identity no longer exists (deleted guest, row of another pool). Either way the caller
-        // falls back to the identity Cognito itself maps the login to.
-        if (
-          input.identityId !== undefined &&
-          (name === "ResourceConflictException" ||
-            name === "DeveloperUserAlreadyRegisteredException" ||
-            name === "ResourceNotFoundException")
-        ) {
-          throw new IdentityConflictError(name);
-        }
-        throw classifyAwsError("cognito-identity", err);
+        throw tokenError(err, input.identityId !== undefined);
       }
       if (!out.IdentityId || !out.Token) {
         throw new InternalError("cognito-identity returned no IdentityId/Token");
@@ -74,4 +62,23 @@ export function makeCognitoIdentity(client: JsonClient, opts: CognitoAdapterOpti
       }
     },
   };
+}
+
+/**
+ * The error of a failed GetOpenIdTokenForDeveloperIdentity (its own function: a successful login
+ * never compiles it). With an IdentityId: "this login belongs to another identity" (conflict),
+ * or the identity no longer exists (deleted guest, row of another pool). Either way the caller
+ * falls back to the identity Cognito itself maps the login to.
+ */
+function tokenError(err: unknown, withIdentityId: boolean): Error {
+  const name = awsErrorName(err);
+  if (
+    withIdentityId &&
+    (name === "ResourceConflictException" ||
+      name === "DeveloperUserAlreadyRegisteredException" ||
+      name === "ResourceNotFoundException")
+  ) {
+    return new IdentityConflictError(name);
+  }
+  return classifyAwsError("cognito-identity", err);
 }

@@ -91,33 +91,42 @@ export class EnvError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function readConfig<F extends LoginFlow>(env: Env, flow: F): LoginConfigFor<F> {
+  // Few helpers and few regexes: this runs at every cold start, where each function V8 compiles
+  // costs ~7 us before it runs (functions/README.md, "Performance"). Problems are collected in
+  // the order of the variables below and reported together.
   const problems: string[] = [];
+  /** The value when set (not blank), else undefined. */
+  const set = (name: string): string | undefined => {
+    const v = env[name];
+    return v !== undefined && v.trim() !== "" ? v : undefined;
+  };
   const str = (name: string, pattern?: RegExp): string => {
-    const v = env[name];
-    if (v === undefined || v.trim() === "") {
-      problems.push(`${name} is not set`);
-      return "";
-    }
-    if (pattern && !pattern.test(v)) problems.push(`${name} is malformed`);
-    return v;
+    const v = set(name);
+    if (v === undefined) problems.push(`${name} is not set`);
+    else if (pattern && !pattern.test(v)) problems.push(`${name} is malformed`);
+    return v ?? "";
   };
-  const isSet = (name: string): boolean => {
-    const v = env[name];
-    return v !== undefined && v.trim() !== "";
-  };
-  const int = (name: string, min: number, max: number, fallback?: number): number => {
-    if (fallback !== undefined && !isSet(name)) return fallback;
-    const raw = str(name);
-    if (raw === "") return 0;
+  const int = (name: string, min: number, max: number, fallback: number): number => {
+    const raw = set(name);
+    if (raw === undefined) return fallback;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) {
       problems.push(`${name} must be an integer in ${min}..${max}`);
     }
     return n;
   };
+  /** An optional variable that must be one of `values`. */
+  const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T): T => {
+    const v = set(name);
+    if (v === undefined) return fallback;
+    if (!(values as readonly string[]).includes(v)) problems.push(`${name} is malformed`);
+    return v as T;
+  };
 
   const region = str(
-    isSet("AWS_REGION") || !isSet("AWS_DEFAULT_REGION") ? "AWS_REGION" : "AWS_DEFAULT_REGION",
+    set("AWS_REGION") !== undefined || set("AWS_DEFAULT_REGION") === undefined
+      ? "AWS_REGION"
+      : "AWS_DEFAULT_REGION",
     REGION,
   ).trim();
   const identityPoolId = str("IDENTITY_POOL_ID", IDENTITY_POOL_ID);
@@ -128,27 +137,23 @@ export function readConfig<F extends LoginFlow>(env: Env, flow: F): LoginConfigF
     86400,
     DEFAULT_TOKEN_DURATION_SECONDS,
   );
-  const loginsKey = isSet("LOGINS_KEY")
-    ? str("LOGINS_KEY", COGNITO_LOGINS_KEY)
-    : defaultLoginsKey(region);
+  const loginsKey =
+    set("LOGINS_KEY") !== undefined
+      ? str("LOGINS_KEY", COGNITO_LOGINS_KEY)
+      : defaultLoginsKey(region);
   const tableName = str("TABLE_NAME", /^[\w.-]{3,255}$/);
-  const wechatApps = isSet("WECHAT_APPS")
-    ? readWechatApps(env["WECHAT_APPS"] ?? "", problems)
-    : (problems.push("WECHAT_APPS is not set (it replaces WECHAT_APP_ID and WECHAT_SECRET_ARN)"),
-      []);
-  const userKeyRaw = isSet("USER_KEY") ? str("USER_KEY", /^(unionid|openid)$/) : DEFAULT_USER_KEY;
-  const userKey = userKeyRaw === "openid" ? "openid" : "unionid";
-  const wechatApiBaseUrl = (
-    isSet("WECHAT_API_BASE_URL") ? str("WECHAT_API_BASE_URL") : DEFAULT_WECHAT_API_BASE_URL
-  )
-    .trim()
-    .replace(/\/+$/, "");
+  const appsRaw = set("WECHAT_APPS");
+  const wechatApps =
+    appsRaw !== undefined
+      ? readWechatApps(appsRaw, problems)
+      : (problems.push("WECHAT_APPS is not set (it replaces WECHAT_APP_ID and WECHAT_SECRET_ARN)"),
+        []);
+  const userKey = oneOf("USER_KEY", USER_KEYS, DEFAULT_USER_KEY);
+  let wechatApiBaseUrl = (set("WECHAT_API_BASE_URL") ?? DEFAULT_WECHAT_API_BASE_URL).trim();
+  while (wechatApiBaseUrl.endsWith("/")) wechatApiBaseUrl = wechatApiBaseUrl.slice(0, -1);
   const baseProblem = wechatBaseUrlProblem(wechatApiBaseUrl);
   if (baseProblem) problems.push(`WECHAT_API_BASE_URL ${baseProblem}`);
-
-  const principalTags = isSet("PRINCIPAL_TAGS")
-    ? str("PRINCIPAL_TAGS", /^(true|false)$/) === "true"
-    : false;
+  const principalTags = oneOf("PRINCIPAL_TAGS", BOOLEANS, "false") === "true";
 
   let authenticatedRoleArn: string | undefined;
   let credentialsDurationSeconds: number | undefined;
@@ -189,12 +194,14 @@ export function readConfig<F extends LoginFlow>(env: Env, flow: F): LoginConfigF
   } as LoginConfigFor<F>;
 }
 
+const USER_KEYS = ["unionid", "openid"] as const;
+const BOOLEANS = ["true", "false"] as const;
+
 /** The first mini-program of `apps` (WECHAT_APPS order), if any. */
 export function defaultMiniProgramOf(apps: readonly WechatApp[]): WechatApp | undefined {
-  return apps.find((a) => a.kind === "miniprogram");
+  for (const a of apps) if (a.kind === "miniprogram") return a;
+  return undefined;
 }
-
-const APP_KEYS = new Set(["appId", "kind", "secretArn"]);
 
 /**
  * WECHAT_APPS, checked entry by entry; each problem is pushed naming the entry's index and field,
@@ -216,15 +223,20 @@ function readWechatApps(raw: string, problems: string[]): WechatApp[] {
   const before = problems.length;
   const apps: WechatApp[] = [];
   const seen = new Map<string, number>();
-  json.forEach((entry: unknown, i) => {
+  for (let i = 0; i < json.length; i++) {
+    const entry: unknown = json[i];
     const at = `WECHAT_APPS[${i}]`;
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
       problems.push(`${at} is not an object`);
-      return;
+      continue;
     }
     const e = entry as Record<string, unknown>;
-    const unknown = Object.keys(e).filter((k) => !APP_KEYS.has(k));
-    if (unknown.length > 0) problems.push(`${at} has keys other than appId, kind, secretArn`);
+    for (const k in e) {
+      if (k !== "appId" && k !== "kind" && k !== "secretArn") {
+        problems.push(`${at} has keys other than appId, kind, secretArn`);
+        break;
+      }
+    }
     const { appId, kind, secretArn } = e;
     if (typeof appId !== "string" || !WECHAT_APP_ID.test(appId)) {
       problems.push(`${at}.appId must be 'wx' and 16 lower-case hex characters`);
@@ -233,16 +245,14 @@ function readWechatApps(raw: string, problems: string[]): WechatApp[] {
     } else {
       seen.set(appId, i);
     }
-    if (!isOneOf(WECHAT_APP_KINDS, kind)) {
-      problems.push(`${at}.kind must be ${WECHAT_APP_KINDS.join(" or ")}`);
-    }
+    const kindOk = isOneOf(WECHAT_APP_KINDS, kind);
+    if (!kindOk) problems.push(`${at}.kind must be ${WECHAT_APP_KINDS.join(" or ")}`);
     if (typeof secretArn !== "string" || !isSecretArn(secretArn)) {
       problems.push(`${at}.secretArn must be a Secrets Manager secret ARN`);
     }
-    if (typeof appId === "string" && isOneOf(WECHAT_APP_KINDS, kind)) {
+    if (typeof appId === "string" && kindOk)
       apps.push({ appId, kind, secretArn: String(secretArn) });
-    }
-  });
+  }
   return problems.length === before ? apps : [];
 }
 

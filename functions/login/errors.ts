@@ -3,6 +3,8 @@
  * `errorResponse` (functions/login/http.ts) is the ONE place that turns them into responses.
  * Messages are fixed, client-safe strings: never an upstream message, never a secret.
  */
+import type { Deadline } from "./ports";
+
 export abstract class LoginError extends Error {
   abstract readonly status: number;
   abstract readonly code: string;
@@ -180,7 +182,7 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
  * read, secrets.ts): the abandoned call keeps running but is bounded by the AWS client's own
  * timeouts, and its late rejection is swallowed here (never an unhandled rejection).
  */
-export function abortable<T>(p: Promise<T>, signal: AbortSignal, upstream: string): Promise<T> {
+export function abortable<T>(p: Promise<T>, signal: Deadline, upstream: string): Promise<T> {
   if (signal.aborted) {
     p.catch(() => undefined);
     return Promise.reject(new UpstreamUnavailableError(`${upstream} (deadline)`, 1));

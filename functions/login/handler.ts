@@ -1,6 +1,7 @@
 /** Thin Lambda handler over the login domain. `makeHandler(deps)` so tests inject fakes. */
 import { clientOf } from "./clientLimit";
 import type { LoginConfig } from "./config";
+import { DeadlineSignal } from "./deadline";
 import { ConfigError, LoginError, UpstreamUnavailableError } from "./errors";
 import {
   errorResponse,
@@ -44,7 +45,7 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
     // One controller and timer held for the whole call and cleared in `finally`: a bare
     // `AbortSignal.timeout` nobody references can be garbage-collected before it fires
     // (functions/README.md, "Timeout budget"), and a live timer would outlast a success.
-    const deadline = new AbortController();
+    const deadline = new DeadlineSignal();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let result: { outcome: LoginOutcome } | { error: unknown };
     try {
@@ -61,7 +62,7 @@ export function makeHandler(deps: HandlerDeps): LoginHandler {
         deps.clientLimit &&
         clientOf(event, deps.clientLimit.key, guestIdentityId, config.identityPoolId);
       const input = { appId: app.appId, code, guestIdentityId, client };
-      result = { outcome: await login(measured, input, deadline.signal) };
+      result = { outcome: await login(measured, input, deadline) };
     } catch (err) {
       result = { error: err };
     } finally {

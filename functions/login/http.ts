@@ -2,7 +2,7 @@
  * HTTP API (payload format 2.0) edge: the route, request parsing, the app, guest detection, and
  * the ONE place where errors become responses.
  */
-import { isIdentityIdOfPoolRegion } from "../../core/ids";
+import { PRINTABLE_ASCII_TOKEN, isIdentityIdOfPoolRegion } from "../../core/ids";
 import { LOGIN_ROUTES, routeKey, type LoginRouteKind } from "../../core/routes";
 import type { LoginConfig, WechatApp } from "./config";
 import {
@@ -23,9 +23,6 @@ export interface HttpResponse {
 export const MAX_BODY_BYTES = 4096;
 /** wx.login codes are 32 characters; allow some slack but no whitespace or control characters. */
 export const MAX_CODE_LENGTH = 128;
-
-/** Printable ASCII, no spaces. */
-const CODE_PATTERN = /^[\x21-\x7e]+$/;
 
 const ROUTE_KEYS: ReadonlyMap<string, LoginRouteKind> = new Map(
   (Object.keys(LOGIN_ROUTES) as LoginRouteKind[]).map((name) => [
@@ -71,7 +68,8 @@ export function parseLogin(
 ): LoginRequest {
   const body = jsonBody(event, route);
   const code = body["code"];
-  if (typeof code !== "string" || code.length > MAX_CODE_LENGTH || !CODE_PATTERN.test(code)) {
+  // Printable ASCII, no spaces, 1..MAX_CODE_LENGTH (core/ids.ts PRINTABLE_ASCII_TOKEN).
+  if (typeof code !== "string" || !PRINTABLE_ASCII_TOKEN.test(code)) {
     throw invalid(route);
   }
   const appId = body["appId"];
@@ -91,16 +89,7 @@ function jsonBody(event: unknown, route: LoginRouteKind): Record<string, unknown
   if (typeof raw !== "string" || raw.length === 0) throw invalid(route);
   let text: string;
   if (ev["isBase64Encoded"] === true) {
-    // Reject before decoding anything large; base64 is 4 chars per 3 bytes.
-    if (raw.length > Math.ceil(MAX_BODY_BYTES / 3) * 4 + 4) throw tooLarge();
-    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(raw)) throw invalid(route);
-    const buf = Buffer.from(raw, "base64");
-    if (buf.length > MAX_BODY_BYTES) throw tooLarge();
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(buf);
-    } catch {
-      throw invalid(route);
-    }
+    text = base64Text(raw, route);
   } else {
     if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES) throw tooLarge();
     text = raw;
@@ -113,6 +102,20 @@ function jsonBody(event: unknown, route: LoginRouteKind): Record<string, unknown
   }
   if (!isRecord(json) || Array.isArray(json)) throw invalid(route);
   return json;
+}
+
+/** A base64 body (API Gateway encodes some content types) as strict UTF-8 text. */
+function base64Text(raw: string, route: LoginRouteKind): string {
+  // Reject before decoding anything large; base64 is 4 chars per 3 bytes.
+  if (raw.length > Math.ceil(MAX_BODY_BYTES / 3) * 4 + 4) throw tooLarge();
+  if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(raw)) throw invalid(route);
+  const buf = Buffer.from(raw, "base64");
+  if (buf.length > MAX_BODY_BYTES) throw tooLarge();
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(buf);
+  } catch {
+    throw invalid(route);
+  }
 }
 
 function invalid(route: LoginRouteKind): InvalidRequestError {

@@ -23,11 +23,19 @@ import {
 import type { LoginDeps, LoginOutcome } from "./login";
 import {
   IdentityConflictError,
+  type LatencyMetric,
   type MappingPort,
   type MetricsPort,
   type WechatPort,
 } from "./ports";
 import type { SecretGetter } from "./wechat";
+
+/**
+ * Monotonic milliseconds from process.hrtime: `performance.now()` would load perf_hooks at the
+ * first login, ~4 M instructions (~1 ms CPU) that Lambda's runtime client has not paid before
+ * (functions/README.md, "Performance").
+ */
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /**
  * Errors already counted for an inner upstream: the AppSecret read happens inside the WeChat
@@ -87,20 +95,26 @@ function countFailure(metrics: MetricsPort, upstream: Upstream, err: unknown): v
   metrics.upstreamError(upstream, upstreamErrorClass(err));
 }
 
-async function timed<T>(
+/**
+ * `call(...args)` with its failure counted for `upstream` and, with `latency`, its duration
+ * recorded. The call and its arguments are passed, not a closure: one function less for V8 to
+ * compile at a cold start per measured port (functions/README.md, "Performance").
+ */
+async function timed<A extends unknown[], T>(
   metrics: MetricsPort,
   upstream: Upstream,
-  call: () => Promise<T>,
-  onLatency?: (ms: number) => void,
+  call: (...a: A) => Promise<T>,
+  args: A,
+  latency?: LatencyMetric,
 ): Promise<T> {
-  const start = performance.now();
+  const start = nowMs();
   try {
-    return await call();
+    return await call(...args);
   } catch (err) {
     if (!(err instanceof IdentityConflictError)) countFailure(metrics, upstream, err);
     throw err;
   } finally {
-    onLatency?.(performance.now() - start);
+    if (latency) metrics.latency(latency, nowMs() - start);
   }
 }
 
@@ -110,7 +124,7 @@ export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPor
   const dynamodb =
     <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
     (...a: A) =>
-      timed(metrics, "dynamodb", () => f(...a));
+      timed(metrics, "dynamodb", f, a);
   const measuredMapping: MappingPort = {
     touch: dynamodb(mapping.touch.bind(mapping)),
     create: dynamodb(mapping.create.bind(mapping)),
@@ -118,22 +132,25 @@ export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPor
     claimGuest: dynamodb(mapping.claimGuest.bind(mapping)),
     usersOfIdentity: dynamodb(mapping.usersOfIdentity.bind(mapping)),
   };
+  const measuredApps = new Map<string, WechatPort>();
+  for (const [appId, port] of wechat) measuredApps.set(appId, measuredWechat(port, metrics));
   return {
     ...deps,
-    wechat: new Map([...wechat].map(([appId, port]) => [appId, measuredWechat(port, metrics)])),
+    wechat: measuredApps,
     identity: {
       getOpenIdToken: (input, signal) =>
         timed(
           metrics,
           "cognito-identity",
-          () => identity.getOpenIdToken(input, signal),
-          (ms) => metrics.latency(METRIC.cognitoLatency, ms),
+          identity.getOpenIdToken.bind(identity),
+          [input, signal],
+          METRIC.cognitoLatency,
         ),
     },
     mapping: measuredMapping,
     credentials: credentials && {
       assumeRole: (input, signal) =>
-        timed(metrics, "sts", () => credentials.assumeRole(input, signal)),
+        timed(metrics, "sts", credentials.assumeRole.bind(credentials), [input, signal]),
     },
   };
 }
@@ -142,26 +159,29 @@ export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPor
 function measuredWechat(wechat: WechatPort, metrics: MetricsPort): WechatPort {
   return {
     exchangeCode: async (code, signal) => {
-      const start = performance.now();
+      const start = nowMs();
       try {
         return await wechat.exchangeCode(code, signal);
       } catch (err) {
-        const inner = typeof err === "object" && err !== null && counted.has(err);
-        if (!inner) {
-          metrics.wechatError(wechatErrorClass(err));
-          if (!(err instanceof InvalidCodeError || err instanceof UserBlockedError)) {
-            countFailure(metrics, "wechat", err);
-          }
-        }
+        countWechatFailure(metrics, err);
         throw err;
       } finally {
-        metrics.latency(METRIC.wechatLatency, performance.now() - start);
+        metrics.latency(METRIC.wechatLatency, nowMs() - start);
       }
     },
   };
 }
 
+/** A failed exchange, by WeChat class, and as a WeChat failure unless the caller's (or inner). */
+function countWechatFailure(metrics: MetricsPort, err: unknown): void {
+  if (typeof err === "object" && err !== null && counted.has(err)) return;
+  metrics.wechatError(wechatErrorClass(err));
+  if (!(err instanceof InvalidCodeError || err instanceof UserBlockedError)) {
+    countFailure(metrics, "wechat", err);
+  }
+}
+
 /** The AppSecret getter with its failures counted for secretsmanager. */
 export function instrumentSecretGetter(get: SecretGetter, metrics: MetricsPort): SecretGetter {
-  return (opts) => timed(metrics, "secretsmanager", () => get(opts));
+  return (opts) => timed(metrics, "secretsmanager", get, [opts]);
 }

@@ -11,7 +11,7 @@ import {
 } from "../../core/mappingTable";
 import type { JsonClient } from "./aws-client";
 import { awsErrorName, classifyAwsError } from "./errors";
-import type { ClientLimiterPort } from "./ports";
+import type { ClientLimiterPort, Deadline } from "./ports";
 
 /** Kept past its window's end before TTL may delete it (deletion itself lags up to ~2 days). */
 const EXPIRY_GRACE_SECONDS = 60;
@@ -61,7 +61,7 @@ async function countHit(
   pk: string,
   limit: number,
   expiresAtSeconds: number,
-  { signal }: { signal: AbortSignal },
+  { signal }: { signal: Deadline },
 ): Promise<boolean> {
   try {
     await client.json(

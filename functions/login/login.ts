@@ -29,6 +29,7 @@ import { ConfigError } from "./errors";
 import {
   IdentityConflictError,
   type CredentialsPort,
+  type Deadline,
   type IdentityPort,
   type LogPort,
   type MappingPort,
@@ -125,10 +126,10 @@ export function roleSessionNameFor(identityId: string): string {
 export async function login(
   deps: LoginDeps,
   input: LoginInput,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<LoginOutcome> {
   const { config, mapping, logger, identity } = deps;
-  const now = (deps.now ?? (() => new Date()))();
+  const now = deps.now?.() ?? new Date();
   const nowIso = now.toISOString();
 
   const wechat = deps.wechat.get(input.appId);
@@ -149,22 +150,8 @@ export async function login(
       issued = await migrateToUnionid(deps, user, seen, issued, plain, signal);
     }
   } else {
-    // A user with a row already has an identity: log in to it, never link the guest.
-    // The openid row is read alongside (no extra wait): it decides migration vs guest upgrade.
-    let openidRow: MappingRow | undefined;
-    [existing, openidRow] = await both(
-      mapping.touch(user.pk, nowIso, signal),
-      openidRowOf(deps, user, seen, signal),
-    );
-    if (existing === undefined && openidRow !== undefined) {
-      // An openid-only user: keep their identity (link the unionid key to it), not the guest's.
-      issued = await linkOrPlain(deps, user, openidRow.identityId, plain, signal);
-    } else if (existing === undefined) {
-      issued = await upgradeGuest(deps, user, input.guestIdentityId, seen, tags, plain, signal);
-      linkedGuest = issued.identityId === input.guestIdentityId;
-    } else {
-      issued = await plain();
-    }
+    const as = { user, guest: input.guestIdentityId, seen, tags };
+    ({ existing, issued, linkedGuest } = await guestSigned(deps, as, plain, signal));
   }
 
   // The row follows Cognito's answer; STS (basic flow) runs meanwhile on the token we hold.
@@ -175,8 +162,12 @@ export async function login(
           signal,
         )
       : Promise.resolve(undefined);
+  // A returning user whose row names Cognito's identity: nothing to write (the touch above
+  // recorded the login); syncRow, which only a first login or a repair runs, stays uncompiled.
   const [synced, held] = await Promise.allSettled([
-    syncRow(deps, user, seen, existing, issued, plain, signal),
+    existing?.identityId === issued.identityId
+      ? { created: false, issued }
+      : syncRow(deps, user, seen, existing, issued, plain, signal),
     credentialsFor(issued),
   ]);
   if (synced.status === "rejected") throw synced.reason;
@@ -208,6 +199,39 @@ export async function login(
 }
 
 /**
+ * A guest-signed login (input.guestIdentityId set). A user with a row already has an identity:
+ * log in to it, never link the guest. The openid row is read alongside (no extra wait): it
+ * decides migration vs guest upgrade.
+ */
+async function guestSigned(
+  deps: LoginDeps,
+  as: {
+    user: UserKey;
+    guest: string;
+    seen: Seen;
+    tags: { principalTags?: Record<string, string> };
+  },
+  plain: () => Promise<OpenIdToken>,
+  signal: Deadline,
+): Promise<{ existing: MappingRow | undefined; issued: OpenIdToken; linkedGuest: boolean }> {
+  const { user, guest, seen, tags } = as;
+  const [existing, openidRow] = await both(
+    deps.mapping.touch(user.pk, seen.nowIso, signal),
+    openidRowOf(deps, user, seen, signal),
+  );
+  if (existing === undefined && openidRow !== undefined) {
+    // An openid-only user: keep their identity (link the unionid key to it), not the guest's.
+    const issued = await linkOrPlain(deps, user, openidRow.identityId, plain, signal);
+    return { existing, issued, linkedGuest: false };
+  }
+  if (existing === undefined) {
+    const issued = await upgradeGuest(deps, user, guest, seen, tags, plain, signal);
+    return { existing, issued, linkedGuest: issued.identityId === guest };
+  }
+  return { existing, issued: await plain(), linkedGuest: false };
+}
+
+/**
  * The openid-keyed row of a unionid-keyed user who has no unionid row yet (a user first seen
  * before WeChat returned their unionid): undefined for anyone else. Records the login on it.
  */
@@ -215,7 +239,7 @@ async function openidRowOf(
   deps: LoginDeps,
   user: UserKey,
   seen: Seen,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<MappingRow | undefined> {
   if (!user.pk.startsWith(UNIONID_KEY_PREFIX)) return undefined;
   return deps.mapping.touch(openidKey(seen.appId, seen.session.openid), seen.nowIso, signal);
@@ -227,7 +251,7 @@ async function linkOrPlain(
   user: UserKey,
   identityId: string,
   plain: () => Promise<OpenIdToken>,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<OpenIdToken> {
   try {
     const issued = await deps.identity.getOpenIdToken(
@@ -257,7 +281,7 @@ async function migrateToUnionid(
   seen: Seen,
   issued: OpenIdToken,
   plain: () => Promise<OpenIdToken>,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<OpenIdToken> {
   const openidRow = await openidRowOf(deps, user, seen, signal);
   if (openidRow === undefined || openidRow.identityId === issued.identityId) return issued;
@@ -284,7 +308,7 @@ async function upgradeGuest(
   seen: Seen,
   tags: { principalTags?: Record<string, string> },
   plain: () => Promise<OpenIdToken>,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<OpenIdToken> {
   const { mapping, identity, logger } = deps;
   const [claimed, owners] = await both(
@@ -323,7 +347,7 @@ async function syncRow(
   existing: MappingRow | undefined,
   issued: OpenIdToken,
   plain: () => Promise<OpenIdToken>,
-  signal: AbortSignal,
+  signal: Deadline,
 ): Promise<{ created: boolean; issued: OpenIdToken }> {
   const { mapping, logger } = deps;
   let row = existing;

@@ -103,26 +103,22 @@ export function makeEmfMetrics(opts: EmfOptions): MetricsPort {
   };
 }
 
-/** Whether `p` can join `line`: its name not there yet, its dimensions equal where both have one. */
-function fits(p: Point, line: Line): boolean {
-  if (line.props[p.name] !== undefined) return false;
-  for (const k in p.dimensions) {
-    const have = line.props[k];
-    if (have !== undefined && have !== p.dimensions[k]) return false;
-  }
-  return true;
-}
-
-/** First-fit packing: a point joins the first line with no conflicting key. */
+/**
+ * First-fit packing: a point joins the first line with no conflicting key (its name not there
+ * yet, its dimensions equal where both have one).
+ */
 function pack(points: Iterable<Point>): Line[] {
   const lines: Line[] = [];
   for (const p of points) {
     let line: Line | undefined;
-    for (const l of lines) {
-      if (fits(p, l)) {
-        line = l;
-        break;
+    search: for (const l of lines) {
+      if (l.props[p.name] !== undefined) continue;
+      for (const k in p.dimensions) {
+        const have = l.props[k];
+        if (have !== undefined && have !== p.dimensions[k]) continue search;
       }
+      line = l;
+      break;
     }
     if (line === undefined) {
       line = { props: {}, directives: [] };

@@ -8,6 +8,19 @@ import type {
   WechatErrorClass,
 } from "../../core/metrics";
 
+/**
+ * What the adapters need of the invocation deadline: an AbortSignal is one (tests pass them), the
+ * handler's own DeadlineSignal (deadline.ts) is cheaper to create at a cold start. Never handed
+ * to a Node API that wants a real AbortSignal.
+ */
+export interface Deadline {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+  throwIfAborted(): void;
+}
+
 export interface WechatSession {
   readonly openid: string;
   readonly unionid: string | undefined;
@@ -19,7 +32,7 @@ export interface WechatPort {
    * Exchange a login code. Never returns the session_key or the OAuth tokens (dropped inside the
    * adapter).
    */
-  exchangeCode(code: string, signal: AbortSignal): Promise<WechatSession>;
+  exchangeCode(code: string, signal: Deadline): Promise<WechatSession>;
 }
 
 /** One exchange per app of the stack, by AppID. */
@@ -45,13 +58,13 @@ export interface IdentityPort {
       /** Sent as `PrincipalTags` when present (session tags of the identity's credentials). */
       principalTags?: Record<string, string> | undefined;
     },
-    signal: AbortSignal,
+    signal: Deadline,
   ): Promise<OpenIdToken>;
   /**
    * Cognito MergeDeveloperIdentities: associate developer user id `source` with the IdentityId of
    * `destination` (unionid migration). Throws IdentityConflictError when Cognito refuses.
    */
-  merge(input: { source: string; destination: string }, signal: AbortSignal): Promise<void>;
+  merge(input: { source: string; destination: string }, signal: Deadline): Promise<void>;
 }
 
 /**
@@ -76,16 +89,16 @@ export interface MappingRow {
 
 export interface MappingPort {
   /** SET lastLoginAt if the row exists; returns the updated row, or undefined if there is none. */
-  touch(pk: string, nowIso: string, signal: AbortSignal): Promise<MappingRow | undefined>;
+  touch(pk: string, nowIso: string, signal: Deadline): Promise<MappingRow | undefined>;
   /** Conditional create. Returns "created", or the row someone else created first. */
-  create(row: MappingRow, signal: AbortSignal): Promise<"created" | MappingRow>;
+  create(row: MappingRow, signal: Deadline): Promise<"created" | MappingRow>;
   /** Point the row at `newIdentityId` if it still holds `oldIdentityId` (no-op otherwise). */
   replaceIdentity(
     pk: string,
     oldIdentityId: string,
     newIdentityId: string,
     nowIso: string,
-    signal: AbortSignal,
+    signal: Deadline,
   ): Promise<void>;
   /**
    * Atomically claim guest identity `guestIdentityId` for user `pk` (conditional create of its
@@ -95,10 +108,10 @@ export interface MappingPort {
     guestIdentityId: string,
     pk: string,
     nowIso: string,
-    signal: AbortSignal,
+    signal: Deadline,
   ): Promise<boolean>;
   /** User keys of the rows naming `identityId` (index query; at most two are needed). */
-  usersOfIdentity(identityId: string, signal: AbortSignal): Promise<string[]>;
+  usersOfIdentity(identityId: string, signal: Deadline): Promise<string[]>;
 }
 
 export interface TemporaryCredentials {
@@ -112,7 +125,7 @@ export interface CredentialsPort {
   /** STS AssumeRoleWithWebIdentity with the Cognito OpenID token (basic flow). */
   assumeRole(
     input: { token: string; roleSessionName: string },
-    signal: AbortSignal,
+    signal: Deadline,
   ): Promise<TemporaryCredentials>;
 }
 
@@ -133,7 +146,7 @@ export interface ClientLimiterPort {
    * Count one login attempt of `client` (a hash, never the raw IP or IdentityId) in the window
    * that holds `now`; refused once the window's count has reached the limit.
    */
-  admit(client: string, now: Date, signal: AbortSignal): Promise<ClientAdmission>;
+  admit(client: string, now: Date, signal: Deadline): Promise<ClientAdmission>;
 }
 
 /**

@@ -48,15 +48,20 @@ async function fetchSecret(client: JsonClient, secretId: string): Promise<string
   try {
     out = await client.json<{ SecretString?: unknown }>("GetSecretValue", { SecretId: secretId });
   } catch (err) {
-    const name = awsErrorName(err);
-    if (name === "ResourceNotFoundException" || name === "DecryptionFailure") {
-      throw new ConfigError(`WeChat secret ${secretId} unreadable (${name})`);
-    }
-    throw classifyAwsError("secretsmanager", err);
+    throw readError(err, secretId);
   }
   const value = out.SecretString;
   if (typeof value !== "string" || value.trim() === "") {
     throw new ConfigError(`WeChat secret ${secretId} has no SecretString`);
   }
   return value.trim();
+}
+
+/** The error of a failed GetSecretValue (its own function: a successful read never compiles it). */
+function readError(err: unknown, secretId: string): Error {
+  const name = awsErrorName(err);
+  if (name === "ResourceNotFoundException" || name === "DecryptionFailure") {
+    return new ConfigError(`WeChat secret ${secretId} unreadable (${name})`);
+  }
+  return classifyAwsError("secretsmanager", err);
 }

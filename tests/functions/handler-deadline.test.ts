@@ -4,13 +4,13 @@
  * jest's fake timers only a timer the handler owns can fire, and any timer left behind shows up.
  */
 import { classifyAwsError } from "../../functions/login/errors";
-import type { CredentialsPort, IdentityPort } from "../../functions/login/ports";
+import type { CredentialsPort, Deadline, IdentityPort } from "../../functions/login/ports";
 import { CONTEXT, errorOf, expectNoSecrets, harness, loginEvent, parse } from "./support";
 
 const UNION = { openid: "oOpenId_abcdefghijklmnopqrstu", unionid: "oUnion_ABCDEFGHIJKLMNOPQRSTUV" };
 
 /** Never answers; on abort it fails as the real adapters do (the SDK's abort, classified). */
-function untilAborted(upstream: string, signal: AbortSignal): Promise<never> {
+function untilAborted(upstream: string, signal: Deadline): Promise<never> {
   return new Promise((_resolve, reject) => {
     signal.addEventListener("abort", () => reject(classifyAwsError(upstream, signal.reason)), {
       once: true,

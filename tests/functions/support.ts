@@ -12,6 +12,7 @@ import { makeHandler, type HandlerDeps, type LoginHandler } from "../../function
 import {
   IdentityConflictError,
   type CredentialsPort,
+  type Deadline,
   type IdentityPort,
   type LogPort,
   type MappingPort,
@@ -111,7 +112,10 @@ export class FakeWechat {
   /** Shared start/end event log (harness), to check which remote steps overlap. */
   events: string[] | undefined;
 
-  readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  readonly fetch = async (
+    input: string | URL | Request,
+    init?: { signal?: Deadline },
+  ): Promise<Response> => {
     this.events?.push("wechat:start");
     try {
       return await this.answer(input, init);
@@ -120,7 +124,10 @@ export class FakeWechat {
     }
   };
 
-  private async answer(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  private async answer(
+    input: string | URL | Request,
+    init?: { signal?: Deadline },
+  ): Promise<Response> {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
     this.calls.push(url);
     if (this.latencyMs > 0) await sleep(this.latencyMs, init?.signal ?? undefined);
@@ -172,21 +179,16 @@ export class FakeWechat {
 
 /**
  * The WeChat adapter's transport over an in-memory `fetch`-shaped fake (Response objects are
- * handy for canned replies); the adapter still does the status, size-cap and deadline handling.
+ * handy for canned replies), the body read whole; the adapter still does the status and deadline
+ * handling. The size cap is the production transport's, tested over node:http
+ * (wechat-body.test.ts, adapters.test.ts).
  */
 export function fetchAsGet(
-  fake: (url: URL, init: { signal: AbortSignal }) => Promise<Response>,
+  fake: (url: URL, init: { signal: Deadline }) => Promise<Response>,
 ): HttpGet {
   return async (url, signal) => {
     const res = await fake(url, { signal });
-    const declared = res.headers.get("content-length");
-    const body = res.body;
-    return {
-      status: res.status,
-      contentLength: declared === null ? undefined : Number(declared),
-      body: body ?? (async function* () {})(),
-      destroy: () => void body?.cancel().catch(() => undefined),
-    };
+    return { status: res.status, body: await res.text() };
   };
 }
 
@@ -198,7 +200,7 @@ function json(body: unknown): Response {
   });
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: Deadline): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => {

@@ -1,7 +1,7 @@
 /**
  * The WeChat adapter's reply body over the production transport (node:http to a loopback
- * server, read by stream events): a whole reply in several chunks, a chunked reply over the
- * size cap, and a connection reset mid-body all end as they did with the stream iterator.
+ * server, read by stream events): a whole reply in several chunks, a reply over the size cap
+ * (declared or streamed, the test's cap and the default 64 KB), and a connection reset mid-body.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -30,7 +30,7 @@ const OK = JSON.stringify({
   session_key: "k",
 });
 
-async function exchange(handler: Handler, maxBodyBytes = 1024) {
+async function exchange(handler: Handler, maxBodyBytes: number | undefined = 1024) {
   const server = await serve(handler);
   try {
     const client = makeWechatClient({
@@ -67,6 +67,29 @@ describe("WeChat reply body over node:http", () => {
       setTimeout(() => res.end("y".repeat(600)), 20);
     });
     expect("error" in out && out.error).toBeInstanceOf(UpstreamUnavailableError);
+  });
+
+  // The default cap (WECHAT_MAX_BODY_BYTES, 64 KB): declared, or streamed without an end.
+  it.each([
+    ["a declared content-length over 64 KB", true],
+    ["a streamed body over 64 KB", false],
+  ])("answers 503 with Retry-After 1 on %s", async (_l, declared) => {
+    const out = await exchange((_req, res) => {
+      res.writeHead(200, {
+        "content-type": "text/plain",
+        ...(declared ? { "content-length": String(64 * 1024 + 1) } : {}),
+      });
+      if (declared) return void res.write(OK);
+      const chunk = " ".repeat(16 * 1024);
+      const pump = () => {
+        while (res.write(chunk));
+        res.once("drain", pump);
+      };
+      pump();
+    }, undefined);
+    expect("error" in out && out.error).toBeInstanceOf(UpstreamUnavailableError);
+    const e = ("error" in out && out.error) as UpstreamUnavailableError;
+    expect([e.status, e.code, e.retryAfterSeconds]).toEqual([503, "UPSTREAM_UNAVAILABLE", 1]);
   });
 
   it("maps a connection reset mid-body to 503 at once (not at the 3 s WeChat timeout)", async () => {

@@ -1,9 +1,17 @@
 /**
- * One HTTP attempt of the AWS client (aws-client.ts) over node:http/https with keep-alive sockets,
- * bounded by per-attempt timeouts and the invocation signal, plus the errors it fails with.
+ * The function's one HTTP transport over node:http/https: one request with keep-alive sockets,
+ * its reply read whole up to a size cap, bounded by per-attempt timeouts (the AWS client,
+ * aws-client.ts) and a signal (the invocation's, or the WeChat adapter's own deadline,
+ * wechat.ts), plus the errors it fails with. One module for both upstreams: the code a first
+ * login compiles is most of its cold cost (functions/README.md, "Performance").
+ *
+ * Over node:http/https, not `fetch`: a timeout source inside `AbortSignal.any` can be
+ * garbage-collected before it fires (nodejs/node#57736), and loading undici for the first
+ * `fetch` costs a cold start 30-100 ms (functions/README.md, "Timeout budget").
  */
 import * as http from "node:http";
 import * as https from "node:https";
+import type { Deadline } from "./ports";
 
 export interface AwsTimeouts {
   /** TCP (+TLS) connect. */
@@ -27,6 +35,9 @@ export class AwsServiceError extends Error {
   }
 }
 
+/** A reply over the size cap: not the service talking (502, retried as a server fault). */
+export const tooLarge = (): AwsServiceError => new AwsServiceError("ResponseTooLarge", 502);
+
 /** A timed-out attempt (connect, response headers or idle body), named as the SDK names it. */
 export class AwsTimeoutError extends Error {
   override readonly name = "TimeoutError";
@@ -35,6 +46,17 @@ export class AwsTimeoutError extends Error {
 /** The invocation signal aborted the call. */
 export class AwsAbortError extends Error {
   override readonly name = "AbortError";
+}
+
+/** One outgoing request: an AWS call (AwsRequest) or the WeChat GET. */
+export interface OutgoingRequest {
+  readonly method: string;
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port?: number | undefined;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | undefined;
 }
 
 /** A signable HTTP request (what aws-client.ts signs and sends). */
@@ -54,21 +76,15 @@ export interface AwsReply {
   readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
 }
-/** Real replies are a few KB; a larger one is not the service talking. */
+/** Real AWS replies are a few KB; a larger one is not the service talking. */
 const MAX_REPLY_BYTES = 1024 * 1024;
-let agents: { http: http.Agent; https: https.Agent } | undefined;
-/** Keep-alive sockets shared by every client of the container (one per upstream host). */
-function agentFor(protocol: string): http.Agent {
-  agents ??= {
-    http: new http.Agent({ keepAlive: true, maxSockets: 50 }),
-    https: new https.Agent({ keepAlive: true, maxSockets: 50 }),
-  };
-  return protocol === "http:" ? agents.http : agents.https;
-}
+/** Keep-alive sockets shared by every AWS client of the container (one pool per upstream host). */
+let httpAgent: http.Agent | undefined;
+let httpsAgent: https.Agent | undefined;
 /** One options object for every once-only abort listener. */
 const ONCE = { once: true } as const;
 
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleep(ms: number, signal: Deadline | undefined): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const onAbort = () => {
@@ -83,23 +99,23 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
   });
 }
 
-/** Header pairs as Node takes them flat (no per-header setHeader bookkeeping; still validated). */
-function headerList(headers: Readonly<Record<string, string>>): string[] {
-  const list: string[] = [];
-  for (const name of Object.keys(headers)) list.push(name, headers[name] ?? "");
-  return list;
-}
-
 /**
- * One HTTP attempt with three bounds: connect (TCP, and TLS for https), response headers (from
- * the connection being ready), idle socket while the body arrives. The invocation signal
- * destroys the request at once. One timer per attempt, re-armed (`refresh`) while the bound
- * stays the same.
+ * One HTTP attempt with three bounds when `t` is given: connect (TCP, and TLS for https),
+ * response headers (from the connection being ready), idle socket while the body arrives (one
+ * timer per attempt, re-armed with `refresh` while the bound stays the same). Without `t` the
+ * caller bounds the attempt with `signal` alone. The signal destroys the request at once. A reply
+ * over `maxBytes` (declared or streamed) fails as `ResponseTooLarge` and drops the connection.
+ * `agent`: the keep-alive agents of this module by default; `false` for a new connection.
+ * Redirects are not followed. A request that failed with ECONNRESET on a reused keep-alive
+ * socket before any response carries `reusedSocket: true` (the server had closed it while idle:
+ * the request never reached it, Node's http docs on `request.reusedSocket`).
  */
 export function attempt(
-  req: AwsRequest,
-  t: AwsTimeouts,
-  signal: AbortSignal | undefined,
+  req: OutgoingRequest,
+  t: AwsTimeouts | undefined,
+  signal: Deadline | undefined,
+  maxBytes = MAX_REPLY_BYTES,
+  agent?: http.Agent | false,
 ): Promise<AwsReply> {
   return new Promise<AwsReply>((resolve, reject) => {
     const plain = req.protocol === "http:";
@@ -108,7 +124,8 @@ export function attempt(
     let phase = "";
     let settled = false;
     const onTimeout = () => fail(new AwsTimeoutError(`${phase} timed out after ${timerMs} ms`));
-    const arm = (ms: number, what: string) => {
+    const arm = (ms: number | undefined, what: string) => {
+      if (ms === undefined) return;
       phase = what;
       if (timer !== undefined && ms === timerMs) {
         timer.refresh();
@@ -130,35 +147,51 @@ export function attempt(
       reject(err);
     };
     const onAbort = () => fail(new AwsAbortError("aborted"));
+    // Header pairs as Node takes them flat (no per-header setHeader bookkeeping; still validated).
+    const headers: string[] = [];
+    for (const name in req.headers) headers.push(name, req.headers[name] ?? "");
     const r = (plain ? http : https).request({
       method: req.method,
       hostname: req.hostname,
       port: req.port,
       path: req.path,
-      headers: headerList(req.headers),
-      agent: agentFor(req.protocol),
+      headers,
+      agent:
+        agent ??
+        (plain
+          ? (httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: 50 }))
+          : (httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 50 }))),
     });
+    let responded = false;
     signal?.addEventListener("abort", onAbort, ONCE);
-    r.on("error", fail);
+    r.on("error", (err: NodeJS.ErrnoException) =>
+      fail(
+        !responded && r.reusedSocket && err.code === "ECONNRESET"
+          ? Object.assign(err, { reusedSocket: true })
+          : err,
+      ),
+    );
     r.on("socket", (socket) => {
       if (socket.connecting) {
-        arm(t.connectionTimeout, "connect");
+        arm(t?.connectionTimeout, "connect");
         socket.once(plain ? "connect" : "secureConnect", () => {
-          if (!settled) arm(t.requestTimeout, "response");
+          if (!settled) arm(t?.requestTimeout, "response");
         });
       } else {
-        arm(t.requestTimeout, "response");
+        arm(t?.requestTimeout, "response");
       }
     });
     r.on("response", (res) => {
-      arm(t.socketTimeout, "response body");
+      responded = true;
+      if (Number(res.headers["content-length"]) > maxBytes) return fail(tooLarge());
+      arm(t?.socketTimeout, "response body");
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (c: Buffer) => {
         size += c.length;
-        if (size > MAX_REPLY_BYTES) return fail(new AwsServiceError("ResponseTooLarge", 502));
+        if (size > maxBytes) return fail(tooLarge());
         chunks.push(c);
-        arm(t.socketTimeout, "response body");
+        arm(t?.socketTimeout, "response body");
       });
       res.on("error", fail);
       res.on("aborted", () =>
