@@ -15,6 +15,10 @@ module.exports = {
     "^@npmcli/arborist$": "<rootDir>/tests/support/lazy/arborist.ts",
     // In-memory builds (the function bundles) run once per worker (tests/support/lazy/esbuild.ts).
     "^esbuild$": "<rootDir>/tests/support/lazy/esbuild.ts",
+    // Pulumi's promise wrapper, with shorter traces on its ~4,000 promises a synthesis
+    // (tests/support/debuggable.ts): the names the SDK and the tests require it by.
+    "^(\\./|\\.\\./runtime/|@pulumi/pulumi/runtime/)debuggable$":
+      "<rootDir>/tests/support/debuggable.ts",
   },
   transform: {
     "^.+\\.tsx?$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }],
