@@ -4,6 +4,9 @@ module.exports = {
   // Jest's node environment plus a per-worker store test files may share results through
   // (tests/support/shared.ts: the committed stacks are synthesized once per worker).
   testEnvironment: "<rootDir>/tests/support/environment.ts",
+  // Jest's runtime, with V8 code caches for the modules each file compiles again
+  // (tests/support/runtime.js).
+  runtime: "<rootDir>/tests/support/runtime.js",
   roots: ["<rootDir>/tests"],
   testMatch: ["**/*.test.ts"],
   setupFiles: ["<rootDir>/tests/setup-env.ts"],
