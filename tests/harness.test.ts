@@ -46,6 +46,15 @@ describe("lazily loaded modules", () => {
   });
 });
 
+describe("jest's runtime (tests/support/runtime.js)", () => {
+  it("hands code caches to vm.compileFunction only while it compiles a module", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- Node's own module
+    const vm = require("node:vm") as typeof import("node:vm");
+    expect(vm.compileFunction.name).toBe("compileFunction");
+    expect(vm.compileFunction("return a + 1", ["a"])(1)).toBe(2);
+  });
+});
+
 describe("stack traces", () => {
   it("Pulumi's promise traces read as a trace naming where the promise was made", () => {
     const made = Promise.resolve(1);
