@@ -96,9 +96,9 @@ async function loginOf(h: Harness, event: Record<string, unknown>): Promise<stri
 /** One login, run to its end on the fake clock. */
 const identityOf = (h: Harness, event: Record<string, unknown>) => settled(loginOf(h, event));
 
-/** Logins that arrive together, run to their ends on the fake clock. */
-const together = (h: Harness, events: Record<string, unknown>[]) =>
-  settled(Promise.all(events.map((event) => loginOf(h, event))));
+/** Two logins that arrive together, run to their ends on the fake clock. */
+const together = (h: Harness, a: Record<string, unknown>, b: Record<string, unknown>) =>
+  settled(Promise.all([loginOf(h, a), loginOf(h, b)]));
 
 let codes = 0;
 /** A fresh code that WeChat answers with `user` (codes are single-use). */
@@ -148,7 +148,7 @@ describe("one person in a mini-program and an OAuth app of the same stack", () =
     for (let run = 0; run < 40; run++) {
       const h = harness("enhanced");
       jitter(h, rand, 0, 4);
-      const [a, b] = await together(h, [mini(h), app(h)]);
+      const [a, b] = await together(h, mini(h), app(h));
       expect(b).toBe(a);
       expect(h.cognito.byUser.get(UNION_KEY)).toBe(a);
       expect(h.mapping.rows.get(UNION_KEY)?.identityId).toBe(a);
@@ -169,7 +169,7 @@ describe("one person in a mini-program and an OAuth app of the same stack", () =
       // login's steps fall anywhere among the migration's.
       jitter(h, rand, 2, 4);
       lagApp(h, Math.floor(rand() * 17));
-      const [fromMini, fromApp] = await together(h, [mini(h), app(h)]);
+      const [fromMini, fromApp] = await together(h, mini(h), app(h));
       expect(fromMini).toBe(openidIdentity);
       // Converged right away: Cognito, the unionid row and the openid row agree.
       expect(h.cognito.byUser.get(UNION_KEY)).toBe(openidIdentity);
@@ -213,7 +213,7 @@ describe("one person in a mini-program and an OAuth app of the same stack", () =
         replaced.push(newId);
         return replace(pk, oldId, newId, nowIso, signal);
       };
-      await together(h, [mini(h), app(h)]);
+      await together(h, mini(h), app(h));
       // A repair only ever points the row at Cognito's current answer.
       for (const id of replaced) expect(id).toBe(openidIdentity);
     }
@@ -226,7 +226,7 @@ describe("one person in a mini-program and an OAuth app of the same stack", () =
       const miniIdentity = await identityOf(h, mini(h, false));
       const appIdentity = await identityOf(h, app(h, false));
       jitter(h, rand, 0, 4);
-      await together(h, [mini(h), app(h)]);
+      await together(h, mini(h), app(h));
       const final = h.cognito.byUser.get(UNION_KEY);
       expect([miniIdentity, appIdentity]).toContain(final);
       expect(h.mapping.rows.get(UNION_KEY)?.identityId).toBe(final);
