@@ -42,4 +42,8 @@ module.exports = {
   testTimeout: 60000,
   // Jest's default leaves one core idle on a 2-core machine (CI's size): use both.
   maxWorkers: 2,
+  // A safety net, far above today's peak (~640 MB for the whole run): with the code caches a
+  // worker's heap grows ~10 MB per test file (docs/testing.md, "Keeping the suite fast"). A worker
+  // over this after a file is replaced by a fresh one (it only loses its shared syntheses).
+  workerIdleMemoryLimit: "2GB",
 };
