@@ -4,10 +4,11 @@
  * endpoints (bench/stubs.ts) through the real SDK clients. Prints figures beside their budgets,
  * never pass/fail (timing never lives in tests).
  *   npm run bench [-- --baseline <git-ref>] [--pairs N] [--warm-runs N] [--tls] [--only 1,2]
- *                 [--instructions N]
+ *                 [--instructions N] [--warm-instructions N]
  * Sections: 1 init + first login vs bare node (Node 22 and this machine's Node), 2 warm CPU per
  * login, 3 logins/s on one core, 4 latency with injected upstream delays, 5 bundle sizes; 6 (opt-in)
- * section 1's children counted in instructions under valgrind (bench/instructions.ts).
+ * section 1's children counted in instructions under valgrind (bench/instructions.ts); 7 (opt-in)
+ * section 2's window of returning logins counted in instructions the same way.
  * Loopback only, bounded loops, ~1 min (~2 min with --baseline).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -20,7 +21,7 @@ import { buildBaseline } from "./baseline";
 import { node22 } from "./node22";
 import { DRIVER, measure, type Measured } from "./proc";
 import { functionEnv, selfSignedCertificate } from "./env";
-import { instructionSection } from "./instructions";
+import { instructionSection, warmInstructionSection } from "./instructions";
 import { NO_DELAYS, Upstreams, type Delays } from "./stubs";
 
 const BUDGET = {
@@ -38,6 +39,8 @@ const IDEAL: Record<LoginFlow, { returning: number; first: number }> = {
   basic: { returning: 110, first: 110 },
 };
 const WARM_N = 200;
+/** Warm-up pairs (returning + first-time) before section 2 times logins 101-300. */
+const WARM_WARMUP = 50;
 const THROUGHPUT_SECONDS = 3;
 const CONCURRENCY = 50;
 const LATENCY_N = 15;
@@ -54,6 +57,8 @@ interface Args {
   only: Set<number> | undefined;
   /** Runs per child of section 6 (instructions under callgrind); undefined: section 6 off. */
   instructions?: number;
+  /** Runs per bundle of section 7 (the warm window in instructions); undefined: off. */
+  warmInstructions?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -66,9 +71,10 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--warm-runs") args.warmRuns = Number(argv[++i]);
     else if (a === "--only") args.only = new Set((argv[++i] ?? "").split(",").map(Number));
     else if (a === "--instructions") args.instructions = Math.floor(Number(argv[++i]));
+    else if (a === "--warm-instructions") args.warmInstructions = Math.floor(Number(argv[++i]));
     else
       throw new Error(
-        `unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--warm-runs N] [--tls] [--only 1,2,...] [--instructions N]`,
+        `unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--warm-runs N] [--tls] [--only 1,2,...] [--instructions N] [--warm-instructions N]`,
       );
   }
   if (args.baseline === "") throw new Error("--baseline needs a git ref");
@@ -81,6 +87,9 @@ function parseArgs(argv: string[]): Args {
   }
   if (args.instructions !== undefined && !(args.instructions >= 1)) {
     throw new Error("--instructions needs N >= 1 runs per child");
+  }
+  if (args.warmInstructions !== undefined && !(args.warmInstructions >= 1)) {
+    throw new Error("--warm-instructions needs N >= 1 runs per bundle");
   }
   return args;
 }
@@ -209,7 +218,7 @@ async function warm(
   );
   for (let i = 0; i < runs; i++) {
     for (const v of variants) {
-      const opts = { user: USER, warmup: 50, n: WARM_N, steadyWarmup: STEADY_WARMUP };
+      const opts = { user: USER, warmup: WARM_WARMUP, n: WARM_N, steadyWarmup: STEADY_WARMUP };
       const { report } = await measure<WarmReport>(
         node.path,
         [DRIVER, "warm", v.file, JSON.stringify(opts)],
@@ -386,6 +395,11 @@ async function main(): Promise<void> {
       const timed = [...variants, FLOOR].map((v) => ({ ...v, env: envOf(v.flow) }));
       const opts = { user: USER, runs: args.instructions, budget: BUDGET.coldRatio };
       await instructionSection(primary, envOf("enhanced"), timed, opts);
+    }
+    if (args.warmInstructions) {
+      const timed = [...variants, FLOOR].map((v) => ({ ...v, env: envOf(v.flow) }));
+      const opts = { user: USER, runs: args.warmInstructions, warmup: WARM_WARMUP, n: WARM_N };
+      await warmInstructionSection(primary, timed, opts);
     }
   } finally {
     await up.close();

@@ -142,3 +142,47 @@ export async function instructionSection(
     );
   }
 }
+
+/**
+ * Section 7 (opt-in: `--warm-instructions [runs]`): section 2's window (logins 101-300 of a
+ * process: 50 warm-up pairs, then 200 returning logins) counted in instructions. Each count is a
+ * driver `window` run with the 200 returning logins minus one without them, per login: what
+ * those logins cost the process, V8's compiler and GC helper threads included. Run to run it
+ * moves by ~±0.05 M (V8's tier-up timing); interleave several runs and compare bundles.
+ */
+export async function warmInstructionSection(
+  node: { label: string; path: string },
+  bundles: readonly CountedBundle[],
+  opts: { user: string; runs: number; warmup: number; n: number },
+): Promise<void> {
+  if (!callgrindAvailable()) {
+    console.log("\n== 7. skipped: valgrind/callgrind_annotate missing (apt-get install valgrind)");
+    return;
+  }
+  const args = (b: CountedBundle, n: number) => [
+    DRIVER,
+    "window",
+    b.file,
+    JSON.stringify({ user: opts.user, warmup: opts.warmup, n }),
+  ];
+  for (const b of bundles) await measure(node.path, args(b, 1), b.env);
+  console.log(
+    `\n== 7. Warm returning login counted in instructions (${node.label}; callgrind; logins ${2 * opts.warmup + 1}-${2 * opts.warmup + opts.n} of a process: a run with them minus one without, per login, all threads; median of ${opts.runs} interleaved run(s))`,
+  );
+  const counts = new Map<CountedBundle, number[]>(bundles.map((b) => [b, []]));
+  for (let i = 0; i < opts.runs; i++) {
+    for (const b of bundles) {
+      const withWindow = await instructions(node.path, args(b, opts.n), b.env);
+      const without = await instructions(node.path, args(b, 0), b.env);
+      counts.get(b)?.push((withWindow - without) / opts.n);
+    }
+  }
+  for (const b of bundles) {
+    const xs = counts.get(b) ?? [];
+    const range =
+      xs.length > 1 ? ` [${Math.min(...xs).toFixed(3)}-${Math.max(...xs).toFixed(3)}]` : "";
+    console.log(
+      `  ${b.label.padEnd(20)} ${median(xs).toFixed(3).padStart(7)} M per returning login${range}`,
+    );
+  }
+}
