@@ -94,8 +94,9 @@ export function parseArn(
 }
 
 /**
- * 1..128 printable ASCII characters, no spaces: a wx.login / OAuth code as the login API takes it,
- * and the shape of real openids and unionids. One pattern for both: each regex a first login
+ * 1..128 printable ASCII characters, no spaces: a wx.login / OAuth code as the login API takes it
+ * (wx.login codes are 32 characters: some slack, but no whitespace or control characters), and
+ * the shape of real openids and unionids. One pattern for both: each regex a first login
  * compiles costs ~75 k instructions (functions/README.md, "Performance").
  */
 export const PRINTABLE_ASCII_TOKEN = /^[\x21-\x7e]{1,128}$/;

@@ -21,8 +21,6 @@ export interface HttpResponse {
 
 /** Raw body limit (bytes, after base64 decoding). A real body is ~50 bytes. */
 export const MAX_BODY_BYTES = 4096;
-/** wx.login codes are 32 characters; allow some slack but no whitespace or control characters. */
-export const MAX_CODE_LENGTH = 128;
 
 const ROUTE_KEYS: ReadonlyMap<string, LoginRouteKind> = new Map(
   (Object.keys(LOGIN_ROUTES) as LoginRouteKind[]).map((name) => [
@@ -68,7 +66,7 @@ export function parseLogin(
 ): LoginRequest {
   const body = jsonBody(event, route);
   const code = body["code"];
-  // Printable ASCII, no spaces, 1..MAX_CODE_LENGTH (core/ids.ts PRINTABLE_ASCII_TOKEN).
+  // Printable ASCII, no spaces, at most 128 characters (core/ids.ts PRINTABLE_ASCII_TOKEN).
   if (typeof code !== "string" || !PRINTABLE_ASCII_TOKEN.test(code)) {
     throw invalid(route);
   }

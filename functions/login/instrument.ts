@@ -32,7 +32,7 @@ import type { SecretGetter } from "./wechat";
 
 /**
  * Monotonic milliseconds from process.hrtime: `performance.now()` would load perf_hooks at the
- * first login, ~4 M instructions (~1 ms CPU) that Lambda's runtime client has not paid before
+ * first login, ~3 M instructions (~1 ms CPU) that Lambda's runtime client has not paid before
  * (functions/README.md, "Performance").
  */
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
