@@ -17,8 +17,8 @@
  *    backoff. Errors carry `name`, `$fault` and `$metadata.httpStatusCode` as SDK service errors
  *    do, so `classifyAwsError` (errors.ts) and the adapters classify them unchanged.
  * Upstream error messages are never copied into errors (they can echo request data).
- * The HTTP attempt lives in transport.ts (shared with the WeChat adapter), the protocols' encodings and error parsing in
- * aws-protocol.ts.
+ * The HTTP attempt lives in transport.ts (shared with the WeChat adapter), the protocols'
+ * encodings and error parsing in aws-protocol.ts.
  */
 import { hash } from "node:crypto";
 import { sign as sigV4 } from "aws4";
