@@ -1,10 +1,10 @@
 /**
  * Login function benchmark: what users wait for, measured on the BUILT bundle (infra/bundle.ts)
  * in fresh child processes (bench/driver.cjs) that call loopback stubs of WeChat and the AWS
- * endpoints (bench/stubs.ts) through the real SDK clients. Prints figures beside their budgets,
- * never pass/fail (timing never lives in tests).
- *   npm run bench [-- --baseline <git-ref>] [--pairs N] [--warm-runs N] [--tls] [--only 1,2]
- *                 [--instructions N] [--warm-instructions N]
+ * endpoints (bench/stubs.ts) through the function's own signed AWS client, as Lambda runs it.
+ * Prints figures beside their budgets, never pass/fail (timing never lives in tests).
+ *   npm run bench [-- --baseline <git-ref>] [--pairs N] [--warm-runs N] [--steady N] [--tls]
+ *                 [--only 1,2] [--instructions N] [--warm-instructions N]
  * Sections: 1 init + first login vs bare node (Node 22 and this machine's Node), 2 warm CPU per
  * login, 3 logins/s on one core, 4 latency with injected upstream delays, 5 bundle sizes; 6 (opt-in)
  * section 1's children counted in instructions under valgrind (bench/instructions.ts); 7 (opt-in)
@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
+import { parseArgs as parseFlags } from "node:util";
 import { LOGIN_FLOWS, type LoginFlow } from "../core/vocabulary";
 import { buildLoginBundle, type LoginBundle } from "../infra/bundle";
 import { buildBaseline } from "./baseline";
@@ -41,6 +42,8 @@ const IDEAL: Record<LoginFlow, { returning: number; first: number }> = {
 const WARM_N = 200;
 /** Warm-up pairs (returning + first-time) before section 2 times logins 101-300. */
 const WARM_WARMUP = 50;
+/** Default of `--steady`: logins a warm process serves before the second returning figure. */
+const STEADY_WARMUP = 2000;
 const THROUGHPUT_SECONDS = 3;
 const CONCURRENCY = 50;
 const LATENCY_N = 15;
@@ -53,6 +56,8 @@ interface Args {
   tls: boolean;
   /** Warm runs per bundle (section 2), interleaved; the median is printed with the range. */
   warmRuns: number;
+  /** Logins a warm process serves before section 2's second returning figure. */
+  steady: number;
   /** Sections to run (all when undefined). */
   only: Set<number> | undefined;
   /** Runs per child of section 6 (instructions under callgrind); undefined: section 6 off. */
@@ -61,37 +66,61 @@ interface Args {
   warmInstructions?: number;
 }
 
+const USAGE =
+  "usage: bench [--baseline <ref>] [--pairs N] [--warm-runs N] [--steady N] [--tls] [--only 1,2,...] [--instructions N] [--warm-instructions N]";
+
 function parseArgs(argv: string[]): Args {
-  const args: Args = { baseline: undefined, pairs: 15, tls: false, warmRuns: 1, only: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--baseline") args.baseline = argv[++i];
-    else if (a === "--pairs") args.pairs = Number(argv[++i]);
-    else if (a === "--tls") args.tls = true;
-    else if (a === "--warm-runs") args.warmRuns = Number(argv[++i]);
-    else if (a === "--only") args.only = new Set((argv[++i] ?? "").split(",").map(Number));
-    else if (a === "--instructions") args.instructions = Math.floor(Number(argv[++i]));
-    else if (a === "--warm-instructions") args.warmInstructions = Math.floor(Number(argv[++i]));
-    else
-      throw new Error(
-        `unknown argument ${a}; usage: bench [--baseline <ref>] [--pairs N] [--warm-runs N] [--tls] [--only 1,2,...] [--instructions N] [--warm-instructions N]`,
-      );
+  let values;
+  try {
+    ({ values } = parseFlags({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        baseline: { type: "string" },
+        pairs: { type: "string", default: "15" },
+        tls: { type: "boolean", default: false },
+        "warm-runs": { type: "string", default: "1" },
+        steady: { type: "string", default: String(STEADY_WARMUP) },
+        only: { type: "string" },
+        instructions: { type: "string" },
+        "warm-instructions": { type: "string" },
+      },
+    }));
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}; ${USAGE}`);
   }
-  if (args.baseline === "") throw new Error("--baseline needs a git ref");
-  if (!Number.isInteger(args.pairs) || args.pairs < 1) throw new Error("--pairs needs N >= 1");
-  if (!Number.isInteger(args.warmRuns) || args.warmRuns < 1) {
-    throw new Error("--warm-runs needs N >= 1");
-  }
-  if (args.only && [...args.only].some((n) => !(n >= 1 && n <= 5))) {
+  const count = (flag: string, text: string | undefined, min: number, what: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} needs ${what}`);
+    return n;
+  };
+  if (values.baseline === "") throw new Error("--baseline needs a git ref");
+  const only = values.only === undefined ? undefined : new Set(values.only.split(",").map(Number));
+  if (only && [...only].some((n) => !(n >= 1 && n <= 5))) {
     throw new Error("--only takes section numbers 1..5, e.g. --only 1,2");
   }
-  if (args.instructions !== undefined && !(args.instructions >= 1)) {
-    throw new Error("--instructions needs N >= 1 runs per child");
-  }
-  if (args.warmInstructions !== undefined && !(args.warmInstructions >= 1)) {
-    throw new Error("--warm-instructions needs N >= 1 runs per bundle");
-  }
-  return args;
+  return {
+    baseline: values.baseline,
+    pairs: count("pairs", values.pairs, 1, "N >= 1"),
+    tls: values.tls,
+    warmRuns: count("warm-runs", values["warm-runs"], 1, "N >= 1"),
+    steady: count("steady", values.steady, 0, "N >= 0 logins (0: no second figure)"),
+    only,
+    ...(values.instructions === undefined
+      ? {}
+      : { instructions: count("instructions", values.instructions, 1, "N >= 1 runs per child") }),
+    ...(values["warm-instructions"] === undefined
+      ? {}
+      : {
+          warmInstructions: count(
+            "warm-instructions",
+            values["warm-instructions"],
+            1,
+            "N >= 1 runs per bundle",
+          ),
+        }),
+  };
 }
 
 /** Something the driver can run like a bundle: a login bundle, or the floor (bench/floor.cjs). */
@@ -200,14 +229,12 @@ interface WarmReport {
   steady?: { cpuUs: number; ms: number };
 }
 
-/** Logins a warm process serves before the steady-state figure (V8 done tiering up). */
-const STEADY_WARMUP = 2000;
-
 async function warm(
   node: NodeBin,
   variants: readonly Timed[],
   envOf: EnvOf,
   runs: number,
+  steadyWarmup: number,
 ): Promise<void> {
   console.log(
     `\n== 2. Warm CPU per login (${node.label}; one warm process per bundle and run, ${WARM_N} sequential logins each, ${runs} interleaved run(s) per bundle${runs > 1 ? ": median [min-max]" : ""}, real SDK serialization against the stubs; process.resourceUsage)`,
@@ -218,7 +245,7 @@ async function warm(
   );
   for (let i = 0; i < runs; i++) {
     for (const v of variants) {
-      const opts = { user: USER, warmup: WARM_WARMUP, n: WARM_N, steadyWarmup: STEADY_WARMUP };
+      const opts = { user: USER, warmup: WARM_WARMUP, n: WARM_N, steadyWarmup };
       const { report } = await measure<WarmReport>(
         node.path,
         [DRIVER, "warm", v.file, JSON.stringify(opts)],
@@ -248,7 +275,7 @@ async function warm(
     );
     if (p.steady.length > 0) {
       console.log(
-        `  ${pad("", 20)} returning after ${STEADY_WARMUP.toLocaleString("en")} more logins ${fig(p.steady)} ms CPU  ${budget(median(p.steady))}`,
+        `  ${pad("", 20)} returning after ${steadyWarmup.toLocaleString("en")} more logins ${fig(p.steady)} ms CPU  ${budget(median(p.steady))}`,
       );
     }
   }
@@ -387,7 +414,7 @@ async function main(): Promise<void> {
       );
       for (const node of nodes) await cold(node, [...variants, FLOOR], args.pairs, envOf);
     }
-    if (run(2)) await warm(primary, [...variants, FLOOR], envOf, args.warmRuns);
+    if (run(2)) await warm(primary, [...variants, FLOOR], envOf, args.warmRuns, args.steady);
     if (run(3)) await throughput(primary, variants, envOf);
     if (run(4)) await latency(primary, variants, up, envOf);
     if (run(5)) sizes(variants);
