@@ -132,13 +132,26 @@ interface Timed {
   readonly floor?: true;
 }
 
-/** The floor under every bundle (bench/floor.cjs), timed beside them in sections 1 and 2. */
-const FLOOR: Timed = {
-  label: "node http floor",
-  flow: "enhanced",
-  file: path.join(__dirname, "floor.cjs"),
-  floor: true,
-};
+/**
+ * The floor under the bundles of each flow (bench/floor.cjs, run in that flow's environment: the
+ * basic one adds the STS request), timed beside them.
+ */
+const FLOORS: readonly Timed[] = [
+  {
+    label: "node http floor",
+    flow: "enhanced",
+    file: path.join(__dirname, "floor.cjs"),
+    floor: true,
+  },
+  {
+    label: "basic http floor",
+    flow: "basic",
+    file: path.join(__dirname, "floor.cjs"),
+    floor: true,
+  },
+];
+/** Requests of a returning login per flow (the cold start adds the Secrets Manager read). */
+const REQUESTS: Record<LoginFlow, number> = { enhanced: 3, basic: 4 };
 
 interface Variant extends Timed {
   readonly bundle: LoginBundle;
@@ -211,7 +224,7 @@ async function cold(node: NodeBin, variants: readonly Timed[], pairs: number, en
     const part = (k: keyof ColdReport, scale: number) =>
       f1(median(r.map((m) => (m.report?.[k] ?? NaN) / scale)));
     const budget = v.floor
-      ? "no budget: node:http/https/crypto + the login's 4 requests, nothing else"
+      ? `no budget: node:http/https/crypto + the login's ${REQUESTS[v.flow] + 1} requests, nothing else`
       : `budget <= ${BUDGET.coldRatio}x (moonshot ${BUDGET.coldMoonshot}x): CPU ${verdict(cpuRatio <= BUDGET.coldRatio)}, wall ${verdict(wallRatio <= BUDGET.coldRatio)}`;
     console.log(
       `    ${pad(v.label, 20)} CPU ${f1(cpu).padStart(6)} ms = ${cpuRatio.toFixed(2)}x  wall ${f1(wall).padStart(6)} ms = ${wallRatio.toFixed(2)}x   ${budget}`,
@@ -268,7 +281,7 @@ async function warm(
     const p = per.get(v) ?? { r: [], first: [], rw: [], fw: [], steady: [] };
     const budget = (ms: number) =>
       v.floor
-        ? "no budget (the same 3 requests, nothing else)"
+        ? `no budget (the same ${REQUESTS[v.flow]} requests, nothing else)`
         : `budget <= ${BUDGET.warmReturningMs} ms ${verdict(ms <= BUDGET.warmReturningMs)}`;
     console.log(
       `  ${pad(v.label, 20)} returning ${fig(p.r)} ms CPU (${median(p.rw).toFixed(2)} ms wall)  ${budget(median(p.r))}   first-time ${fig(p.first)} ms CPU (${median(p.fw).toFixed(2)} ms wall)  no budget`,
@@ -412,19 +425,19 @@ async function main(): Promise<void> {
       console.log(
         `\n== 1. Init + first login (returning user) in a fresh process vs bare \`node -e 0\`: clean env (env -i, the function's variables), stubs on loopback over ${tls ? "HTTPS (RSA 2048, trusted via NODE_EXTRA_CA_CERTS)" : "plain HTTP (--tls: HTTPS)"}; medians of ${args.pairs} A/B pairs; CPU = user+sys of the whole child`,
       );
-      for (const node of nodes) await cold(node, [...variants, FLOOR], args.pairs, envOf);
+      for (const node of nodes) await cold(node, [...variants, ...FLOORS], args.pairs, envOf);
     }
-    if (run(2)) await warm(primary, [...variants, FLOOR], envOf, args.warmRuns, args.steady);
+    if (run(2)) await warm(primary, [...variants, ...FLOORS], envOf, args.warmRuns, args.steady);
     if (run(3)) await throughput(primary, variants, envOf);
     if (run(4)) await latency(primary, variants, up, envOf);
     if (run(5)) sizes(variants);
     if (args.instructions) {
-      const timed = [...variants, FLOOR].map((v) => ({ ...v, env: envOf(v.flow) }));
+      const timed = [...variants, ...FLOORS].map((v) => ({ ...v, env: envOf(v.flow) }));
       const opts = { user: USER, runs: args.instructions, budget: BUDGET.coldRatio };
       await instructionSection(primary, envOf("enhanced"), timed, opts);
     }
     if (args.warmInstructions) {
-      const timed = [...variants, FLOOR].map((v) => ({ ...v, env: envOf(v.flow) }));
+      const timed = [...variants, ...FLOORS].map((v) => ({ ...v, env: envOf(v.flow) }));
       const opts = { user: USER, runs: args.warmInstructions, warmup: WARM_WARMUP, n: WARM_N };
       await warmInstructionSection(primary, timed, opts);
     }

@@ -1,11 +1,13 @@
 "use strict";
 /**
- * The floor under any login bundle: a "function" that does nothing but what every enhanced login
- * must do on the wire, with Node's own modules: load node:http, node:https and node:crypto,
+ * The floor under any login bundle: a "function" that does nothing but what every login of its
+ * flow must do on the wire, with Node's own modules: load node:http, node:https and node:crypto,
  * read the secret once (first login), then per login one GET to WeChat and two POSTs in parallel
- * (Cognito, DynamoDB) over keep-alive sockets, reading each reply whole. No signing, no parsing,
- * no logging. Run by driver.cjs like a bundle, so its cold and warm figures show how much of a
- * bundle's cost is Node's HTTP client itself (bench/README.md, "The floor").
+ * (Cognito, DynamoDB) over keep-alive sockets, reading each reply whole; in the basic flow's
+ * environment (AUTHENTICATED_ROLE_ARN set, as infra/loginApi.ts sets it) one more POST to STS.
+ * No signing, no parsing, no logging. Run by driver.cjs like a bundle, so its cold and warm
+ * figures show how much of a bundle's cost is Node's HTTP client itself (bench/README.md,
+ * "The floor").
  */
 const { Buffer } = require("node:buffer");
 const http = require("node:http");
@@ -43,6 +45,13 @@ const json = (target, body) => ({
   "content-length": String(Buffer.byteLength(body)),
 });
 
+const basic = process.env.AUTHENTICATED_ROLE_ARN !== undefined;
+const form = "Action=floor";
+const formHeaders = {
+  "content-type": "application/x-www-form-urlencoded",
+  "content-length": String(form.length),
+};
+
 let secretRead = false;
 exports.handler = async () => {
   if (!secretRead) {
@@ -56,5 +65,6 @@ exports.handler = async () => {
     call(base("AWS_ENDPOINT_URL_COGNITO_IDENTITY"), "POST", "/", body, json("floor.C", body)),
     call(base("AWS_ENDPOINT_URL_DYNAMODB"), "POST", "/", body, json("floor.D", body)),
   ]);
+  if (basic) await call(base("AWS_ENDPOINT_URL_STS"), "POST", "/", form, formHeaders);
   return { statusCode: 200, headers: {}, body: "{}" };
 };
