@@ -181,6 +181,8 @@ describe("the bundled function's EMF lines", () => {
     expect(got.get("LoginFailed{code=INVALID_CODE,stack=dev}")).toBe(1);
     expect(got.get("WechatError{class=invalid_code,stack=dev}")).toBe(1);
     expect(got.get("WechatLatency{stack=dev}")).toBe(3);
+    // One sample per GetOpenIdTokenForDeveloperIdentity call (the bad code made none): what
+    // the cognito-quota alarm counts.
     expect(got.get("CognitoLatency{stack=dev}")).toBe(2);
   });
 
@@ -202,6 +204,7 @@ describe("the bundled function's EMF lines", () => {
     expect(alarmed).toContain("WechatError{class=config,stack=dev}");
     expect(alarmed).toContain("LoginFailed{code=INTERNAL,stack=dev}");
     expect(alarmed).toContain("LoginSucceeded{outcome=new,stack=dev}");
+    expect(alarmed).toContain("CognitoLatency{stack=dev}");
   });
 
   it("hold no openid, unionid, token, code or secret", () => {
