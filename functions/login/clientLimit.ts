@@ -12,13 +12,14 @@ import { MAX_CLIENT_LOGINS_PER_MINUTE } from "../../core/quotas";
 import { CLIENT_KEYS, isOneOf, type ClientKey } from "../../core/vocabulary";
 import { EnvError } from "./config";
 import { LoginError, RateLimitedError, isRecord } from "./errors";
-import type {
-  ClientAdmission,
-  ClientLimiterPort,
-  LogPort,
-  WechatPort,
-  WechatSession,
-  Deadline,
+import {
+  CLIENT_REFUSED,
+  type ClientAdmission,
+  type ClientLimiterPort,
+  type LogPort,
+  type WechatPort,
+  type WechatSession,
+  type Deadline,
 } from "./ports";
 
 export interface ClientLimit {
@@ -134,7 +135,7 @@ async function counted(
   try {
     const admission = limit.limiter.admit(client, now, signal).then(
       (a) => {
-        if (!a.admitted) controller.abort();
+        if (!a.admitted) controller.abort(CLIENT_REFUSED);
         return a;
       },
       (err: unknown) => {

@@ -22,7 +22,9 @@ import {
 } from "./errors";
 import type { LoginDeps, LoginOutcome } from "./login";
 import {
+  CLIENT_REFUSED,
   IdentityConflictError,
+  type Deadline,
   type LatencyMetric,
   type MappingPort,
   type MetricsPort,
@@ -155,7 +157,13 @@ export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPor
   };
 }
 
-/** One app's code exchange, measured (latency, and failures by class). */
+/** The call was abandoned because the per-client limit refused the caller: no upstream's fault. */
+const refused = (signal: Deadline | undefined): boolean => signal?.reason === CLIENT_REFUSED;
+
+/**
+ * One app's code exchange, measured (latency, and failures by class), unless the per-client
+ * limit refused the caller and aborted it.
+ */
 function measuredWechat(wechat: WechatPort, metrics: MetricsPort): WechatPort {
   return {
     exchangeCode: async (code, signal) => {
@@ -163,10 +171,10 @@ function measuredWechat(wechat: WechatPort, metrics: MetricsPort): WechatPort {
       try {
         return await wechat.exchangeCode(code, signal);
       } catch (err) {
-        countWechatFailure(metrics, err);
+        if (!refused(signal)) countWechatFailure(metrics, err);
         throw err;
       } finally {
-        metrics.latency(METRIC.wechatLatency, nowMs() - start);
+        if (!refused(signal)) metrics.latency(METRIC.wechatLatency, nowMs() - start);
       }
     },
   };
@@ -181,7 +189,17 @@ function countWechatFailure(metrics: MetricsPort, err: unknown): void {
   }
 }
 
-/** The AppSecret getter with its failures counted for secretsmanager. */
+/**
+ * The AppSecret getter with its failures counted for secretsmanager (a read abandoned because the
+ * per-client limit refused the caller is none).
+ */
 export function instrumentSecretGetter(get: SecretGetter, metrics: MetricsPort): SecretGetter {
-  return (opts) => timed(metrics, "secretsmanager", get, [opts]);
+  return async (opts) => {
+    try {
+      return await get(opts);
+    } catch (err) {
+      if (!refused(opts?.signal)) countFailure(metrics, "secretsmanager", err);
+      throw err;
+    }
+  };
 }

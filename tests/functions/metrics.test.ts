@@ -16,7 +16,11 @@ import {
 } from "../../functions/login/errors";
 import { instrumentSecretGetter } from "../../functions/login/instrument";
 import { makeEmfMetrics } from "../../functions/login/metrics";
-import type { MetricsPort } from "../../functions/login/ports";
+import {
+  CLIENT_REFUSED,
+  type ClientLimiterPort,
+  type MetricsPort,
+} from "../../functions/login/ports";
 import {
   APP_SECRET,
   CONTEXT,
@@ -24,6 +28,7 @@ import {
   guestEvent,
   harness,
   loginEvent,
+  sleep,
   type Harness,
 } from "./support";
 
@@ -191,6 +196,60 @@ describe("login outcome metrics (fake port)", () => {
     );
     h.wechat.codes.set("c", UNION);
     expect((await h.handler(loginEvent({ code: "c" }), CONTEXT)).statusCode).toBe(200);
+  });
+});
+
+describe("metrics of the per-client limit", () => {
+  /** Admits a client's first login and refuses the others, answering after `latencyMs`. */
+  const limiter = (latencyMs: number): ClientLimiterPort => {
+    let seen = 0;
+    return {
+      admit: async (_client, _now, signal) => {
+        await sleep(latencyMs, signal);
+        seen += 1;
+        return seen > 1 ? { admitted: false, retryAfterSeconds: 30 } : { admitted: true };
+      },
+    };
+  };
+  const fromIp = (code: string) =>
+    loginEvent(
+      { code },
+      {
+        requestContext: { requestId: "req-ip", http: { method: "POST", sourceIp: "203.0.113.7" } },
+      },
+    );
+
+  it("counts a refused client's aborted WeChat exchange as no WeChat or upstream failure", async () => {
+    const metrics = new RecordingMetrics();
+    const h = harness(
+      "enhanced",
+      {},
+      { metrics, clientLimit: { limiter: limiter(20), key: "sourceIp" } },
+    );
+    h.wechat.codes.set("a", UNION);
+    h.wechat.codes.set("b", UNION);
+    expect((await h.handler(fromIp("a"), CONTEXT)).statusCode).toBe(200);
+    metrics.calls.length = 0;
+    // The limiter refuses while WeChat is still on the wire: the exchange is aborted.
+    h.wechat.latencyMs = 2000;
+    expect((await h.handler(fromIp("b"), CONTEXT)).statusCode).toBe(429);
+    // Not `wechat-unavailable` (WechatError unavailable), nor a WeChat latency sample.
+    expect(metrics.calls).toEqual([["loginFailed", "RATE_LIMITED"]]);
+  });
+
+  it("counts an AppSecret read the refusal abandoned as no Secrets Manager failure", async () => {
+    const metrics = new RecordingMetrics();
+    const get = instrumentSecretGetter(async () => {
+      throw new UpstreamUnavailableError("secretsmanager (deadline)");
+    }, metrics);
+    const refused = new AbortController();
+    refused.abort(CLIENT_REFUSED);
+    await expect(get({ forceFetch: false, signal: refused.signal })).rejects.toThrow();
+    expect(metrics.calls).toEqual([]);
+    await expect(
+      get({ forceFetch: false, signal: new AbortController().signal }),
+    ).rejects.toThrow();
+    expect(metrics.calls).toEqual([["upstreamError", "secretsmanager", "unavailable"]]);
   });
 });
 
