@@ -35,7 +35,7 @@ export interface MonitoringArgs {
   apiId: pulumi.Input<string>;
   stageName: pulumi.Input<string>;
   functionName: pulumi.Input<string>;
-  /** Access log group of the stage (JSON lines with `status` and `apiId`). */
+  /** Access log group of the stage (JSON lines with `status`, `integrationStatus` and `apiId`). */
   accessLogGroupName: pulumi.Input<string>;
   timeoutSeconds: number;
   notifications: AlarmNotifications | undefined;
@@ -53,12 +53,14 @@ export class Monitoring extends pulumi.ComponentResource {
     super("cognito-devauth:index:Monitoring", name, {}, opts);
     const { namePrefix, tags } = args;
 
-    // Stage throttling (429) appears in no HTTP API metric but `4xx`: counted from the access log.
+    // Stage throttling (429) appears in no HTTP API metric but `4xx`: counted from the access log,
+    // a 429 the function did not answer (its RATE_LIMITED, e.g. the per-client limit, WeChat
+    // 45011 or Cognito throttling, has its own alarms and must not read as the stage's limit).
     new cloudwatch.LogMetricFilter(
       `${name}-api-throttled`,
       {
         logGroupName: args.accessLogGroupName,
-        pattern: '{ $.status = "429" }',
+        pattern: '{ $.status = "429" && $.integrationStatus != "429" }',
         metricTransformation: {
           namespace: METRICS_NAMESPACE,
           name: API_THROTTLED_METRIC,

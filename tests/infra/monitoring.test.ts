@@ -164,7 +164,6 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
     });
     const [filter] = ofType(synth, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
     expect(filter?.inputs).toMatchObject({
-      pattern: '{ $.status = "429" }',
       metricTransformation: {
         namespace: METRICS_NAMESPACE,
         name: API_THROTTLED_METRIC,
@@ -180,10 +179,28 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
     expect(
       settings.destinationArn.endsWith(`:log-group:${String(filter?.inputs["logGroupName"])}`),
     ).toBe(true);
-    expect(JSON.parse(settings.format)).toMatchObject({
+    const format = JSON.parse(settings.format) as Record<string, string>;
+    expect(format).toMatchObject({
       apiId: "$context.apiId",
       status: "$context.status",
+      // What the function answered ("-" when no integration ran, as for a throttled request).
+      integrationStatus: "$context.integration.status",
     });
+    // Access-log lines as the stage writes them (unset variables are "-"): the filter counts the
+    // stage's own 429s, not the function's RATE_LIMITED answers (per-client limit, WeChat 45011,
+    // Cognito throttling), which have their own alarms.
+    const line = (status: string, integrationStatus: string) =>
+      Object.fromEntries(
+        Object.keys(format).map((k) => [
+          k,
+          k === "status" ? status : k === "integrationStatus" ? integrationStatus : "-",
+        ]),
+      );
+    const pattern = String(filter?.inputs["pattern"]);
+    expect(matchesJsonFilter(pattern, line("429", "-"))).toBe(true);
+    expect(matchesJsonFilter(pattern, line("429", "429"))).toBe(false);
+    expect(matchesJsonFilter(pattern, line("200", "200"))).toBe(false);
+    expect(matchesJsonFilter(pattern, line("503", "503"))).toBe(false);
   });
 
   it("alarms on Cognito throttling and on AWS upstreams refusing our configuration", () => {
@@ -342,6 +359,21 @@ describe("the runbook", () => {
     for (const key of keys) expect(text).toMatch(new RegExp(`^### \`${key}\`$`, "m"));
   });
 });
+
+/**
+ * A CloudWatch Logs JSON filter pattern of `$.field = "v"` / `$.field != "v"` terms joined by
+ * `&&` (CloudWatch Logs "Filter pattern syntax"), applied to one JSON log event.
+ */
+function matchesJsonFilter(pattern: string, event: Record<string, string>): boolean {
+  const body = /^\{ (.*) \}$/.exec(pattern)?.[1];
+  if (body === undefined) throw new Error(`not a JSON filter pattern: ${pattern}`);
+  return body.split(" && ").every((term) => {
+    const m = /^\$\.(\w+) (=|!=) "([^"]*)"$/.exec(term);
+    if (!m) throw new Error(`unsupported term: ${term}`);
+    const [, field = "", op, value] = m;
+    return op === "=" ? event[field] === value : event[field] !== value;
+  });
+}
 
 /**
  * The metric math of the expression alarms, evaluated on sample 5-minute sums: FILL(m, 0) is the
