@@ -126,6 +126,11 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
   const configUpstreams = UPSTREAMS.filter((u) => u !== "wechat");
   const failedIds = ids(serverFailed.length);
   const okIds = ids(succeeded.length, serverFailed.length);
+  const limitedId = `m${serverFailed.length + succeeded.length}`;
+  // Server-side failures: the codes above, less the per-client limit's refusals (RATE_LIMITED
+  // too, but the caller's own excess), and successes.
+  const failures = `(${sumOf(failedIds)} - FILL(${limitedId}, 0))`;
+  const logins = `(${failures} + (${sumOf(okIds)}))`;
   return [
     {
       kind: "expression",
@@ -134,13 +139,12 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
         // From the code lists, so a new error code (e.g. UNKNOWN_APP) is described as it counts.
         `At least ${ERROR_RATE_PERCENT} % of logins failed over 5 minutes (` +
         `${LOGIN_ERROR_CODES.filter((c) => !CALLER_FAULT_CODES.includes(c)).join(", ")}; caller ` +
-        `faults ${CALLER_FAULT_CODES.join(", ").replace(/, ([^,]+)$/, " and $1")} excluded), with at least ` +
-        `${ERROR_RATE_MIN_LOGINS} logins.`,
-      metrics: [...serverFailed, ...succeeded],
+        `faults ${CALLER_FAULT_CODES.join(", ").replace(/, ([^,]+)$/, " and $1")} and the ` +
+        `per-client limit's refusals excluded), with at least ${ERROR_RATE_MIN_LOGINS} logins.`,
+      metrics: [...serverFailed, ...succeeded, own(METRIC.clientLimited, a.stack)],
       // Percentage of failures among failures + successes, judged only with enough logins.
       expression:
-        `IF((${sumOf(failedIds)}) + (${sumOf(okIds)}) >= ${ERROR_RATE_MIN_LOGINS}, ` +
-        `100 * (${sumOf(failedIds)}) / ((${sumOf(failedIds)}) + (${sumOf(okIds)})), 0)`,
+        `IF(${logins} >= ${ERROR_RATE_MIN_LOGINS}, ` + `100 * ${failures} / ${logins}, 0)`,
       periodSeconds: 300,
       evaluationPeriods: 1,
       datapointsToAlarm: 1,

@@ -218,8 +218,11 @@ export function dashboardBody(d: DashboardInputs) {
         0,
       ),
       graph(
-        "Failed logins by code",
-        LOGIN_ERROR_CODES.map((c) => own(METRIC.loginFailed, [[DIMENSION.code, c]])),
+        "Failed logins by code (and the per-client limit's refusals)",
+        [
+          ...LOGIN_ERROR_CODES.map((c) => own(METRIC.loginFailed, [[DIMENSION.code, c]])),
+          own(METRIC.clientLimited),
+        ],
         1,
       ),
       graph(

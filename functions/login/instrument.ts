@@ -13,6 +13,7 @@ import {
   type WechatErrorClass,
 } from "../../core/metrics";
 import {
+  ClientLimitedError,
   ConfigError,
   InvalidCodeError,
   LoginError,
@@ -65,7 +66,8 @@ export function outcomeKind(o: Pick<LoginOutcome, "newUser" | "linkedGuest">): L
 
 /**
  * Record the invocation's result: LoginSucceeded by outcome, or LoginFailed by the code the
- * response carries (errorResponse, http.ts: a LoginError's code, else INTERNAL); then flush.
+ * response carries (errorResponse, http.ts: a LoginError's code, else INTERNAL), and
+ * ClientLimited for a per-client refusal; then flush.
  */
 export function recordLogin(
   metrics: MetricsPort,
@@ -76,6 +78,7 @@ export function recordLogin(
       metrics.loginSucceeded(outcomeKind(result.outcome));
     } else {
       const err = result.error;
+      if (err instanceof ClientLimitedError) metrics.clientLimited();
       metrics.loginFailed(err instanceof LoginError ? codeOf(err) : "INTERNAL");
     }
     metrics.flush();

@@ -165,6 +165,8 @@ export interface MetricsPort {
   loginFailed(code: LoginErrorCode): void;
   upstreamError(upstream: Upstream, errorClass: UpstreamErrorClass): void;
   wechatError(errorClass: WechatErrorClass): void;
+  /** A login the per-client limit refused (besides its loginFailed RATE_LIMITED). */
+  clientLimited(): void;
   latency(metric: LatencyMetric, ms: number): void;
   flush(): void;
 }

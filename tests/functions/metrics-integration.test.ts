@@ -87,6 +87,9 @@ beforeAll(async () => {
     POWERTOOLS_SERVICE_NAME: "wechat-login",
     POWERTOOLS_LOG_LEVEL: "INFO",
     METRICS_STACK: "dev",
+    // Only requests that name a source IP are counted (invoke below names none; fromIp does).
+    CLIENT_RATE_LIMIT_PER_MINUTE: "1",
+    CLIENT_RATE_LIMIT_KEY: "sourceIp",
   };
   // Everything the bundle writes as JSON lines is captured, not printed.
   for (const stream of [process.stdout, process.stderr]) {
@@ -153,14 +156,17 @@ const keyOf = (name: string, dims: Record<string, string>) =>
 
 const refKey = (m: MetricRef) => keyOf(m.metricName, { ...m.dimensions });
 
-const invoke = async (code: string, id: string) => {
+const invoke = async (code: string, id: string, sourceIp?: string) => {
   const res = await handler(
     {
       version: "2.0",
       rawPath: "/login/wechat",
       isBase64Encoded: false,
       body: JSON.stringify({ code }),
-      requestContext: { requestId: id },
+      requestContext: {
+        requestId: id,
+        ...(sourceIp ? { http: { method: "POST", sourceIp } } : {}),
+      },
     },
     { awsRequestId: id, getRemainingTimeInMillis: () => 10_000 },
   );
@@ -224,5 +230,37 @@ describe("the bundled function's EMF lines", () => {
       ]),
     ).toEqual([]);
     expect(bodies.length).toBe(4);
+  });
+
+  it("count a client the per-client limit refused as ClientLimited, not as a WeChat failure", async () => {
+    wechat.users.set("ip-1", USER);
+    wechat.users.set("ip-2", USER);
+    const before = emitted();
+    expect((await invoke("ip-1", "m-5", "203.0.113.7")).statusCode).toBe(200);
+    // WeChat slower than the limiter: the refusal aborts the exchange on the wire.
+    wechat.delayMs = 1500;
+    try {
+      expect((await invoke("ip-2", "m-6", "203.0.113.7")).statusCode).toBe(429);
+    } finally {
+      wechat.delayMs = 0;
+    }
+    const got = emitted();
+    const delta = (key: string) => (got.get(key) ?? 0) - (before.get(key) ?? 0);
+    expect(delta("ClientLimited{stack=dev}")).toBe(1);
+    expect(delta("LoginFailed{code=RATE_LIMITED,stack=dev}")).toBe(1);
+    for (const key of got.keys()) {
+      if (key.startsWith("WechatError") || key.startsWith("UpstreamError"))
+        expect(delta(key)).toBe(0);
+    }
+    const spec = alarmSpecs({
+      stack: "dev",
+      apiId: "api",
+      stageName: "$default",
+      functionName: "fn",
+      timeoutSeconds: 10,
+    }).find((s) => s.key === "login-error-rate");
+    expect(spec?.kind === "expression" ? spec.metrics.map(refKey) : []).toContain(
+      "ClientLimited{stack=dev}",
+    );
   });
 });

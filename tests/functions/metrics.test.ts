@@ -43,6 +43,7 @@ class RecordingMetrics implements MetricsPort {
   loginFailed = (c: string) => void this.calls.push(["loginFailed", c]);
   upstreamError = (u: string, c: string) => void this.calls.push(["upstreamError", u, c]);
   wechatError = (c: string) => void this.calls.push(["wechatError", c]);
+  clientLimited = () => void this.calls.push(["clientLimited"]);
   latency = (m: string, ms: number) => void this.calls.push(["latency", m, typeof ms]);
   flush = () => void this.flushes++;
   /** Calls other than latency. */
@@ -189,6 +190,7 @@ describe("login outcome metrics (fake port)", () => {
           loginFailed: () => undefined,
           upstreamError: () => undefined,
           wechatError: () => undefined,
+          clientLimited: () => undefined,
           latency: () => undefined,
           flush: () => undefined,
         },
@@ -233,8 +235,9 @@ describe("metrics of the per-client limit", () => {
     // The limiter refuses while WeChat is still on the wire: the exchange is aborted.
     h.wechat.latencyMs = 2000;
     expect((await h.handler(fromIp("b"), CONTEXT)).statusCode).toBe(429);
-    // Not `wechat-unavailable` (WechatError unavailable), nor a WeChat latency sample.
-    expect(metrics.calls).toEqual([["loginFailed", "RATE_LIMITED"]]);
+    // Not `wechat-unavailable` (WechatError unavailable), nor a WeChat latency sample; counted
+    // apart from other throttling, so login-error-rate can leave it out.
+    expect(metrics.calls).toEqual([["clientLimited"], ["loginFailed", "RATE_LIMITED"]]);
   });
 
   it("counts an AppSecret read the refusal abandoned as no Secrets Manager failure", async () => {
@@ -316,6 +319,7 @@ describe("EMF writer", () => {
 
   it("never loses a data point: each (metric, dimensions) appears in exactly one line", () => {
     const { m, docs } = emf();
+    m.clientLimited();
     m.upstreamError("dynamodb", "unavailable");
     m.upstreamError("sts", "throttled");
     m.wechatError("config");
@@ -339,6 +343,7 @@ describe("EMF writer", () => {
         "UpstreamError{stack=dev,upstream=sts,class=throttled}=1",
         "WechatError{stack=dev,class=config}=1",
         "LoginFailed{stack=dev,code=INTERNAL}=1",
+        "ClientLimited{stack=dev}=1",
       ].sort(),
     );
   });

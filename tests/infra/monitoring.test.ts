@@ -109,6 +109,7 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
       },
       [METRIC.wechatError]: { [DIMENSION.errorClass]: WECHAT_ERROR_CLASSES },
       [METRIC.cognitoLatency]: {},
+      [METRIC.clientLimited]: {},
     };
     const own = alarms(synth)
       .flatMap(metricsOf)
@@ -140,6 +141,8 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
         : [],
     );
     expect(outcomes.sort()).toEqual([...LOGIN_OUTCOMES].sort());
+    // The per-client limit's refusals, taken out of RATE_LIMITED.
+    expect(qs.filter((q) => q.metric?.metricName === METRIC.clientLimited)).toHaveLength(1);
     expect(qs.every((q) => q.metric === undefined || q.metric.period === 300)).toBe(true);
     const result = qs.filter((q) => q.returnData);
     expect(result).toHaveLength(1);
@@ -386,7 +389,7 @@ function evaluate(spec: AlarmSpec, values: Record<string, number>): number {
     String(ids.find(([x]) => x === id)?.[1] ?? Number.NaN),
   );
   js = js.replace(/^IF\((.*), (100 \* .*), 0\)$/, "(($1) ? ($2) : 0)");
-  expect(js).toMatch(/^[\d\s+*/().>=?:]+$/);
+  expect(js).toMatch(/^[\d\s+\-*/().>=?:]+$/);
   return Number(new Function(`return ${js};`)());
 }
 
@@ -424,6 +427,22 @@ describe("the expression alarms fire on the failures they name", () => {
         "LoginFailed:INVALID_REQUEST": 500,
       }),
     ).toBe(false);
+    // An abusive client refused by the per-client limit (429 RATE_LIMITED, ClientLimited): the
+    // limit working, not users failing. Throttling by Cognito or WeChat still counts.
+    expect(
+      fires("login-error-rate", {
+        ...ok,
+        "LoginFailed:RATE_LIMITED": 400,
+        "ClientLimited:": 400,
+      }),
+    ).toBe(false);
+    expect(
+      fires("login-error-rate", {
+        ...ok,
+        "LoginFailed:RATE_LIMITED": 410,
+        "ClientLimited:": 400,
+      }),
+    ).toBe(true);
     // 3 failures of 5 logins: below the minimum volume, not judged.
     expect(fires("login-error-rate", { "LoginSucceeded:new": 2, "LoginFailed:INTERNAL": 3 })).toBe(
       false,
