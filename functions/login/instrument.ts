@@ -25,7 +25,9 @@ import type { LoginDeps, LoginOutcome } from "./login";
 import {
   CLIENT_REFUSED,
   IdentityConflictError,
+  type CredentialsPort,
   type Deadline,
+  type IdentityPort,
   type LatencyMetric,
   type MappingPort,
   type MetricsPort,
@@ -137,26 +139,32 @@ export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPor
     claimGuest: dynamodb(mapping.claimGuest.bind(mapping)),
     usersOfIdentity: dynamodb(mapping.usersOfIdentity.bind(mapping)),
   };
+  // Each port typed, so a method left out fails to compile: `{ ...deps, port }` over the generic D
+  // would not (an identity port without `merge` broke every unionid migration).
+  const measuredIdentity: IdentityPort = {
+    getOpenIdToken: (input, signal) =>
+      timed(
+        metrics,
+        "cognito-identity",
+        identity.getOpenIdToken.bind(identity),
+        [input, signal],
+        METRIC.cognitoLatency,
+      ),
+    merge: (input, signal) =>
+      timed(metrics, "cognito-identity", identity.merge.bind(identity), [input, signal]),
+  };
+  const measuredCredentials: CredentialsPort | undefined = credentials && {
+    assumeRole: (input, signal) =>
+      timed(metrics, "sts", credentials.assumeRole.bind(credentials), [input, signal]),
+  };
   const measuredApps = new Map<string, WechatPort>();
   for (const [appId, port] of wechat) measuredApps.set(appId, measuredWechat(port, metrics));
   return {
     ...deps,
     wechat: measuredApps,
-    identity: {
-      getOpenIdToken: (input, signal) =>
-        timed(
-          metrics,
-          "cognito-identity",
-          identity.getOpenIdToken.bind(identity),
-          [input, signal],
-          METRIC.cognitoLatency,
-        ),
-    },
+    identity: measuredIdentity,
     mapping: measuredMapping,
-    credentials: credentials && {
-      assumeRole: (input, signal) =>
-        timed(metrics, "sts", credentials.assumeRole.bind(credentials), [input, signal]),
-    },
+    credentials: measuredCredentials,
   };
 }
 

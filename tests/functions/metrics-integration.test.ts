@@ -10,11 +10,11 @@ import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { METRICS_NAMESPACE } from "../../core/metrics";
 import { arn } from "../../core/partition";
 import { buildLoginBundle } from "../../infra/bundle";
 import { occurring } from "../support/leaks";
-import { alarmSpecs, type MetricRef } from "../../infra/alarms";
+import { alarmSpecs } from "../../infra/alarms";
+import { emfPoints, refKey } from "../support/emf";
 import {
   FakeCognitoServer,
   FakeSecretsServer,
@@ -120,41 +120,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Emf {
-  _aws: {
-    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
-  };
-  [key: string]: unknown;
-}
-
-/** Every (metric, dimensions) data point of the EMF lines written so far, as `Name{k=v,...}`. */
-function emitted(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of written) {
-    const doc = JSON.parse(line) as Emf;
-    if (!doc._aws) continue;
-    for (const d of doc._aws.CloudWatchMetrics) {
-      expect(d.Namespace).toBe(METRICS_NAMESPACE);
-      const name = d.Metrics[0]?.Name ?? "";
-      const key = keyOf(
-        name,
-        Object.fromEntries((d.Dimensions[0] ?? []).map((k) => [k, String(doc[k])])),
-      );
-      const v = doc[name];
-      const n = Array.isArray(v) ? v.length : Number(v);
-      out.set(key, (out.get(key) ?? 0) + n);
-    }
-  }
-  return out;
-}
-
-const keyOf = (name: string, dims: Record<string, string>) =>
-  `${name}{${Object.entries(dims)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",")}}`;
-
-const refKey = (m: MetricRef) => keyOf(m.metricName, { ...m.dimensions });
+/** Every (metric, dimensions) data point of the EMF lines written so far. */
+const emitted = () => emfPoints(written);
 
 const invoke = async (code: string, id: string, sourceIp?: string) => {
   const res = await handler(

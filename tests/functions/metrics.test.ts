@@ -178,6 +178,24 @@ describe("login outcome metrics (fake port)", () => {
     ]);
   });
 
+  it("keeps the unionid migration working: Cognito's merge is measured, not dropped", async () => {
+    // Every deployed stack has metrics on (infra/loginApi.ts sets METRICS_STACK).
+    const h = measured();
+    const openid = "oOpenId_migrating_abcdefghij";
+    h.wechat.codes.set("before", { openid });
+    const first = await h.handler(loginEvent({ code: "before" }), CONTEXT);
+    expect(first.statusCode).toBe(200);
+    h.wechat.codes.set("after", { openid, unionid: "oUnion_migrating_ABCDEFGHIJ" });
+    const second = await h.handler(loginEvent({ code: "after" }), CONTEXT);
+    expect(second.statusCode).toBe(200);
+    expect(JSON.parse(second.body)["identityId"]).toBe(JSON.parse(first.body)["identityId"]);
+    expect(h.logger.text()).toContain("unionid_migrated");
+    expect(h.metrics.outcomes().map(([kind]) => kind)).toEqual([
+      "loginSucceeded",
+      "loginSucceeded",
+    ]);
+  });
+
   it("answers normally when the metrics port throws", async () => {
     const h = harness(
       "enhanced",
