@@ -14,6 +14,7 @@ import {
   METRIC,
   METRICS_NAMESPACE,
   UPSTREAMS,
+  UPSTREAM_ERROR_CLASSES,
   WECHAT_ERROR_CLASSES,
 } from "../core/metrics";
 import type { DeployTarget } from "../core/partition";
@@ -232,9 +233,9 @@ export function dashboardBody(d: DashboardInputs) {
         "p99",
       ),
       graph(
-        "Upstream errors (throttled, unavailable)",
+        "Upstream errors by upstream and class",
         UPSTREAMS.flatMap((u) =>
-          ["throttled", "unavailable"].map((c) =>
+          UPSTREAM_ERROR_CLASSES.map((c) =>
             own(METRIC.upstreamError, [
               [DIMENSION.upstream, u],
               [DIMENSION.errorClass, c],

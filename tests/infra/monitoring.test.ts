@@ -47,6 +47,17 @@ const alarm = (synth: Synthesis, key: string): PlanResource => {
 };
 const queries = (a: PlanResource) => (a.inputs["metricQueries"] ?? []) as Query[];
 
+/** A metric's identity in CloudWatch: namespace, name and the exact dimension set. */
+const metricId = (m: {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+}) =>
+  `${m.namespace}/${m.metricName}{${Object.entries(m.dimensions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",")}}`;
+
 /** Every metric an alarm reads: its own, or each of its metric math queries'. */
 function metricsOf(a: PlanResource) {
   const i = a.inputs as Record<string, unknown>;
@@ -307,6 +318,25 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
     for (const n of [...Object.values(METRIC), "5xx", "Errors", "Duration", API_THROTTLED_METRIC]) {
       expect(names).toContain(n);
     }
+    // Every metric an alarm reads is graphed, with the same dimensions: the operator sent to the
+    // dashboard by a runbook section finds what set the alarm off.
+    const graphed = new Set(
+      body.widgets.flatMap((w) =>
+        w.properties.metrics.map((m) => {
+          const [namespace, metricName, ...rest] = m.filter((x) => typeof x === "string");
+          const dims: Record<string, string> = {};
+          for (let i = 0; i + 1 < rest.length; i += 2) dims[String(rest[i])] = String(rest[i + 1]);
+          return metricId({
+            namespace: String(namespace),
+            metricName: String(metricName),
+            dimensions: dims,
+          });
+        }),
+      ),
+    );
+    const read = alarms(synth).flatMap(metricsOf);
+    expect(read.length).toBeGreaterThan(20);
+    for (const m of read) expect([...graphed]).toContain(metricId(m));
   });
 
   it("spells every ARN of its partition", () => {
