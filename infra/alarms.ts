@@ -188,7 +188,8 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
     },
     countAlarm(
       "wechat-unavailable",
-      "WeChat jscode2session failed at least 5 times in 5 minutes (errcode -1, non-200, timeout, network).",
+      "WeChat's code exchange (jscode2session, or the OAuth access_token call) failed at least 5 " +
+        "times in 5 minutes (errcode -1, non-200, timeout, network).",
       wechat("unavailable"),
       5,
     ),

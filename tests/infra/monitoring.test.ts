@@ -391,6 +391,24 @@ describe("the runbook", () => {
     expect(keys.length).toBeGreaterThan(10);
     for (const key of keys) expect(text).toMatch(new RegExp(`^### \`${key}\`$`, "m"));
   });
+
+  it("says, for every alarm, what it means and the first three things to check", () => {
+    const sections = text.split(/^### /m).slice(1);
+    const keys = alarmSpecs({
+      stack: "dev",
+      apiId: "a",
+      stageName: "$default",
+      functionName: "f",
+      timeoutSeconds: 10,
+    }).map((s) => s.key);
+    for (const key of keys) {
+      const section = sections.find((x) => x.startsWith(`\`${key}\``)) ?? "";
+      const [meaning = "", ...rest] = section.split("\n\n").slice(1);
+      expect({ key, meaning: meaning.length > 40 }).toEqual({ key, meaning: true });
+      const steps = rest.join("\n\n").match(/^\d\. /gm) ?? [];
+      expect({ key, steps }).toEqual({ key, steps: ["1. ", "2. ", "3. "] });
+    }
+  });
 });
 
 /**
