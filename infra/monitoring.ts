@@ -61,7 +61,8 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-api-throttled`,
       {
         logGroupName: args.accessLogGroupName,
-        pattern: '{ $.status = "429" && $.integrationStatus != "429" }',
+        // Each clause in parentheses, as CloudWatch Logs' compound JSON examples (and CDK) write it.
+        pattern: '{ ($.status = "429") && ($.integrationStatus != "429") }',
         metricTransformation: {
           namespace: METRICS_NAMESPACE,
           name: API_THROTTLED_METRIC,

@@ -412,14 +412,15 @@ describe("the runbook", () => {
 });
 
 /**
- * A CloudWatch Logs JSON filter pattern of `$.field = "v"` / `$.field != "v"` terms joined by
- * `&&` (CloudWatch Logs "Filter pattern syntax"), applied to one JSON log event.
+ * A CloudWatch Logs JSON filter pattern of `($.field = "v")` / `($.field != "v")` clauses joined
+ * by `&&` (CloudWatch Logs "Using filter patterns to match terms in JSON log events"), applied
+ * to one JSON log event.
  */
 function matchesJsonFilter(pattern: string, event: Record<string, string>): boolean {
   const body = /^\{ (.*) \}$/.exec(pattern)?.[1];
   if (body === undefined) throw new Error(`not a JSON filter pattern: ${pattern}`);
   return body.split(" && ").every((term) => {
-    const m = /^\$\.(\w+) (=|!=) "([^"]*)"$/.exec(term);
+    const m = /^\(\$\.(\w+) (=|!=) "([^"]*)"\)$/.exec(term);
     if (!m) throw new Error(`unsupported term: ${term}`);
     const [, field = "", op, value] = m;
     return op === "=" ? event[field] === value : event[field] !== value;
