@@ -127,8 +127,8 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
   const failedIds = ids(serverFailed.length);
   const okIds = ids(succeeded.length, serverFailed.length);
   const limitedId = `m${serverFailed.length + succeeded.length}`;
-  // Server-side failures: the codes above, less the per-client limit's refusals (RATE_LIMITED
-  // too, but the caller's own excess), and successes.
+  // Server-side failures (the codes above, less the per-client limit's refusals: RATE_LIMITED
+  // too, but the caller's own excess), and those plus the successes.
   const failures = `(${sumOf(failedIds)} - FILL(${limitedId}, 0))`;
   const logins = `(${failures} + (${sumOf(okIds)}))`;
   return [
@@ -143,8 +143,7 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
         `per-client limit's refusals excluded), with at least ${ERROR_RATE_MIN_LOGINS} logins.`,
       metrics: [...serverFailed, ...succeeded, own(METRIC.clientLimited, a.stack)],
       // Percentage of failures among failures + successes, judged only with enough logins.
-      expression:
-        `IF(${logins} >= ${ERROR_RATE_MIN_LOGINS}, ` + `100 * ${failures} / ${logins}, 0)`,
+      expression: `IF(${logins} >= ${ERROR_RATE_MIN_LOGINS}, 100 * ${failures} / ${logins}, 0)`,
       periodSeconds: 300,
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
