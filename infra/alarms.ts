@@ -71,6 +71,12 @@ export interface AlarmInputs<V = string> {
 export const ERROR_RATE_PERCENT = 5;
 /** Below this many logins in 5 minutes the error rate is not judged (one failure is not 100 %). */
 export const ERROR_RATE_MIN_LOGINS = 20;
+/**
+ * Share of code exchanges WeChat refused as invalid (40029, 40163, 42003) that alarms, over 15
+ * minutes with at least ERROR_RATE_MIN_LOGINS logins: a few are normal (a code used twice or
+ * expired), all of them are an app whose AppID is not the stack's.
+ */
+export const INVALID_CODE_PERCENT = 50;
 /** Share of the developer-identity quota that alarms. */
 export const QUOTA_ALARM_SHARE = 0.8;
 /** Share of the function timeout that alarms on Duration p99. */
@@ -84,6 +90,12 @@ const own = (metricName: string, stack: string, dims: Record<string, string> = {
 });
 
 const sumOf = (ids: readonly string[]) => ids.map((id) => `FILL(${id}, 0)`).join(" + ");
+
+/** 100 * failed / (failed + ok), judged only with at least ERROR_RATE_MIN_LOGINS of them. */
+const percentOf = (failed: string, ok: string) => {
+  const all = `(${failed} + ${ok})`;
+  return `IF(${all} >= ${ERROR_RATE_MIN_LOGINS}, 100 * ${failed} / ${all}, 0)`;
+};
 
 export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
   const succeeded = LOGIN_OUTCOMES.map((o) =>
@@ -130,7 +142,6 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
   // Server-side failures (the codes above, less the per-client limit's refusals: RATE_LIMITED
   // too, but the caller's own excess), and those plus the successes.
   const failures = `(${sumOf(failedIds)} - FILL(${limitedId}, 0))`;
-  const logins = `(${failures} + (${sumOf(okIds)}))`;
   return [
     {
       kind: "expression",
@@ -143,7 +154,7 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
         `per-client limit's refusals excluded), with at least ${ERROR_RATE_MIN_LOGINS} logins.`,
       metrics: [...serverFailed, ...succeeded, own(METRIC.clientLimited, a.stack)],
       // Percentage of failures among failures + successes, judged only with enough logins.
-      expression: `IF(${logins} >= ${ERROR_RATE_MIN_LOGINS}, 100 * ${failures} / ${logins}, 0)`,
+      expression: percentOf(failures, `(${sumOf(okIds)})`),
       periodSeconds: 300,
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
@@ -203,6 +214,20 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
       wechat("throttled"),
       10,
     ),
+    {
+      kind: "expression",
+      key: "wechat-invalid-codes",
+      description:
+        `WeChat refused at least ${INVALID_CODE_PERCENT} % of login codes as invalid (40029, 40163, ` +
+        `42003) over 15 minutes, with at least ${ERROR_RATE_MIN_LOGINS} logins: every code of ` +
+        "an app whose AppID is not the stack's is invalid, so its users cannot sign in (401).",
+      metrics: [wechat("invalid_code"), ...succeeded],
+      expression: percentOf("FILL(m0, 0)", `(${sumOf(ids(succeeded.length, 1))})`),
+      periodSeconds: 900,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: INVALID_CODE_PERCENT,
+    },
     countAlarm(
       "wechat-unexpected",
       "WeChat answered an errcode this function does not know.",

@@ -178,6 +178,8 @@ describe("the bundled function's EMF lines", () => {
     expect(alarmed).toContain("LoginFailed{code=INTERNAL,stack=dev}");
     expect(alarmed).toContain("LoginSucceeded{outcome=new,stack=dev}");
     expect(alarmed).toContain("CognitoLatency{stack=dev}");
+    // The bad code of the first test, which wechat-invalid-codes reads.
+    expect(alarmed).toContain("WechatError{class=invalid_code,stack=dev}");
   });
 
   it("hold no openid, unionid, token, code or secret", () => {

@@ -505,6 +505,26 @@ describe("the expression alarms fire on the failures they name", () => {
     expect(fires("cognito-quota", { "CognitoLatency:": 1800 })).toBe(false);
   });
 
+  it("wechat-invalid-codes: every code refused (a mismatched AppID) fires; the usual few do not", () => {
+    // WeChat answers 40029 to every code of an app whose AppID is not the stack's: all logins
+    // fail as the caller's fault (401 INVALID_CODE), which login-error-rate leaves out.
+    expect(fires("wechat-invalid-codes", { "WechatError:invalid_code": 30 })).toBe(true);
+    expect(
+      fires("wechat-invalid-codes", {
+        "LoginSucceeded:returning": 40,
+        "WechatError:invalid_code": 60,
+      }),
+    ).toBe(true);
+    expect(
+      fires("wechat-invalid-codes", {
+        "LoginSucceeded:returning": 95,
+        "WechatError:invalid_code": 5,
+      }),
+    ).toBe(false);
+    expect(fires("wechat-invalid-codes", { "WechatError:invalid_code": 10 })).toBe(false);
+    expect(fires("wechat-invalid-codes", {})).toBe(false);
+  });
+
   it("upstream-config: one AccessDenied from any AWS upstream fires", () => {
     expect(fires("upstream-config", { "UpstreamError:sts,config": 1 })).toBe(true);
     expect(fires("upstream-config", { "UpstreamError:dynamodb,unavailable": 9 })).toBe(false);
