@@ -190,9 +190,25 @@ describe("login outcome metrics (fake port)", () => {
     expect(second.statusCode).toBe(200);
     expect(JSON.parse(second.body)["identityId"]).toBe(JSON.parse(first.body)["identityId"]);
     expect(h.logger.text()).toContain("unionid_migrated");
-    expect(h.metrics.outcomes().map(([kind]) => kind)).toEqual([
-      "loginSucceeded",
-      "loginSucceeded",
+    // The migrating user is a returning one: their identity (and openid row) existed.
+    expect(h.metrics.outcomes()).toEqual([
+      ["loginSucceeded", "new"],
+      ["loginSucceeded", "returning"],
+    ]);
+  });
+
+  it("counts an openid-only user signing in as a guest as returning, not new", async () => {
+    const h = measured();
+    const openid = "oOpenId_guestmigr_abcdefghij";
+    h.wechat.codes.set("before", { openid });
+    const first = await h.handler(loginEvent({ code: "before" }), CONTEXT);
+    h.cognito.model.createGuest(GUEST);
+    h.wechat.codes.set("after", { openid, unionid: "oUnion_guestmigr_ABCDEFGHIJ" });
+    const second = await h.handler(guestEvent("after", GUEST), CONTEXT);
+    expect(JSON.parse(second.body)["identityId"]).toBe(JSON.parse(first.body)["identityId"]);
+    expect(h.metrics.outcomes()).toEqual([
+      ["loginSucceeded", "new"],
+      ["loginSucceeded", "returning"],
     ]);
   });
 
