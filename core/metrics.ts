@@ -15,6 +15,11 @@ export const METRIC = {
   loginSucceeded: "LoginSucceeded",
   /** One per failed login; dimension `code` (the response's stable error code). */
   loginFailed: "LoginFailed",
+  /**
+   * One per login the per-client limit refused (docs/abuse-protection.md), also counted as
+   * LoginFailed RATE_LIMITED: the caller's own excess, which login-error-rate leaves out.
+   */
+  clientLimited: "ClientLimited",
   /** One per failed upstream call; dimensions `upstream` and `class`. */
   upstreamError: "UpstreamError",
   /**

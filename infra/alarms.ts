@@ -71,6 +71,12 @@ export interface AlarmInputs<V = string> {
 export const ERROR_RATE_PERCENT = 5;
 /** Below this many logins in 5 minutes the error rate is not judged (one failure is not 100 %). */
 export const ERROR_RATE_MIN_LOGINS = 20;
+/**
+ * Share of code exchanges WeChat refused as invalid (40029, 40163, 42003) that alarms, over 15
+ * minutes with at least ERROR_RATE_MIN_LOGINS logins: a few are normal (a code used twice or
+ * expired), all of them are an app whose AppID is not the stack's.
+ */
+export const INVALID_CODE_PERCENT = 50;
 /** Share of the developer-identity quota that alarms. */
 export const QUOTA_ALARM_SHARE = 0.8;
 /** Share of the function timeout that alarms on Duration p99. */
@@ -84,6 +90,12 @@ const own = (metricName: string, stack: string, dims: Record<string, string> = {
 });
 
 const sumOf = (ids: readonly string[]) => ids.map((id) => `FILL(${id}, 0)`).join(" + ");
+
+/** 100 * failed / (failed + ok), judged only with at least ERROR_RATE_MIN_LOGINS of them. */
+const percentOf = (failed: string, ok: string) => {
+  const all = `(${failed} + ${ok})`;
+  return `IF(${all} >= ${ERROR_RATE_MIN_LOGINS}, 100 * ${failed} / ${all}, 0)`;
+};
 
 export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
   const succeeded = LOGIN_OUTCOMES.map((o) =>
@@ -126,6 +138,10 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
   const configUpstreams = UPSTREAMS.filter((u) => u !== "wechat");
   const failedIds = ids(serverFailed.length);
   const okIds = ids(succeeded.length, serverFailed.length);
+  const limitedId = `m${serverFailed.length + succeeded.length}`;
+  // Server-side failures (the codes above, less the per-client limit's refusals: RATE_LIMITED
+  // too, but the caller's own excess), and those plus the successes.
+  const failures = `(${sumOf(failedIds)} - FILL(${limitedId}, 0))`;
   return [
     {
       kind: "expression",
@@ -134,13 +150,11 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
         // From the code lists, so a new error code (e.g. UNKNOWN_APP) is described as it counts.
         `At least ${ERROR_RATE_PERCENT} % of logins failed over 5 minutes (` +
         `${LOGIN_ERROR_CODES.filter((c) => !CALLER_FAULT_CODES.includes(c)).join(", ")}; caller ` +
-        `faults ${CALLER_FAULT_CODES.join(", ").replace(/, ([^,]+)$/, " and $1")} excluded), with at least ` +
-        `${ERROR_RATE_MIN_LOGINS} logins.`,
-      metrics: [...serverFailed, ...succeeded],
+        `faults ${CALLER_FAULT_CODES.join(", ").replace(/, ([^,]+)$/, " and $1")} and the ` +
+        `per-client limit's refusals excluded), with at least ${ERROR_RATE_MIN_LOGINS} logins.`,
+      metrics: [...serverFailed, ...succeeded, own(METRIC.clientLimited, a.stack)],
       // Percentage of failures among failures + successes, judged only with enough logins.
-      expression:
-        `IF((${sumOf(failedIds)}) + (${sumOf(okIds)}) >= ${ERROR_RATE_MIN_LOGINS}, ` +
-        `100 * (${sumOf(failedIds)}) / ((${sumOf(failedIds)}) + (${sumOf(okIds)})), 0)`,
+      expression: percentOf(failures, `(${sumOf(okIds)})`),
       periodSeconds: 300,
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
@@ -184,7 +198,8 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
     },
     countAlarm(
       "wechat-unavailable",
-      "WeChat jscode2session failed at least 5 times in 5 minutes (errcode -1, non-200, timeout, network).",
+      "WeChat's code exchange (jscode2session, or the OAuth access_token call) failed at least 5 " +
+        "times in 5 minutes (errcode -1, non-200, timeout, network).",
       wechat("unavailable"),
       5,
     ),
@@ -199,6 +214,20 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
       wechat("throttled"),
       10,
     ),
+    {
+      kind: "expression",
+      key: "wechat-invalid-codes",
+      description:
+        `WeChat refused at least ${INVALID_CODE_PERCENT} % of login codes as invalid (40029, 40163, ` +
+        `42003) over 15 minutes, with at least ${ERROR_RATE_MIN_LOGINS} logins: every code of ` +
+        "an app whose AppID is not the stack's is invalid, so its users cannot sign in (401).",
+      metrics: [wechat("invalid_code"), ...succeeded],
+      expression: percentOf("FILL(m0, 0)", `(${sumOf(ids(succeeded.length, 1))})`),
+      periodSeconds: 900,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: INVALID_CODE_PERCENT,
+    },
     countAlarm(
       "wechat-unexpected",
       "WeChat answered an errcode this function does not know.",
@@ -225,11 +254,14 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
       kind: "expression",
       key: "cognito-quota",
       description:
-        `Logins reached ${QUOTA_ALARM_SHARE * 100} % of the account's ` +
-        `GetOpenIdTokenForDeveloperIdentity quota (${quota}/s; shared by every stack in the ` +
-        "account and region) in 2 of 3 minutes.",
-      metrics: [...succeeded, ...failed],
-      expression: `(${sumOf(ids(succeeded.length + failed.length))}) / 60`,
+        `This stack's GetOpenIdTokenForDeveloperIdentity calls reached ${QUOTA_ALARM_SHARE * 100} % ` +
+        `of the account's quota (${quota}/s; shared by every stack in the account and region) ` +
+        "in 2 of 3 minutes.",
+      // One CognitoLatency sample per call (functions/login/instrument.ts): the calls themselves,
+      // not the logins, many of which fail before Cognito. One metric, not one per outcome and
+      // code: an alarm's metric math may read at most 10 (docs/aws-china.md, "CloudWatch").
+      metrics: [{ ...own(METRIC.cognitoLatency, a.stack), stat: "SampleCount" }],
+      expression: "FILL(m0, 0) / 60",
       periodSeconds: 60,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,

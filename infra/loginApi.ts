@@ -286,6 +286,9 @@ export class LoginApi extends pulumi.ComponentResource {
       requestTime: "$context.requestTime",
       routeKey: "$context.routeKey",
       status: "$context.status",
+      // The status the function answered ("-" when none ran): tells the stage's own 429 (throttled)
+      // from the function's RATE_LIMITED (infra/monitoring.ts, ApiThrottled).
+      integrationStatus: "$context.integration.status",
       protocol: "$context.protocol",
       responseLength: "$context.responseLength",
       latency: "$context.responseLatency",

@@ -14,6 +14,7 @@ import {
   METRIC,
   METRICS_NAMESPACE,
   UPSTREAMS,
+  UPSTREAM_ERROR_CLASSES,
   WECHAT_ERROR_CLASSES,
 } from "../core/metrics";
 import type { DeployTarget } from "../core/partition";
@@ -35,7 +36,7 @@ export interface MonitoringArgs {
   apiId: pulumi.Input<string>;
   stageName: pulumi.Input<string>;
   functionName: pulumi.Input<string>;
-  /** Access log group of the stage (JSON lines with `status` and `apiId`). */
+  /** Access log group of the stage (JSON lines with `status`, `integrationStatus` and `apiId`). */
   accessLogGroupName: pulumi.Input<string>;
   timeoutSeconds: number;
   notifications: AlarmNotifications | undefined;
@@ -53,12 +54,15 @@ export class Monitoring extends pulumi.ComponentResource {
     super("cognito-devauth:index:Monitoring", name, {}, opts);
     const { namePrefix, tags } = args;
 
-    // Stage throttling (429) appears in no HTTP API metric but `4xx`: counted from the access log.
+    // Stage throttling (429) appears in no HTTP API metric but `4xx`: counted from the access log,
+    // a 429 the function did not answer (its RATE_LIMITED, e.g. the per-client limit, WeChat
+    // 45011 or Cognito throttling, has its own alarms and must not read as the stage's limit).
     new cloudwatch.LogMetricFilter(
       `${name}-api-throttled`,
       {
         logGroupName: args.accessLogGroupName,
-        pattern: '{ $.status = "429" }',
+        // Each clause in parentheses, as CloudWatch Logs' compound JSON examples (and CDK) write it.
+        pattern: '{ ($.status = "429") && ($.integrationStatus != "429") }',
         metricTransformation: {
           namespace: METRICS_NAMESPACE,
           name: API_THROTTLED_METRIC,
@@ -216,8 +220,11 @@ export function dashboardBody(d: DashboardInputs) {
         0,
       ),
       graph(
-        "Failed logins by code",
-        LOGIN_ERROR_CODES.map((c) => own(METRIC.loginFailed, [[DIMENSION.code, c]])),
+        "Failed logins by code (and the per-client limit's refusals)",
+        [
+          ...LOGIN_ERROR_CODES.map((c) => own(METRIC.loginFailed, [[DIMENSION.code, c]])),
+          own(METRIC.clientLimited),
+        ],
         1,
       ),
       graph(
@@ -227,9 +234,9 @@ export function dashboardBody(d: DashboardInputs) {
         "p99",
       ),
       graph(
-        "Upstream errors (throttled, unavailable)",
+        "Upstream errors by upstream and class",
         UPSTREAMS.flatMap((u) =>
-          ["throttled", "unavailable"].map((c) =>
+          UPSTREAM_ERROR_CLASSES.map((c) =>
             own(METRIC.upstreamError, [
               [DIMENSION.upstream, u],
               [DIMENSION.errorClass, c],

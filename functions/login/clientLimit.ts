@@ -11,14 +11,15 @@ import { createHash } from "node:crypto";
 import { MAX_CLIENT_LOGINS_PER_MINUTE } from "../../core/quotas";
 import { CLIENT_KEYS, isOneOf, type ClientKey } from "../../core/vocabulary";
 import { EnvError } from "./config";
-import { LoginError, RateLimitedError, isRecord } from "./errors";
-import type {
-  ClientAdmission,
-  ClientLimiterPort,
-  LogPort,
-  WechatPort,
-  WechatSession,
-  Deadline,
+import { ClientLimitedError, LoginError, isRecord } from "./errors";
+import {
+  CLIENT_REFUSED,
+  type ClientAdmission,
+  type ClientLimiterPort,
+  type LogPort,
+  type WechatPort,
+  type WechatSession,
+  type Deadline,
 } from "./ports";
 
 export interface ClientLimit {
@@ -96,7 +97,7 @@ const ADMITTED: ClientAdmission = { admitted: true };
 
 /**
  * Exchange the WeChat code while the client is counted. A client over its limit gets
- * RateLimitedError whatever WeChat answered, and its exchange is aborted as soon as the limiter
+ * ClientLimitedError (429 RATE_LIMITED) whatever WeChat answered, and its exchange is aborted as soon as the limiter
  * answers (the code may still have reached WeChat). The limiter failing (DynamoDB throttled or
  * down) lets the login through: it is a guard, not a dependency.
  */
@@ -134,7 +135,7 @@ async function counted(
   try {
     const admission = limit.limiter.admit(client, now, signal).then(
       (a) => {
-        if (!a.admitted) controller.abort();
+        if (!a.admitted) controller.abort(CLIENT_REFUSED);
         return a;
       },
       (err: unknown) => {
@@ -150,7 +151,7 @@ async function counted(
     ]);
     if (admitted.status === "fulfilled" && !admitted.value.admitted) {
       logger.info("client_rate_limited", { client: client.slice(0, 12) });
-      throw new RateLimitedError(admitted.value.retryAfterSeconds);
+      throw new ClientLimitedError(admitted.value.retryAfterSeconds);
     }
     if (session.status === "rejected") throw session.reason;
     return session.value;

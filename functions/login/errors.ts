@@ -68,6 +68,12 @@ export class RateLimitedError extends LoginError {
   }
 }
 
+/**
+ * The per-client limit refused the caller (clientLimit.ts): RATE_LIMITED like any throttling,
+ * but the caller's own excess, so the metrics count it apart (core/metrics.ts ClientLimited).
+ */
+export class ClientLimitedError extends RateLimitedError {}
+
 /** WeChat -1, HTTP failures, timeouts, network errors, AWS 5xx. Retryable. */
 export class UpstreamUnavailableError extends LoginError {
   readonly status = 503;

@@ -13,6 +13,7 @@ import {
   type WechatErrorClass,
 } from "../../core/metrics";
 import {
+  ClientLimitedError,
   ConfigError,
   InvalidCodeError,
   LoginError,
@@ -22,7 +23,11 @@ import {
 } from "./errors";
 import type { LoginDeps, LoginOutcome } from "./login";
 import {
+  CLIENT_REFUSED,
   IdentityConflictError,
+  type CredentialsPort,
+  type Deadline,
+  type IdentityPort,
   type LatencyMetric,
   type MappingPort,
   type MetricsPort,
@@ -63,7 +68,8 @@ export function outcomeKind(o: Pick<LoginOutcome, "newUser" | "linkedGuest">): L
 
 /**
  * Record the invocation's result: LoginSucceeded by outcome, or LoginFailed by the code the
- * response carries (errorResponse, http.ts: a LoginError's code, else INTERNAL); then flush.
+ * response carries (errorResponse, http.ts: a LoginError's code, else INTERNAL), and
+ * ClientLimited for a per-client refusal; then flush.
  */
 export function recordLogin(
   metrics: MetricsPort,
@@ -74,6 +80,7 @@ export function recordLogin(
       metrics.loginSucceeded(outcomeKind(result.outcome));
     } else {
       const err = result.error;
+      if (err instanceof ClientLimitedError) metrics.clientLimited();
       metrics.loginFailed(err instanceof LoginError ? codeOf(err) : "INTERNAL");
     }
     metrics.flush();
@@ -132,30 +139,42 @@ export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPor
     claimGuest: dynamodb(mapping.claimGuest.bind(mapping)),
     usersOfIdentity: dynamodb(mapping.usersOfIdentity.bind(mapping)),
   };
+  // Each port typed, so a method left out fails to compile: `{ ...deps, port }` over the generic D
+  // would not (an identity port without `merge` broke every unionid migration).
+  const measuredIdentity: IdentityPort = {
+    getOpenIdToken: (input, signal) =>
+      timed(
+        metrics,
+        "cognito-identity",
+        identity.getOpenIdToken.bind(identity),
+        [input, signal],
+        METRIC.cognitoLatency,
+      ),
+    merge: (input, signal) =>
+      timed(metrics, "cognito-identity", identity.merge.bind(identity), [input, signal]),
+  };
+  const measuredCredentials: CredentialsPort | undefined = credentials && {
+    assumeRole: (input, signal) =>
+      timed(metrics, "sts", credentials.assumeRole.bind(credentials), [input, signal]),
+  };
   const measuredApps = new Map<string, WechatPort>();
   for (const [appId, port] of wechat) measuredApps.set(appId, measuredWechat(port, metrics));
   return {
     ...deps,
     wechat: measuredApps,
-    identity: {
-      getOpenIdToken: (input, signal) =>
-        timed(
-          metrics,
-          "cognito-identity",
-          identity.getOpenIdToken.bind(identity),
-          [input, signal],
-          METRIC.cognitoLatency,
-        ),
-    },
+    identity: measuredIdentity,
     mapping: measuredMapping,
-    credentials: credentials && {
-      assumeRole: (input, signal) =>
-        timed(metrics, "sts", credentials.assumeRole.bind(credentials), [input, signal]),
-    },
+    credentials: measuredCredentials,
   };
 }
 
-/** One app's code exchange, measured (latency, and failures by class). */
+/** The call was abandoned because the per-client limit refused the caller: no upstream's fault. */
+const refused = (signal: Deadline | undefined): boolean => signal?.reason === CLIENT_REFUSED;
+
+/**
+ * One app's code exchange, measured (latency, and failures by class), unless the per-client
+ * limit refused the caller and aborted it.
+ */
 function measuredWechat(wechat: WechatPort, metrics: MetricsPort): WechatPort {
   return {
     exchangeCode: async (code, signal) => {
@@ -163,10 +182,10 @@ function measuredWechat(wechat: WechatPort, metrics: MetricsPort): WechatPort {
       try {
         return await wechat.exchangeCode(code, signal);
       } catch (err) {
-        countWechatFailure(metrics, err);
+        if (!refused(signal)) countWechatFailure(metrics, err);
         throw err;
       } finally {
-        metrics.latency(METRIC.wechatLatency, nowMs() - start);
+        if (!refused(signal)) metrics.latency(METRIC.wechatLatency, nowMs() - start);
       }
     },
   };
@@ -181,7 +200,17 @@ function countWechatFailure(metrics: MetricsPort, err: unknown): void {
   }
 }
 
-/** The AppSecret getter with its failures counted for secretsmanager. */
+/**
+ * The AppSecret getter with its failures counted for secretsmanager (a read abandoned because the
+ * per-client limit refused the caller is none).
+ */
 export function instrumentSecretGetter(get: SecretGetter, metrics: MetricsPort): SecretGetter {
-  return (opts) => timed(metrics, "secretsmanager", get, [opts]);
+  return async (opts) => {
+    try {
+      return await get(opts);
+    } catch (err) {
+      if (!refused(opts?.signal)) countFailure(metrics, "secretsmanager", err);
+      throw err;
+    }
+  };
 }

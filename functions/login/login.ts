@@ -144,14 +144,16 @@ export async function login(
   let existing: MappingRow | undefined;
   let issued: OpenIdToken;
   let linkedGuest = false;
+  // A user without a row of this key but with an openid row (a unionid migration) is not new.
+  let migrating = false;
   if (input.guestIdentityId === undefined) {
     [existing, issued] = await both(mapping.touch(user.pk, nowIso, signal), plain());
     if (existing === undefined) {
-      issued = await migrateToUnionid(deps, user, seen, issued, plain, signal);
+      ({ issued, migrating } = await migrateToUnionid(deps, user, seen, issued, plain, signal));
     }
   } else {
     const as = { user, guest: input.guestIdentityId, seen, tags };
-    ({ existing, issued, linkedGuest } = await guestSigned(deps, as, plain, signal));
+    ({ existing, issued, linkedGuest, migrating } = await guestSigned(deps, as, plain, signal));
   }
 
   // The row follows Cognito's answer; STS (basic flow) runs meanwhile on the token we hold.
@@ -182,9 +184,10 @@ export async function login(
     creds = held.value;
   }
 
+  const newUser = created && !migrating;
   logger.info("login_succeeded", {
     user: user.logTag,
-    newUser: created,
+    newUser,
     linkedGuest,
     flow: config.flow,
   });
@@ -193,7 +196,7 @@ export async function login(
     token: issued.token,
     expiresAt: new Date(now.getTime() + config.tokenDurationSeconds * 1000),
     credentials: creds,
-    newUser: created,
+    newUser,
     linkedGuest,
   };
 }
@@ -213,7 +216,12 @@ async function guestSigned(
   },
   plain: () => Promise<OpenIdToken>,
   signal: Deadline,
-): Promise<{ existing: MappingRow | undefined; issued: OpenIdToken; linkedGuest: boolean }> {
+): Promise<{
+  existing: MappingRow | undefined;
+  issued: OpenIdToken;
+  linkedGuest: boolean;
+  migrating: boolean;
+}> {
   const { user, guest, seen, tags } = as;
   const [existing, openidRow] = await both(
     deps.mapping.touch(user.pk, seen.nowIso, signal),
@@ -222,13 +230,13 @@ async function guestSigned(
   if (existing === undefined && openidRow !== undefined) {
     // An openid-only user: keep their identity (link the unionid key to it), not the guest's.
     const issued = await linkOrPlain(deps, user, openidRow.identityId, plain, signal);
-    return { existing, issued, linkedGuest: false };
+    return { existing, issued, linkedGuest: false, migrating: true };
   }
   if (existing === undefined) {
     const issued = await upgradeGuest(deps, user, guest, seen, tags, plain, signal);
-    return { existing, issued, linkedGuest: issued.identityId === guest };
+    return { existing, issued, linkedGuest: issued.identityId === guest, migrating: false };
   }
-  return { existing, issued: await plain(), linkedGuest: false };
+  return { existing, issued: await plain(), linkedGuest: false, migrating: false };
 }
 
 /**
@@ -273,7 +281,8 @@ async function linkOrPlain(
  * if the user has an openid row naming another identity, the unionid key is merged into that
  * identity (MergeDeveloperIdentities, destination = the openid key) and Cognito asked again: its
  * answer is authoritative, also when a concurrent login merged first or Cognito refuses. A
- * brand-new user pays one extra read here; returning users never reach it.
+ * brand-new user pays one extra read here; returning users never reach it. `migrating`: the user
+ * had an openid row, so is no new user (core/metrics.ts LoginSucceeded `outcome`).
  */
 async function migrateToUnionid(
   deps: LoginDeps,
@@ -282,9 +291,10 @@ async function migrateToUnionid(
   issued: OpenIdToken,
   plain: () => Promise<OpenIdToken>,
   signal: Deadline,
-): Promise<OpenIdToken> {
+): Promise<{ issued: OpenIdToken; migrating: boolean }> {
   const openidRow = await openidRowOf(deps, user, seen, signal);
-  if (openidRow === undefined || openidRow.identityId === issued.identityId) return issued;
+  if (openidRow === undefined) return { issued, migrating: false };
+  if (openidRow.identityId === issued.identityId) return { issued, migrating: true };
   const destination = openidKey(seen.appId, seen.session.openid);
   try {
     await deps.identity.merge({ source: user.pk, destination }, signal);
@@ -293,7 +303,7 @@ async function migrateToUnionid(
     if (!(err instanceof IdentityConflictError)) throw err;
     deps.logger.warn("unionid_migration_refused", { user: user.logTag, reason: err.message });
   }
-  return plain();
+  return { issued: await plain(), migrating: true };
 }
 
 /**

@@ -79,6 +79,7 @@ export function makeEmfMetrics(opts: EmfOptions): MetricsPort {
       ),
     wechatError: (errorClass) =>
       add(METRIC.wechatError, "Count", { [DIMENSION.errorClass]: errorClass }, 1),
+    clientLimited: () => add(METRIC.clientLimited, "Count", {}, 1),
     latency: (metric, ms) => {
       if (Number.isFinite(ms) && ms >= 0) add(metric, "Milliseconds", {}, Math.round(ms));
     },

@@ -21,6 +21,13 @@ export interface Deadline {
   throwIfAborted(): void;
 }
 
+/**
+ * The abort reason of a WeChat exchange the per-client limit refused (clientLimit.ts): the
+ * caller's own excess, so the exchange's failure is counted as no WeChat or upstream error
+ * (instrument.ts), which would set off `wechat-unavailable` (docs/runbook.md).
+ */
+export const CLIENT_REFUSED: unique symbol = Symbol("refused by the per-client limit");
+
 export interface WechatSession {
   readonly openid: string;
   readonly unionid: string | undefined;
@@ -158,6 +165,8 @@ export interface MetricsPort {
   loginFailed(code: LoginErrorCode): void;
   upstreamError(upstream: Upstream, errorClass: UpstreamErrorClass): void;
   wechatError(errorClass: WechatErrorClass): void;
+  /** A login the per-client limit refused (besides its loginFailed RATE_LIMITED). */
+  clientLimited(): void;
   latency(metric: LatencyMetric, ms: number): void;
   flush(): void;
 }

@@ -35,6 +35,9 @@ import {
 } from "./stack";
 import { E2E_OAUTH_TOKENS, type WechatUser } from "./stand-ins";
 import { occurring } from "../support/leaks";
+import { emfPoints, refKey } from "../support/emf";
+import { METRIC, METRICS_NAMESPACE } from "../../core/metrics";
+import { alarmSpecs } from "../../infra/alarms";
 
 const bundles = new Map<LoginFlow, LoginBundle>();
 let miniprogram = { code: "", gzipBytes: 0 };
@@ -615,6 +618,48 @@ describe("everything the bundled function logged", () => {
     }
     expect(occurring(text, secrets)).toEqual([]);
     expect(text).not.toMatch(/oE2e_|uE2e_/);
+  });
+});
+
+describe("the metrics the bundled function wrote (embedded metric format)", () => {
+  const points = () => emfPoints(logs);
+  /** The own-namespace metrics alarm `key` of stack `stack` reads (infra/alarms.ts). */
+  const watched = (stack: string, key: string) =>
+    alarmSpecs({ stack, apiId: "a", stageName: "$default", functionName: "f", timeoutSeconds: 10 })
+      .filter((s) => s.key === key)
+      .flatMap((s) => (s.kind === "metric" ? [s.metric] : s.metrics))
+      .filter((m) => m.namespace === METRICS_NAMESPACE)
+      .map(refKey);
+
+  it("carry each stack's own `stack` dimension and only the vocabulary's names", () => {
+    const names = new Set<string>(Object.values(METRIC));
+    const stackNames = new Set(stacks.map((st) => st.config.stack));
+    expect(points().size).toBeGreaterThan(10);
+    for (const key of points().keys()) {
+      const m = /^(\w+)\{(.*)\}$/.exec(key);
+      expect(names.has(m?.[1] ?? "")).toBe(true);
+      const stack = /(?:^|,)stack=([^,]*)/.exec(m?.[2] ?? "")?.[1];
+      expect(stackNames.has(stack ?? "")).toBe(true);
+    }
+  });
+
+  it.each([
+    // Every login (successes by outcome, failures by code), the throttled Cognito call, WeChat
+    // busy, and one CognitoLatency sample per GetOpenIdTokenForDeveloperIdentity call.
+    ["login-error-rate", "LoginFailed{code=UPSTREAM_UNAVAILABLE,stack=%s}"],
+    ["login-error-rate", "LoginSucceeded{outcome=guestUpgrade,stack=%s}"],
+    ["cognito-throttled", "UpstreamError{class=throttled,stack=%s,upstream=cognito-identity}"],
+    ["wechat-unavailable", "WechatError{class=unavailable,stack=%s}"],
+    ["cognito-quota", "CognitoLatency{stack=%s}"],
+  ])("include what %s reads: %s", (key, pattern) => {
+    const hits = stacks
+      .map((st) => pattern.replace("%s", st.config.stack))
+      .filter((k) => (points().get(k) ?? 0) > 0);
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) {
+      const stack = /stack=([^,}]*)/.exec(hit)?.[1] ?? "";
+      expect(watched(stack, key)).toContain(hit);
+    }
   });
 });
 

@@ -150,6 +150,8 @@ export async function startStack(
     USER_KEY: "unionid",
     POWERTOOLS_SERVICE_NAME: "wechat-login",
     POWERTOOLS_LOG_LEVEL: "INFO",
+    // The stack name, as the `stack` dimension of the metrics the alarms read.
+    METRICS_STACK: config.stack,
     ...(spec.flow === "basic"
       ? {
           AUTHENTICATED_ROLE_ARN: outputs.authenticatedRoleArn,

@@ -69,6 +69,8 @@ export class FakeWechatServer {
   readonly apps = new Map<string, { kind: "miniprogram" | "oauth"; secret: string }>();
   /** [path, appid] of every exchange. */
   readonly calls: [string, string][] = [];
+  /** Milliseconds before each answer (a slow WeChat, e.g. across the border). */
+  delayMs = 0;
   server!: Started;
   constructor(
     readonly appId: string,
@@ -83,32 +85,37 @@ export class FakeWechatServer {
   }
   async start() {
     this.server = await start((req, _body, res) => {
-      const url = new URL(req.url ?? "/", "http://x");
-      const kind =
-        url.pathname === "/sns/jscode2session"
-          ? "miniprogram"
-          : url.pathname === "/sns/oauth2/access_token"
-            ? "oauth"
-            : undefined;
-      if (req.method !== "GET" || kind === undefined) return send(res, 404, "text/plain", "");
-      const reply = (body: unknown) => send(res, 200, "text/plain", JSON.stringify(body));
-      const q = url.searchParams;
-      this.secretsSeen.add(q.get("secret") ?? "");
-      this.calls.push([url.pathname, q.get("appid") ?? ""]);
-      if (q.get("grant_type") !== "authorization_code") return reply({ errcode: 40002 });
-      const app = this.apps.get(q.get("appid") ?? "");
-      if (!app || app.kind !== kind) return reply({ errcode: 40013, errmsg: "invalid appid" });
-      if (q.get("secret") !== app.secret)
-        return reply({ errcode: 40125, errmsg: "invalid appsecret" });
-      const user = this.users.get(q.get(kind === "oauth" ? "code" : "js_code") ?? "");
-      if (!user) return reply({ errcode: 40029, errmsg: "invalid code" });
-      if ("errcode" in user) return reply({ ...user, errmsg: "err" });
-      if (kind === "oauth") {
-        return reply({ ...OAUTH_TOKENS, expires_in: 7200, scope: "snsapi_userinfo", ...user });
-      }
-      reply({ ...user, session_key: this.sessionKey });
+      if (this.delayMs > 0) setTimeout(() => this.answer(req, res), this.delayMs);
+      else this.answer(req, res);
     });
     return this;
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? "/", "http://x");
+    const kind =
+      url.pathname === "/sns/jscode2session"
+        ? "miniprogram"
+        : url.pathname === "/sns/oauth2/access_token"
+          ? "oauth"
+          : undefined;
+    if (req.method !== "GET" || kind === undefined) return send(res, 404, "text/plain", "");
+    const reply = (body: unknown) => send(res, 200, "text/plain", JSON.stringify(body));
+    const q = url.searchParams;
+    this.secretsSeen.add(q.get("secret") ?? "");
+    this.calls.push([url.pathname, q.get("appid") ?? ""]);
+    if (q.get("grant_type") !== "authorization_code") return reply({ errcode: 40002 });
+    const app = this.apps.get(q.get("appid") ?? "");
+    if (!app || app.kind !== kind) return reply({ errcode: 40013, errmsg: "invalid appid" });
+    if (q.get("secret") !== app.secret)
+      return reply({ errcode: 40125, errmsg: "invalid appsecret" });
+    const user = this.users.get(q.get(kind === "oauth" ? "code" : "js_code") ?? "");
+    if (!user) return reply({ errcode: 40029, errmsg: "invalid code" });
+    if ("errcode" in user) return reply({ ...user, errmsg: "err" });
+    if (kind === "oauth") {
+      return reply({ ...OAUTH_TOKENS, expires_in: 7200, scope: "snsapi_userinfo", ...user });
+    }
+    reply({ ...user, session_key: this.sessionKey });
   }
 }
 

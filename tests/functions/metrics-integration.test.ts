@@ -10,11 +10,11 @@ import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { METRICS_NAMESPACE } from "../../core/metrics";
 import { arn } from "../../core/partition";
 import { buildLoginBundle } from "../../infra/bundle";
 import { occurring } from "../support/leaks";
-import { alarmSpecs, type MetricRef } from "../../infra/alarms";
+import { alarmSpecs } from "../../infra/alarms";
+import { emfPoints, refKey } from "../support/emf";
 import {
   FakeCognitoServer,
   FakeSecretsServer,
@@ -87,6 +87,9 @@ beforeAll(async () => {
     POWERTOOLS_SERVICE_NAME: "wechat-login",
     POWERTOOLS_LOG_LEVEL: "INFO",
     METRICS_STACK: "dev",
+    // Only requests that name a source IP are counted (invoke below names none; fromIp does).
+    CLIENT_RATE_LIMIT_PER_MINUTE: "1",
+    CLIENT_RATE_LIMIT_KEY: "sourceIp",
   };
   // Everything the bundle writes as JSON lines is captured, not printed.
   for (const stream of [process.stdout, process.stderr]) {
@@ -117,50 +120,20 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Emf {
-  _aws: {
-    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
-  };
-  [key: string]: unknown;
-}
+/** Every (metric, dimensions) data point of the EMF lines written so far. */
+const emitted = () => emfPoints(written);
 
-/** Every (metric, dimensions) data point of the EMF lines written so far, as `Name{k=v,...}`. */
-function emitted(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of written) {
-    const doc = JSON.parse(line) as Emf;
-    if (!doc._aws) continue;
-    for (const d of doc._aws.CloudWatchMetrics) {
-      expect(d.Namespace).toBe(METRICS_NAMESPACE);
-      const name = d.Metrics[0]?.Name ?? "";
-      const key = keyOf(
-        name,
-        Object.fromEntries((d.Dimensions[0] ?? []).map((k) => [k, String(doc[k])])),
-      );
-      const v = doc[name];
-      const n = Array.isArray(v) ? v.length : Number(v);
-      out.set(key, (out.get(key) ?? 0) + n);
-    }
-  }
-  return out;
-}
-
-const keyOf = (name: string, dims: Record<string, string>) =>
-  `${name}{${Object.entries(dims)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",")}}`;
-
-const refKey = (m: MetricRef) => keyOf(m.metricName, { ...m.dimensions });
-
-const invoke = async (code: string, id: string) => {
+const invoke = async (code: string, id: string, sourceIp?: string) => {
   const res = await handler(
     {
       version: "2.0",
       rawPath: "/login/wechat",
       isBase64Encoded: false,
       body: JSON.stringify({ code }),
-      requestContext: { requestId: id },
+      requestContext: {
+        requestId: id,
+        ...(sourceIp ? { http: { method: "POST", sourceIp } } : {}),
+      },
     },
     { awsRequestId: id, getRemainingTimeInMillis: () => 10_000 },
   );
@@ -181,6 +154,8 @@ describe("the bundled function's EMF lines", () => {
     expect(got.get("LoginFailed{code=INVALID_CODE,stack=dev}")).toBe(1);
     expect(got.get("WechatError{class=invalid_code,stack=dev}")).toBe(1);
     expect(got.get("WechatLatency{stack=dev}")).toBe(3);
+    // One sample per GetOpenIdTokenForDeveloperIdentity call (the bad code made none): what
+    // the cognito-quota alarm counts.
     expect(got.get("CognitoLatency{stack=dev}")).toBe(2);
   });
 
@@ -202,6 +177,9 @@ describe("the bundled function's EMF lines", () => {
     expect(alarmed).toContain("WechatError{class=config,stack=dev}");
     expect(alarmed).toContain("LoginFailed{code=INTERNAL,stack=dev}");
     expect(alarmed).toContain("LoginSucceeded{outcome=new,stack=dev}");
+    expect(alarmed).toContain("CognitoLatency{stack=dev}");
+    // The bad code of the first test, which wechat-invalid-codes reads.
+    expect(alarmed).toContain("WechatError{class=invalid_code,stack=dev}");
   });
 
   it("hold no openid, unionid, token, code or secret", () => {
@@ -221,5 +199,37 @@ describe("the bundled function's EMF lines", () => {
       ]),
     ).toEqual([]);
     expect(bodies.length).toBe(4);
+  });
+
+  it("count a client the per-client limit refused as ClientLimited, not as a WeChat failure", async () => {
+    wechat.users.set("ip-1", USER);
+    wechat.users.set("ip-2", USER);
+    const before = emitted();
+    expect((await invoke("ip-1", "m-5", "203.0.113.7")).statusCode).toBe(200);
+    // WeChat slower than the limiter: the refusal aborts the exchange on the wire.
+    wechat.delayMs = 1500;
+    try {
+      expect((await invoke("ip-2", "m-6", "203.0.113.7")).statusCode).toBe(429);
+    } finally {
+      wechat.delayMs = 0;
+    }
+    const got = emitted();
+    const delta = (key: string) => (got.get(key) ?? 0) - (before.get(key) ?? 0);
+    expect(delta("ClientLimited{stack=dev}")).toBe(1);
+    expect(delta("LoginFailed{code=RATE_LIMITED,stack=dev}")).toBe(1);
+    for (const key of got.keys()) {
+      if (key.startsWith("WechatError") || key.startsWith("UpstreamError"))
+        expect(delta(key)).toBe(0);
+    }
+    const spec = alarmSpecs({
+      stack: "dev",
+      apiId: "api",
+      stageName: "$default",
+      functionName: "fn",
+      timeoutSeconds: 10,
+    }).find((s) => s.key === "login-error-rate");
+    expect(spec?.kind === "expression" ? spec.metrics.map(refKey) : []).toContain(
+      "ClientLimited{stack=dev}",
+    );
   });
 });

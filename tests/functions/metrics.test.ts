@@ -16,7 +16,11 @@ import {
 } from "../../functions/login/errors";
 import { instrumentSecretGetter } from "../../functions/login/instrument";
 import { makeEmfMetrics } from "../../functions/login/metrics";
-import type { MetricsPort } from "../../functions/login/ports";
+import {
+  CLIENT_REFUSED,
+  type ClientLimiterPort,
+  type MetricsPort,
+} from "../../functions/login/ports";
 import {
   APP_SECRET,
   CONTEXT,
@@ -24,6 +28,7 @@ import {
   guestEvent,
   harness,
   loginEvent,
+  sleep,
   type Harness,
 } from "./support";
 
@@ -38,6 +43,7 @@ class RecordingMetrics implements MetricsPort {
   loginFailed = (c: string) => void this.calls.push(["loginFailed", c]);
   upstreamError = (u: string, c: string) => void this.calls.push(["upstreamError", u, c]);
   wechatError = (c: string) => void this.calls.push(["wechatError", c]);
+  clientLimited = () => void this.calls.push(["clientLimited"]);
   latency = (m: string, ms: number) => void this.calls.push(["latency", m, typeof ms]);
   flush = () => void this.flushes++;
   /** Calls other than latency. */
@@ -172,6 +178,40 @@ describe("login outcome metrics (fake port)", () => {
     ]);
   });
 
+  it("keeps the unionid migration working: Cognito's merge is measured, not dropped", async () => {
+    // Every deployed stack has metrics on (infra/loginApi.ts sets METRICS_STACK).
+    const h = measured();
+    const openid = "oOpenId_migrating_abcdefghij";
+    h.wechat.codes.set("before", { openid });
+    const first = await h.handler(loginEvent({ code: "before" }), CONTEXT);
+    expect(first.statusCode).toBe(200);
+    h.wechat.codes.set("after", { openid, unionid: "oUnion_migrating_ABCDEFGHIJ" });
+    const second = await h.handler(loginEvent({ code: "after" }), CONTEXT);
+    expect(second.statusCode).toBe(200);
+    expect(JSON.parse(second.body)["identityId"]).toBe(JSON.parse(first.body)["identityId"]);
+    expect(h.logger.text()).toContain("unionid_migrated");
+    // The migrating user is a returning one: their identity (and openid row) existed.
+    expect(h.metrics.outcomes()).toEqual([
+      ["loginSucceeded", "new"],
+      ["loginSucceeded", "returning"],
+    ]);
+  });
+
+  it("counts an openid-only user signing in as a guest as returning, not new", async () => {
+    const h = measured();
+    const openid = "oOpenId_guestmigr_abcdefghij";
+    h.wechat.codes.set("before", { openid });
+    const first = await h.handler(loginEvent({ code: "before" }), CONTEXT);
+    h.cognito.model.createGuest(GUEST);
+    h.wechat.codes.set("after", { openid, unionid: "oUnion_guestmigr_ABCDEFGHIJ" });
+    const second = await h.handler(guestEvent("after", GUEST), CONTEXT);
+    expect(JSON.parse(second.body)["identityId"]).toBe(JSON.parse(first.body)["identityId"]);
+    expect(h.metrics.outcomes()).toEqual([
+      ["loginSucceeded", "new"],
+      ["loginSucceeded", "returning"],
+    ]);
+  });
+
   it("answers normally when the metrics port throws", async () => {
     const h = harness(
       "enhanced",
@@ -184,6 +224,7 @@ describe("login outcome metrics (fake port)", () => {
           loginFailed: () => undefined,
           upstreamError: () => undefined,
           wechatError: () => undefined,
+          clientLimited: () => undefined,
           latency: () => undefined,
           flush: () => undefined,
         },
@@ -191,6 +232,61 @@ describe("login outcome metrics (fake port)", () => {
     );
     h.wechat.codes.set("c", UNION);
     expect((await h.handler(loginEvent({ code: "c" }), CONTEXT)).statusCode).toBe(200);
+  });
+});
+
+describe("metrics of the per-client limit", () => {
+  /** Admits a client's first login and refuses the others, answering after `latencyMs`. */
+  const limiter = (latencyMs: number): ClientLimiterPort => {
+    let seen = 0;
+    return {
+      admit: async (_client, _now, signal) => {
+        await sleep(latencyMs, signal);
+        seen += 1;
+        return seen > 1 ? { admitted: false, retryAfterSeconds: 30 } : { admitted: true };
+      },
+    };
+  };
+  const fromIp = (code: string) =>
+    loginEvent(
+      { code },
+      {
+        requestContext: { requestId: "req-ip", http: { method: "POST", sourceIp: "203.0.113.7" } },
+      },
+    );
+
+  it("counts a refused client's aborted WeChat exchange as no WeChat or upstream failure", async () => {
+    const metrics = new RecordingMetrics();
+    const h = harness(
+      "enhanced",
+      {},
+      { metrics, clientLimit: { limiter: limiter(20), key: "sourceIp" } },
+    );
+    h.wechat.codes.set("a", UNION);
+    h.wechat.codes.set("b", UNION);
+    expect((await h.handler(fromIp("a"), CONTEXT)).statusCode).toBe(200);
+    metrics.calls.length = 0;
+    // The limiter refuses while WeChat is still on the wire: the exchange is aborted.
+    h.wechat.latencyMs = 2000;
+    expect((await h.handler(fromIp("b"), CONTEXT)).statusCode).toBe(429);
+    // Not `wechat-unavailable` (WechatError unavailable), nor a WeChat latency sample; counted
+    // apart from other throttling, so login-error-rate can leave it out.
+    expect(metrics.calls).toEqual([["clientLimited"], ["loginFailed", "RATE_LIMITED"]]);
+  });
+
+  it("counts an AppSecret read the refusal abandoned as no Secrets Manager failure", async () => {
+    const metrics = new RecordingMetrics();
+    const get = instrumentSecretGetter(async () => {
+      throw new UpstreamUnavailableError("secretsmanager (deadline)");
+    }, metrics);
+    const refused = new AbortController();
+    refused.abort(CLIENT_REFUSED);
+    await expect(get({ forceFetch: false, signal: refused.signal })).rejects.toThrow();
+    expect(metrics.calls).toEqual([]);
+    await expect(
+      get({ forceFetch: false, signal: new AbortController().signal }),
+    ).rejects.toThrow();
+    expect(metrics.calls).toEqual([["upstreamError", "secretsmanager", "unavailable"]]);
   });
 });
 
@@ -257,6 +353,7 @@ describe("EMF writer", () => {
 
   it("never loses a data point: each (metric, dimensions) appears in exactly one line", () => {
     const { m, docs } = emf();
+    m.clientLimited();
     m.upstreamError("dynamodb", "unavailable");
     m.upstreamError("sts", "throttled");
     m.wechatError("config");
@@ -280,6 +377,7 @@ describe("EMF writer", () => {
         "UpstreamError{stack=dev,upstream=sts,class=throttled}=1",
         "WechatError{stack=dev,class=config}=1",
         "LoginFailed{stack=dev,code=INTERNAL}=1",
+        "ClientLimited{stack=dev}=1",
       ].sort(),
     );
   });

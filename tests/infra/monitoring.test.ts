@@ -47,6 +47,17 @@ const alarm = (synth: Synthesis, key: string): PlanResource => {
 };
 const queries = (a: PlanResource) => (a.inputs["metricQueries"] ?? []) as Query[];
 
+/** A metric's identity in CloudWatch: namespace, name and the exact dimension set. */
+const metricId = (m: {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+}) =>
+  `${m.namespace}/${m.metricName}{${Object.entries(m.dimensions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",")}}`;
+
 /** Every metric an alarm reads: its own, or each of its metric math queries'. */
 function metricsOf(a: PlanResource) {
   const i = a.inputs as Record<string, unknown>;
@@ -108,11 +119,13 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
         [DIMENSION.errorClass]: UPSTREAM_ERROR_CLASSES,
       },
       [METRIC.wechatError]: { [DIMENSION.errorClass]: WECHAT_ERROR_CLASSES },
+      [METRIC.cognitoLatency]: {},
+      [METRIC.clientLimited]: {},
     };
     const own = alarms(synth)
       .flatMap(metricsOf)
       .filter((m) => m.namespace === METRICS_NAMESPACE && m.metricName !== API_THROTTLED_METRIC);
-    expect(own.length).toBeGreaterThan(20);
+    expect(own.length).toBeGreaterThan(15);
     for (const m of own) {
       const dims = allowed[m.metricName];
       expect(dims).toBeDefined();
@@ -139,6 +152,8 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
         : [],
     );
     expect(outcomes.sort()).toEqual([...LOGIN_OUTCOMES].sort());
+    // The per-client limit's refusals, taken out of RATE_LIMITED.
+    expect(qs.filter((q) => q.metric?.metricName === METRIC.clientLimited)).toHaveLength(1);
     expect(qs.every((q) => q.metric === undefined || q.metric.period === 300)).toBe(true);
     const result = qs.filter((q) => q.returnData);
     expect(result).toHaveLength(1);
@@ -163,7 +178,6 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
     });
     const [filter] = ofType(synth, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
     expect(filter?.inputs).toMatchObject({
-      pattern: '{ $.status = "429" }',
       metricTransformation: {
         namespace: METRICS_NAMESPACE,
         name: API_THROTTLED_METRIC,
@@ -179,10 +193,28 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
     expect(
       settings.destinationArn.endsWith(`:log-group:${String(filter?.inputs["logGroupName"])}`),
     ).toBe(true);
-    expect(JSON.parse(settings.format)).toMatchObject({
+    const format = JSON.parse(settings.format) as Record<string, string>;
+    expect(format).toMatchObject({
       apiId: "$context.apiId",
       status: "$context.status",
+      // What the function answered ("-" when no integration ran, as for a throttled request).
+      integrationStatus: "$context.integration.status",
     });
+    // Access-log lines as the stage writes them (unset variables are "-"): the filter counts the
+    // stage's own 429s, not the function's RATE_LIMITED answers (per-client limit, WeChat 45011,
+    // Cognito throttling), which have their own alarms.
+    const line = (status: string, integrationStatus: string) =>
+      Object.fromEntries(
+        Object.keys(format).map((k) => [
+          k,
+          k === "status" ? status : k === "integrationStatus" ? integrationStatus : "-",
+        ]),
+      );
+    const pattern = String(filter?.inputs["pattern"]);
+    expect(matchesJsonFilter(pattern, line("429", "-"))).toBe(true);
+    expect(matchesJsonFilter(pattern, line("429", "429"))).toBe(false);
+    expect(matchesJsonFilter(pattern, line("200", "200"))).toBe(false);
+    expect(matchesJsonFilter(pattern, line("503", "503"))).toBe(false);
   });
 
   it("alarms on Cognito throttling and on AWS upstreams refusing our configuration", () => {
@@ -238,19 +270,40 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
     expect(duration["statistic"]).toBeUndefined();
   });
 
-  it("alarms when logins reach 80 % of the developer-identity quota per second", () => {
+  it("alarms when GetOpenIdTokenForDeveloperIdentity calls reach 80 % of its quota per second", () => {
     const a = alarm(synth, "cognito-quota");
     expect(a.inputs).toMatchObject({
       threshold: COGNITO_RATE_QUOTAS.GetOpenIdTokenForDeveloperIdentity * 0.8,
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
     });
+    // The calls themselves (one CognitoLatency sample each), not the logins: a login refused
+    // before Cognito (bad code, bad request, WeChat down) spends none of the quota.
     const qs = queries(a);
-    expect(qs.filter((q) => q.metric).length).toBe(
-      LOGIN_OUTCOMES.length + LOGIN_ERROR_CODES.length,
-    );
-    expect(qs.every((q) => q.metric === undefined || q.metric.period === 60)).toBe(true);
-    expect(qs.find((q) => q.returnData)?.expression).toMatch(/\) \/ 60$/);
+    expect(qs.filter((q) => q.metric).map((q) => q.metric)).toEqual([
+      {
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC.cognitoLatency,
+        dimensions: { stack },
+        stat: "SampleCount",
+        period: 60,
+      },
+    ]);
+    expect(qs.find((q) => q.returnData)?.expression).toMatch(/\/ 60$/);
+  });
+
+  it("keeps every metric math alarm within CloudWatch's 10 metrics per alarm", () => {
+    // "Alarms based on metric math expressions can reference a maximum of 10 metrics" (a hard
+    // limit: PutMetricAlarm refuses more; docs/aws-china.md, "CloudWatch").
+    const math = alarms(synth).filter((a) => a.inputs["metricQueries"] !== undefined);
+    expect(math.length).toBeGreaterThan(0);
+    for (const a of math) {
+      const n = queries(a).filter((q) => q.metric).length;
+      expect({ alarm: a.inputs["name"], metrics: n <= 10 }).toEqual({
+        alarm: a.inputs["name"],
+        metrics: true,
+      });
+    }
   });
 
   it("draws a dashboard of the login outcomes, upstream latency, API and function in its region", () => {
@@ -265,6 +318,25 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
     for (const n of [...Object.values(METRIC), "5xx", "Errors", "Duration", API_THROTTLED_METRIC]) {
       expect(names).toContain(n);
     }
+    // Every metric an alarm reads is graphed, with the same dimensions: the operator sent to the
+    // dashboard by a runbook section finds what set the alarm off.
+    const graphed = new Set(
+      body.widgets.flatMap((w) =>
+        w.properties.metrics.map((m) => {
+          const [namespace, metricName, ...rest] = m.filter((x) => typeof x === "string");
+          const dims: Record<string, string> = {};
+          for (let i = 0; i + 1 < rest.length; i += 2) dims[String(rest[i])] = String(rest[i + 1]);
+          return metricId({
+            namespace: String(namespace),
+            metricName: String(metricName),
+            dimensions: dims,
+          });
+        }),
+      ),
+    );
+    const read = alarms(synth).flatMap(metricsOf);
+    expect(read.length).toBeGreaterThan(20);
+    for (const m of read) expect([...graphed]).toContain(metricId(m));
   });
 
   it("spells every ARN of its partition", () => {
@@ -319,7 +391,41 @@ describe("the runbook", () => {
     expect(keys.length).toBeGreaterThan(10);
     for (const key of keys) expect(text).toMatch(new RegExp(`^### \`${key}\`$`, "m"));
   });
+
+  it("says, for every alarm, what it means and the first three things to check", () => {
+    const sections = text.split(/^### /m).slice(1);
+    const keys = alarmSpecs({
+      stack: "dev",
+      apiId: "a",
+      stageName: "$default",
+      functionName: "f",
+      timeoutSeconds: 10,
+    }).map((s) => s.key);
+    for (const key of keys) {
+      const section = sections.find((x) => x.startsWith(`\`${key}\``)) ?? "";
+      const [meaning = "", ...rest] = section.split("\n\n").slice(1);
+      expect({ key, meaning: meaning.length > 40 }).toEqual({ key, meaning: true });
+      const steps = rest.join("\n\n").match(/^\d\. /gm) ?? [];
+      expect({ key, steps }).toEqual({ key, steps: ["1. ", "2. ", "3. "] });
+    }
+  });
 });
+
+/**
+ * A CloudWatch Logs JSON filter pattern of `($.field = "v")` / `($.field != "v")` clauses joined
+ * by `&&` (CloudWatch Logs "Using filter patterns to match terms in JSON log events"), applied
+ * to one JSON log event.
+ */
+function matchesJsonFilter(pattern: string, event: Record<string, string>): boolean {
+  const body = /^\{ (.*) \}$/.exec(pattern)?.[1];
+  if (body === undefined) throw new Error(`not a JSON filter pattern: ${pattern}`);
+  return body.split(" && ").every((term) => {
+    const m = /^\(\$\.(\w+) (=|!=) "([^"]*)"\)$/.exec(term);
+    if (!m) throw new Error(`unsupported term: ${term}`);
+    const [, field = "", op, value] = m;
+    return op === "=" ? event[field] === value : event[field] !== value;
+  });
+}
 
 /**
  * The metric math of the expression alarms, evaluated on sample 5-minute sums: FILL(m, 0) is the
@@ -332,7 +438,7 @@ function evaluate(spec: AlarmSpec, values: Record<string, number>): number {
     String(ids.find(([x]) => x === id)?.[1] ?? Number.NaN),
   );
   js = js.replace(/^IF\((.*), (100 \* .*), 0\)$/, "(($1) ? ($2) : 0)");
-  expect(js).toMatch(/^[\d\s+*/().>=?:]+$/);
+  expect(js).toMatch(/^[\d\s+\-*/().>=?:]+$/);
   return Number(new Function(`return ${js};`)());
 }
 
@@ -370,6 +476,22 @@ describe("the expression alarms fire on the failures they name", () => {
         "LoginFailed:INVALID_REQUEST": 500,
       }),
     ).toBe(false);
+    // An abusive client refused by the per-client limit (429 RATE_LIMITED, ClientLimited): the
+    // limit working, not users failing. Throttling by Cognito or WeChat still counts.
+    expect(
+      fires("login-error-rate", {
+        ...ok,
+        "LoginFailed:RATE_LIMITED": 400,
+        "ClientLimited:": 400,
+      }),
+    ).toBe(false);
+    expect(
+      fires("login-error-rate", {
+        ...ok,
+        "LoginFailed:RATE_LIMITED": 410,
+        "ClientLimited:": 400,
+      }),
+    ).toBe(true);
     // 3 failures of 5 logins: below the minimum volume, not judged.
     expect(fires("login-error-rate", { "LoginSucceeded:new": 2, "LoginFailed:INTERNAL": 3 })).toBe(
       false,
@@ -377,12 +499,30 @@ describe("the expression alarms fire on the failures they name", () => {
     expect(fires("login-error-rate", {})).toBe(false);
   });
 
-  it("cognito-quota: 40 logins/s fires, 30/s does not", () => {
-    expect(evaluate(spec("cognito-quota"), { "LoginSucceeded:returning": 2400 })).toBe(40);
+  it("cognito-quota: 40 Cognito calls/s fires, 30/s does not", () => {
+    expect(evaluate(spec("cognito-quota"), { "CognitoLatency:": 2400 })).toBe(40);
+    expect(fires("cognito-quota", { "CognitoLatency:": 2400 })).toBe(true);
+    expect(fires("cognito-quota", { "CognitoLatency:": 1800 })).toBe(false);
+  });
+
+  it("wechat-invalid-codes: every code refused (a mismatched AppID) fires; the usual few do not", () => {
+    // WeChat answers 40029 to every code of an app whose AppID is not the stack's: all logins
+    // fail as the caller's fault (401 INVALID_CODE), which login-error-rate leaves out.
+    expect(fires("wechat-invalid-codes", { "WechatError:invalid_code": 30 })).toBe(true);
     expect(
-      fires("cognito-quota", { "LoginSucceeded:returning": 1800, "LoginFailed:INTERNAL": 600 }),
+      fires("wechat-invalid-codes", {
+        "LoginSucceeded:returning": 40,
+        "WechatError:invalid_code": 60,
+      }),
     ).toBe(true);
-    expect(fires("cognito-quota", { "LoginSucceeded:new": 1800 })).toBe(false);
+    expect(
+      fires("wechat-invalid-codes", {
+        "LoginSucceeded:returning": 95,
+        "WechatError:invalid_code": 5,
+      }),
+    ).toBe(false);
+    expect(fires("wechat-invalid-codes", { "WechatError:invalid_code": 10 })).toBe(false);
+    expect(fires("wechat-invalid-codes", {})).toBe(false);
   });
 
   it("upstream-config: one AccessDenied from any AWS upstream fires", () => {
