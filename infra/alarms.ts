@@ -63,8 +63,11 @@ export interface AlarmInputs<V = string> {
   readonly stack: string;
   readonly apiId: V;
   readonly stageName: V;
+  /** The login function. */
   readonly functionName: V;
   readonly timeoutSeconds: number;
+  /** The account (self-service deletion) function. */
+  readonly accountFunctionName: V;
 }
 
 /** Login error rate above this percentage over 5 minutes (caller faults excluded). */
@@ -110,10 +113,10 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
   const upstream = (u: string, c: string) =>
     own(METRIC.upstreamError, a.stack, { [DIMENSION.upstream]: u, [DIMENSION.errorClass]: c });
   const wechat = (c: string) => own(METRIC.wechatError, a.stack, { [DIMENSION.errorClass]: c });
-  const lambda = (metricName: string, stat = "Sum"): MetricRef<V> => ({
+  const lambda = (metricName: string, stat = "Sum", fn: V = a.functionName): MetricRef<V> => ({
     namespace: "AWS/Lambda",
     metricName,
-    dimensions: { FunctionName: a.functionName },
+    dimensions: { FunctionName: fn },
     stat,
   });
   const api = (metricName: string): MetricRef<V> => ({
@@ -250,6 +253,24 @@ export function alarmSpecs<V = string>(a: AlarmInputs<V>): AlarmSpec<V>[] {
       lambda("Duration", "p99"),
       Math.round(a.timeoutSeconds * 1000 * DURATION_ALARM_SHARE),
     ),
+    {
+      // Deletions are rare, so one failure alarms: a user whose identity is gone but whose rows
+      // are not (the run cut short after DeleteIdentities) may no longer be able to call again.
+      kind: "expression",
+      key: "account-errors",
+      description:
+        "The account function (DELETE /account) failed or was throttled: a user's deletion may " +
+        "be unfinished.",
+      metrics: [
+        lambda("Errors", "Sum", a.accountFunctionName),
+        lambda("Throttles", "Sum", a.accountFunctionName),
+      ],
+      expression: sumOf(ids(2)),
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+      threshold: 1,
+    },
     {
       kind: "expression",
       key: "cognito-quota",

@@ -154,6 +154,7 @@ async function main() {
     apiId: login.apiId,
     stageName: login.stageName,
     functionName: login.functionName,
+    accountFunctionName: account.functionName,
     accessLogGroupName: login.accessLogGroupName,
     timeoutSeconds: cfg.login.timeoutSeconds,
     notifications: cfg.alarms,

@@ -36,6 +36,8 @@ export interface MonitoringArgs {
   apiId: pulumi.Input<string>;
   stageName: pulumi.Input<string>;
   functionName: pulumi.Input<string>;
+  /** The account (deletion) function on the same stage. */
+  accountFunctionName: pulumi.Input<string>;
   /** Access log group of the stage (JSON lines with `status`, `integrationStatus` and `apiId`). */
   accessLogGroupName: pulumi.Input<string>;
   timeoutSeconds: number;
@@ -99,6 +101,7 @@ export class Monitoring extends pulumi.ComponentResource {
       stageName: args.stageName,
       functionName: args.functionName,
       timeoutSeconds: args.timeoutSeconds,
+      accountFunctionName: args.accountFunctionName,
     });
     this.alarmNames = {};
     for (const spec of specs) {
@@ -131,8 +134,14 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         dashboardName: this.dashboardName,
         dashboardBody: pulumi
-          .all([args.target, args.apiId, args.stageName, args.functionName])
-          .apply(([t, apiId, stageName, functionName]) =>
+          .all([
+            args.target,
+            args.apiId,
+            args.stageName,
+            args.functionName,
+            args.accountFunctionName,
+          ])
+          .apply(([t, apiId, stageName, functionName, accountFunctionName]) =>
             JSON.stringify(
               dashboardBody({
                 region: t.region,
@@ -140,6 +149,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 apiId,
                 stageName,
                 functionName,
+                accountFunctionName,
               }),
             ),
           ),
@@ -193,9 +203,10 @@ interface DashboardInputs {
   apiId: string;
   stageName: string;
   functionName: string;
+  accountFunctionName: string;
 }
 
-/** Dashboard body (CloudWatch "Dashboard body structure and syntax"): seven graphs. */
+/** Dashboard body (CloudWatch "Dashboard body structure and syntax"): eight graphs. */
 export function dashboardBody(d: DashboardInputs) {
   const own = (name: string, dims: [string, string][] = []) => [
     METRICS_NAMESPACE,
@@ -269,6 +280,15 @@ export function dashboardBody(d: DashboardInputs) {
           ["AWS/Lambda", "Duration", "FunctionName", d.functionName, { stat: "p99" }],
         ],
         6,
+      ),
+      graph(
+        "Account function (DELETE /account)",
+        [
+          ["AWS/Lambda", "Invocations", "FunctionName", d.accountFunctionName],
+          ["AWS/Lambda", "Errors", "FunctionName", d.accountFunctionName],
+          ["AWS/Lambda", "Throttles", "FunctionName", d.accountFunctionName],
+        ],
+        7,
       ),
     ],
   };

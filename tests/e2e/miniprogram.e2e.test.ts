@@ -625,7 +625,14 @@ describe("the metrics the bundled function wrote (embedded metric format)", () =
   const points = () => emfPoints(logs);
   /** The own-namespace metrics alarm `key` of stack `stack` reads (infra/alarms.ts). */
   const watched = (stack: string, key: string) =>
-    alarmSpecs({ stack, apiId: "a", stageName: "$default", functionName: "f", timeoutSeconds: 10 })
+    alarmSpecs({
+      stack,
+      apiId: "a",
+      stageName: "$default",
+      functionName: "f",
+      timeoutSeconds: 10,
+      accountFunctionName: "g",
+    })
       .filter((s) => s.key === key)
       .flatMap((s) => (s.kind === "metric" ? [s.metric] : s.metrics))
       .filter((m) => m.namespace === METRICS_NAMESPACE)

@@ -172,6 +172,7 @@ describe("the bundled function's EMF lines", () => {
       stageName: "$default",
       functionName: "fn",
       timeoutSeconds: 10,
+      accountFunctionName: "account",
     }).flatMap((s) => (s.kind === "metric" ? [s.metric] : s.metrics));
     const alarmed = new Set(watched.map(refKey));
     expect(alarmed).toContain("WechatError{class=config,stack=dev}");
@@ -227,6 +228,7 @@ describe("the bundled function's EMF lines", () => {
       stageName: "$default",
       functionName: "fn",
       timeoutSeconds: 10,
+      accountFunctionName: "account",
     }).find((s) => s.key === "login-error-rate");
     expect(spec?.kind === "expression" ? spec.metrics.map(refKey) : []).toContain(
       "ClientLimited{stack=dev}",

@@ -81,7 +81,7 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
     synth = await committed(stack);
     apiId = String(ofType(synth, "aws:apigatewayv2/stage:Stage")[0]?.inputs["apiId"]);
     expect(ofType(synth, API)).toHaveLength(1);
-    // The alarms watch the login function (the account function is rarely called).
+    // The function-* alarms watch the login function; account-errors the account function.
     functionName = String(one(synth, FUNCTION, "wechat-login-function").inputs["name"]);
   });
 
@@ -92,6 +92,7 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
       stageName: "s",
       functionName: "f",
       timeoutSeconds: 10,
+      accountFunctionName: "account",
     }).map((s) => s.key);
     expect(
       alarms(synth)
@@ -270,6 +271,25 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
     expect(duration["statistic"]).toBeUndefined();
   });
 
+  it("alarms at the account function's first error or throttle: a deletion may be unfinished", () => {
+    const accountFunction = String(one(synth, FUNCTION, "account-function").inputs["name"]);
+    expect(accountFunction).not.toBe(functionName);
+    const a = alarm(synth, "account-errors");
+    expect(a.inputs).toMatchObject({ threshold: 1, evaluationPeriods: 1, datapointsToAlarm: 1 });
+    const qs = queries(a);
+    expect(qs.filter((q) => q.metric).map((q) => q.metric)).toEqual(
+      ["Errors", "Throttles"].map((metricName) => ({
+        namespace: "AWS/Lambda",
+        metricName,
+        dimensions: { FunctionName: accountFunction },
+        stat: "Sum",
+        period: 300,
+      })),
+    );
+    // Either one alone reaches the threshold.
+    expect(qs.find((q) => q.returnData)?.expression).toBe("FILL(m0, 0) + FILL(m1, 0)");
+  });
+
   it("alarms when GetOpenIdTokenForDeveloperIdentity calls reach 80 % of its quota per second", () => {
     const a = alarm(synth, "cognito-quota");
     expect(a.inputs).toMatchObject({
@@ -312,7 +332,7 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
     const body = JSON.parse(String(dash?.inputs["dashboardBody"])) as {
       widgets: { properties: { region: string; metrics: unknown[][] } }[];
     };
-    expect(body.widgets).toHaveLength(7);
+    expect(body.widgets).toHaveLength(8);
     for (const w of body.widgets) expect(w.properties.region).toBe(region);
     const names = body.widgets.flatMap((w) => w.properties.metrics.map((m) => m[1]));
     for (const n of [...Object.values(METRIC), "5xx", "Errors", "Duration", API_THROTTLED_METRIC]) {
@@ -400,6 +420,7 @@ describe("the runbook", () => {
       stageName: "$default",
       functionName: "f",
       timeoutSeconds: 10,
+      accountFunctionName: "account",
     }).map((s) => s.key);
     for (const key of keys) {
       const section = sections.find((x) => x.startsWith(`\`${key}\``)) ?? "";
@@ -455,6 +476,7 @@ describe("the expression alarms fire on the failures they name", () => {
     stageName: "$default",
     functionName: "f",
     timeoutSeconds: 10,
+    accountFunctionName: "account",
   });
   const spec = (key: string) => {
     const s = specs.find((x) => x.key === key);
