@@ -146,6 +146,9 @@ export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPor
           [input, signal],
           METRIC.cognitoLatency,
         ),
+      // Unionid migration (userKey unionid): without it, a measured login's migration threw.
+      merge: (input, signal) =>
+        timed(metrics, "cognito-identity", identity.merge.bind(identity), [input, signal]),
     },
     mapping: measuredMapping,
     credentials: credentials && {
