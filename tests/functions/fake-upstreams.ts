@@ -161,6 +161,9 @@ export class FakeCognitoServer {
         if ("refused" in merged) return amzJsonError(res, 400, merged.refused, "refused");
         return send(res, 200, "application/x-amz-json-1.1", JSON.stringify(merged));
       }
+      const account = this.accountOperation(String(target), JSON.parse(body) as Json);
+      if (account) return send(res, 200, "application/x-amz-json-1.1", JSON.stringify(account));
+      if (account === null) return amzJsonError(res, 400, "ResourceNotFoundException", "gone");
       if (target !== "AWSCognitoIdentityService.GetOpenIdTokenForDeveloperIdentity") {
         return amzJsonError(res, 400, "UnknownOperationException", "unknown");
       }
@@ -198,7 +201,31 @@ export class FakeCognitoServer {
     });
     return this;
   }
+
+  /**
+   * The account-deletion calls (functions/account) on the same model: LookupDeveloperIdentity
+   * by IdentityId (one page), UnlinkDeveloperIdentity, DeleteIdentities. Undefined for another
+   * operation, null for an unknown identity or login (ResourceNotFoundException).
+   */
+  private accountOperation(target: string, input: Json): Json | null | undefined {
+    const op = target.slice("AWSCognitoIdentityService.".length);
+    if (op === "DeleteIdentities") {
+      for (const id of (input["IdentityIdsToDelete"] ?? []) as string[]) this.model.delete(id);
+      return { UnprocessedIdentityIds: [] };
+    }
+    if (op !== "LookupDeveloperIdentity" && op !== "UnlinkDeveloperIdentity") return undefined;
+    this.requests.push(input);
+    const id = String(input["IdentityId"] ?? "");
+    if (input["IdentityPoolId"] !== this.poolId || !this.model.logins.has(id)) return null;
+    if (op === "LookupDeveloperIdentity") {
+      return { IdentityId: id, DeveloperUserIdentifierList: this.model.loginsOf(id) };
+    }
+    const unlinked = this.model.unlink(String(input["DeveloperUserIdentifier"] ?? ""), id);
+    return unlinked === "unlinked" ? {} : null;
+  }
 }
+
+type Json = Record<string, unknown>;
 
 export class FakeSecretsServer {
   reads = 0;
