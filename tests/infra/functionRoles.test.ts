@@ -57,22 +57,35 @@ interface DeployedFunction {
   readonly boundary: Document | undefined;
   /** Its log group: Lambda's default `/aws/lambda/<name>` unless the function sets one. */
   readonly logGroup: string;
+  /** Active X-Ray tracing. */
+  readonly tracing: boolean;
 }
 
 /**
  * Requests the Lambda service makes with a function's execution role, which no capture of the
  * function can see: writing the function's output to its log group (Lambda Developer Guide,
  * "Sending Lambda function logs to CloudWatch Logs": CreateLogStream and PutLogEvents, each on the
- * log stream's ARN, Service Authorization Reference for CloudWatch Logs). The stack creates the
- * group itself, so no CreateLogGroup.
+ * log stream's ARN, Service Authorization Reference for CloudWatch Logs; the stack creates the
+ * group itself, so no CreateLogGroup), and with active tracing, sending its traces to X-Ray.
  */
 function lambdaServiceRequests(fn: DeployedFunction, at: Where): AuthorizationRequest[] {
   const stream = `${at.arnOf("logs", `log-group:${fn.logGroup}`)}:log-stream:2026/12/01/[$LATEST]0123456789abcdef0123456789abcdef`;
-  return ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
-    action,
-    resource: stream,
-    context: { "aws:RequestedRegion": at.region },
-  }));
+  const context = { "aws:RequestedRegion": at.region };
+  return [
+    ...["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
+      action,
+      resource: stream,
+      context,
+    })),
+    // Active tracing: Lambda sends the traces with the role (X-Ray actions have no resource type).
+    ...(fn.tracing
+      ? ["xray:PutTraceSegments", "xray:PutTelemetryRecords"].map((action) => ({
+          action,
+          resource: "*",
+          context,
+        }))
+      : []),
+  ];
 }
 
 interface Where {
@@ -139,6 +152,7 @@ async function deployedFunctions(synth: Synthesis): Promise<DeployedFunction[]> 
       identity: documentsOf(synth, role),
       boundary: boundary && (JSON.parse(str(boundary.state["policy"])) as Document),
       logGroup: logging?.logGroup ?? `/aws/lambda/${name}`,
+      tracing: (s["tracingConfig"] as { mode?: string } | undefined)?.mode === "Active",
     };
   });
 }
