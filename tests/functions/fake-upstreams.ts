@@ -333,6 +333,25 @@ export async function startHanging(): Promise<Started & { requests: () => number
   return { ...started, requests: () => count };
 }
 
+/** Passes a request (its body already read) on to `upstream`, and its answer back. */
+export function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  upstream: string,
+): void {
+  const to = new URL(upstream);
+  const fwd = httpRequest(
+    { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+    (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    },
+  );
+  fwd.on("error", () => res.writeHead(502).end());
+  fwd.end(body);
+}
+
 /**
  * One endpoint for every AWS service (for the generic AWS_ENDPOINT_URL): routes by X-Amz-Target
  * (Cognito Identity, DynamoDB, Secrets Manager; awsJson) or by `Action=` in a form body (STS).
@@ -364,22 +383,7 @@ export async function startRouter(routes: {
         return;
       }
       routed.push(service);
-      const upstream = new URL(routes[service]);
-      const fwd = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      fwd.on("error", () => res.writeHead(502).end());
-      fwd.end(body);
+      forward(req, res, body, routes[service]);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

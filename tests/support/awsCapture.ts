@@ -7,9 +7,10 @@
  * Reference per operation; an operation not listed there throws, so a new call fails the test
  * until its authorization is written down (and granted).
  */
-import { createServer, request as httpRequest, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { arn, partitionOfRegion } from "../../core/partition";
+import { forward } from "../functions/fake-upstreams";
 import type { AuthorizationRequest } from "./iam";
 
 export interface CapturedRequest {
@@ -65,22 +66,7 @@ export async function startCapture(upstreams: Record<string, string>): Promise<C
           res.end(JSON.stringify({ __type: "UnknownOperationException" }));
           return;
         }
-        const to = new URL(upstream);
-        const fwd = httpRequest(
-          {
-            host: to.hostname,
-            port: to.port,
-            method: req.method,
-            path: req.url,
-            headers: req.headers,
-          },
-          (up) => {
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.pipe(res);
-          },
-        );
-        fwd.on("error", () => res.writeHead(502).end());
-        fwd.end(body);
+        forward(req, res, body, upstream);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -135,22 +121,15 @@ type Model = (
  */
 const MODELS: Record<string, Model> = {
   // DynamoDB: table/<name>; an index query authorizes table/<name>/index/<index> only.
-  "dynamodb:GetItem": (i, at) => ({
-    resource: at.arn(`table/${str(i, "TableName")}`),
-    context: { "dynamodb:LeadingKeys": leadingKey(i["Key"]) },
-  }),
-  "dynamodb:PutItem": (i, at) => ({
-    resource: at.arn(`table/${str(i, "TableName")}`),
-    context: { "dynamodb:LeadingKeys": leadingKey(i["Item"]) },
-  }),
-  "dynamodb:UpdateItem": (i, at) => ({
-    resource: at.arn(`table/${str(i, "TableName")}`),
-    context: { "dynamodb:LeadingKeys": leadingKey(i["Key"]) },
-  }),
-  "dynamodb:DeleteItem": (i, at) => ({
-    resource: at.arn(`table/${str(i, "TableName")}`),
-    context: { "dynamodb:LeadingKeys": leadingKey(i["Key"]) },
-  }),
+  ...Object.fromEntries(
+    (["GetItem", "PutItem", "UpdateItem", "DeleteItem"] as const).map((op): [string, Model] => [
+      `dynamodb:${op}`,
+      (i, at) => ({
+        resource: at.arn(`table/${str(i, "TableName")}`),
+        context: { "dynamodb:LeadingKeys": leadingKey(op === "PutItem" ? i["Item"] : i["Key"]) },
+      }),
+    ]),
+  ),
   "dynamodb:Query": (i, at) => ({
     resource: at.arn(
       typeof i["IndexName"] === "string"
