@@ -23,6 +23,7 @@ import {
 import type { LoginDeps, LoginOutcome } from "./login";
 import {
   IdentityConflictError,
+  type IdentityPort,
   type LatencyMetric,
   type MappingPort,
   type MetricsPort,
@@ -132,24 +133,26 @@ export function instrumentDeps<D extends LoginDeps>(deps: D, metrics: MetricsPor
     claimGuest: dynamodb(mapping.claimGuest.bind(mapping)),
     usersOfIdentity: dynamodb(mapping.usersOfIdentity.bind(mapping)),
   };
+  // Typed as the port, so a method left out fails to compile (a spread of `D` would hide it: the
+  // unionid migration's `merge` once went missing and threw TypeError in every measured login).
+  const measuredIdentity: IdentityPort = {
+    getOpenIdToken: (input, signal) =>
+      timed(
+        metrics,
+        "cognito-identity",
+        identity.getOpenIdToken.bind(identity),
+        [input, signal],
+        METRIC.cognitoLatency,
+      ),
+    merge: (input, signal) =>
+      timed(metrics, "cognito-identity", identity.merge.bind(identity), [input, signal]),
+  };
   const measuredApps = new Map<string, WechatPort>();
   for (const [appId, port] of wechat) measuredApps.set(appId, measuredWechat(port, metrics));
   return {
     ...deps,
     wechat: measuredApps,
-    identity: {
-      getOpenIdToken: (input, signal) =>
-        timed(
-          metrics,
-          "cognito-identity",
-          identity.getOpenIdToken.bind(identity),
-          [input, signal],
-          METRIC.cognitoLatency,
-        ),
-      // Unionid migration (userKey unionid): without it, a measured login's migration threw.
-      merge: (input, signal) =>
-        timed(metrics, "cognito-identity", identity.merge.bind(identity), [input, signal]),
-    },
+    identity: measuredIdentity,
     mapping: measuredMapping,
     credentials: credentials && {
       assumeRole: (input, signal) =>
