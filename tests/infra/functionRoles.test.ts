@@ -210,6 +210,7 @@ function load(fn: DeployedFunction, env: NodeJS.ProcessEnv): Handler {
 }
 
 interface Run {
+  readonly synth: Synthesis;
   readonly functions: DeployedFunction[];
   readonly capture: Capture;
   /** Access key id of each function's role credentials -> the function. */
@@ -398,6 +399,7 @@ async function runStack(synth: Synthesis): Promise<Run> {
   if (cognito.model.logins.has(a.identityId)) throw new Error("account deletion left A");
 
   return {
+    synth,
     functions,
     capture,
     byKey,
@@ -467,6 +469,19 @@ describe.each(CASES)("$label: each function's AWS requests against its role", ({
       expect(
         run.capture.requests.some((r) => run.byKey.get(r.signed?.accessKeyId ?? "") === fn),
       ).toBe(true);
+  });
+
+  it("uses AWS managed keys only: no KMS request on the functions' behalf to grant", () => {
+    // With a customer managed key, GetSecretValue also needs kms:Decrypt on the key (Secrets
+    // Manager User Guide, "Secret encryption and decryption"), a call Secrets Manager makes that
+    // no capture sees: model it here before such a key is used.
+    const keyed = [
+      ...ofType(run.synth, "aws:secretsmanager/secret:Secret").filter((r) => r.state["kmsKeyId"]),
+      ...ofType(run.synth, "aws:dynamodb/table:Table").filter(
+        (r) => (r.state["serverSideEncryption"] as { kmsKeyArn?: string })?.kmsKeyArn,
+      ),
+    ];
+    expect(keyed.map((r) => r.name)).toEqual([]);
   });
 
   it("allows every request each function makes: action, resource ARN, conditions", () => {
