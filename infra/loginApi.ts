@@ -172,6 +172,8 @@ export class LoginApi extends pulumi.ComponentResource {
                 logGroupArn: arns.logGroup(t, logGroupName),
                 tableArn,
                 identityIndexArn,
+                // Only a signed route names the guest a login upgrades (the index query).
+                guestUpgrade: args.auth === "iam",
                 identityPoolArn,
                 // By name, so the role exists before the secrets: exactly the stack's apps.
                 wechatSecretArns: secrets.map((s) => arns.secretByName(t, s.name)),

@@ -2,8 +2,12 @@
  * IAM documents of the account-deletion route (functions/account): pure functions. The function
  * calls LookupDeveloperIdentity, UnlinkDeveloperIdentity and DeleteIdentities on the pool, Query
  * on the `byIdentityId` index and DeleteItem on the table; nothing else.
+ *
+ * DeleteIdentities has no resource type (its request names no pool), so IAM authorizes it on `*`
+ * only, scoped to the pool by the `cognito-identity:IdentityPoolArn` condition key; a statement
+ * naming the pool ARN never matches it (docs/cognito.md, "IAM of the functions' calls").
  */
-import type { PolicyDocument } from "./document";
+import type { PolicyDocument, PolicyStatement } from "./document";
 import { writeOwnLogs } from "./login";
 
 export interface AccountFunctionPolicyArgs {
@@ -15,12 +19,22 @@ export interface AccountFunctionPolicyArgs {
   identityPoolArn: string;
 }
 
-/** The Cognito actions account deletion needs (also what the operator command calls). */
-export const ACCOUNT_DELETION_COGNITO_ACTIONS = [
+/** The Cognito actions account deletion needs on the pool's ARN. */
+export const ACCOUNT_DELETION_POOL_ACTIONS = [
   "cognito-identity:LookupDeveloperIdentity",
   "cognito-identity:UnlinkDeveloperIdentity",
-  "cognito-identity:DeleteIdentities",
 ] as const;
+
+/** The statement that lets a role delete identities of exactly one pool. */
+export function deleteIdentitiesOfPool(identityPoolArn: string): PolicyStatement {
+  return {
+    Sid: "DeleteIdentitiesOfPool",
+    Effect: "Allow",
+    Action: "cognito-identity:DeleteIdentities",
+    Resource: "*",
+    Condition: { StringEquals: { "cognito-identity:IdentityPoolArn": identityPoolArn } },
+  };
+}
 
 export function accountFunctionPolicy(args: AccountFunctionPolicyArgs): PolicyDocument {
   return {
@@ -42,9 +56,10 @@ export function accountFunctionPolicy(args: AccountFunctionPolicyArgs): PolicyDo
       {
         Sid: "DeleteDeveloperIdentity",
         Effect: "Allow",
-        Action: [...ACCOUNT_DELETION_COGNITO_ACTIONS],
+        Action: [...ACCOUNT_DELETION_POOL_ACTIONS],
         Resource: args.identityPoolArn,
       },
+      deleteIdentitiesOfPool(args.identityPoolArn),
     ],
   };
 }

@@ -2,8 +2,8 @@
  * IAM documents of the login API: pure functions, plain strings in, typed JSON out. Every
  * statement names exact resources and only the actions the function calls
  * (functions/login: GetItem/PutItem/UpdateItem on the table, Query on the `byIdentityId` index
- * only, GetOpenIdTokenForDeveloperIdentity, MergeDeveloperIdentities with userKey unionid,
- * GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
+ * only where a guest can sign the login, GetOpenIdTokenForDeveloperIdentity,
+ * MergeDeveloperIdentities with userKey unionid, GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
  * token and the role's trust policy, so it needs no permission here.
  */
 import type { PolicyDocument, PolicyStatement } from "./document";
@@ -15,6 +15,11 @@ export interface LoginFunctionPolicyArgs {
   tableArn: string;
   /** ARN of the table's `byIdentityId` index (`<table ARN>/index/byIdentityId`). */
   identityIndexArn: string;
+  /**
+   * A guest can sign the login (`loginAuth: iam`): only then does the IAM authorizer name a guest
+   * identity, whose upgrade queries the index. A public route never does, so no Query there.
+   */
+  guestUpgrade: boolean;
   /** ARN of the identity pool. */
   identityPoolArn: string;
   /** ARNs (or by-name patterns) of the Secrets Manager secrets holding the apps' AppSecrets. */
@@ -48,14 +53,18 @@ export function loginFunctionPolicy(args: LoginFunctionPolicyArgs): PolicyDocume
         Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         Resource: args.tableArn,
       },
-      {
-        // Guest upgrade: which users' rows name a guest identity (functions/README.md, "Guest
-        // upgrade"). The index only: no Query or Scan of the table itself.
-        Sid: "FindUsersOfIdentity",
-        Effect: "Allow",
-        Action: "dynamodb:Query",
-        Resource: args.identityIndexArn,
-      },
+      ...(args.guestUpgrade
+        ? [
+            {
+              // Guest upgrade: which users' rows name a guest identity (functions/README.md,
+              // "Guest upgrade"). The index only: no Query or Scan of the table itself.
+              Sid: "FindUsersOfIdentity",
+              Effect: "Allow" as const,
+              Action: "dynamodb:Query",
+              Resource: args.identityIndexArn,
+            },
+          ]
+        : []),
       {
         Sid: "IssueDeveloperIdentityTokens",
         Effect: "Allow",

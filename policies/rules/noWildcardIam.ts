@@ -37,6 +37,36 @@ export const RESOURCE_STAR_ALLOWLIST: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Actions with no resource type that a condition key scopes instead (Service Authorization
+ * Reference, "Actions defined by Amazon Cognito Identity": DeleteIdentities lists no resource type
+ * and the `cognito-identity:IdentityPoolArn` key): `Resource: "*"` passes only when the statement
+ * pins that key, with StringEquals or ArnEquals, to concrete ARNs.
+ */
+export const CONDITION_SCOPED_ACTIONS: ReadonlyMap<string, string> = new Map([
+  ["cognito-identity:deleteidentities", "cognito-identity:identitypoolarn"],
+]);
+
+/** Whether every action of `statement` is condition-scoped and its condition pins the key. */
+function scopedByCondition(statement: JsonObject, actions: readonly string[]): boolean {
+  const condition = statement["Condition"];
+  if (actions.length === 0 || !isRecord(condition)) return false;
+  return actions.every((action) => {
+    const key = CONDITION_SCOPED_ACTIONS.get(action.toLowerCase());
+    if (key === undefined) return false;
+    return ["StringEquals", "ArnEquals"].some((operator) => {
+      const block = condition[operator];
+      if (!isRecord(block)) return false;
+      const entry = Object.entries(block).find(([k]) => k.toLowerCase() === key);
+      const values = entry === undefined ? [] : asList(entry[1]);
+      return (
+        values.length > 0 &&
+        values.every((v) => typeof v === "string" && resourceProblem(v) === undefined)
+      );
+    });
+  });
+}
+
+/**
  * The only places a wildcard may appear in an ARN's resource part: after a concrete primary
  * resource (a sub-resource, qualifier or object key of ONE resource). Each pattern matches the
  * whole resource part; `[^*?...]+` is the concrete primary name. Any other `*` / `?` in the
@@ -166,7 +196,7 @@ function checkStatement(
       );
       continue;
     }
-    if (resource === "*" && allAllowlisted) continue;
+    if (resource === "*" && (allAllowlisted || scopedByCondition(statement, actions))) continue;
     const problem =
       resource === "*" ? "every resource of every service" : resourceProblem(resource);
     if (problem === undefined) continue;

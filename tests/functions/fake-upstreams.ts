@@ -168,6 +168,9 @@ export class FakeCognitoServer {
         if ("refused" in merged) return amzJsonError(res, 400, merged.refused, "refused");
         return send(res, 200, "application/x-amz-json-1.1", JSON.stringify(merged));
       }
+      const account = this.accountOperation(String(target), JSON.parse(body) as Json);
+      if (account) return send(res, 200, "application/x-amz-json-1.1", JSON.stringify(account));
+      if (account === null) return amzJsonError(res, 400, "ResourceNotFoundException", "gone");
       if (target !== "AWSCognitoIdentityService.GetOpenIdTokenForDeveloperIdentity") {
         return amzJsonError(res, 400, "UnknownOperationException", "unknown");
       }
@@ -205,7 +208,31 @@ export class FakeCognitoServer {
     });
     return this;
   }
+
+  /**
+   * The account-deletion calls (functions/account) on the same model: LookupDeveloperIdentity
+   * by IdentityId (one page), UnlinkDeveloperIdentity, DeleteIdentities. Undefined for another
+   * operation, null for an unknown identity or login (ResourceNotFoundException).
+   */
+  private accountOperation(target: string, input: Json): Json | null | undefined {
+    const op = target.slice("AWSCognitoIdentityService.".length);
+    if (op === "DeleteIdentities") {
+      for (const id of (input["IdentityIdsToDelete"] ?? []) as string[]) this.model.delete(id);
+      return { UnprocessedIdentityIds: [] };
+    }
+    if (op !== "LookupDeveloperIdentity" && op !== "UnlinkDeveloperIdentity") return undefined;
+    this.requests.push(input);
+    const id = String(input["IdentityId"] ?? "");
+    if (input["IdentityPoolId"] !== this.poolId || !this.model.logins.has(id)) return null;
+    if (op === "LookupDeveloperIdentity") {
+      return { IdentityId: id, DeveloperUserIdentifierList: this.model.loginsOf(id) };
+    }
+    const unlinked = this.model.unlink(String(input["DeveloperUserIdentifier"] ?? ""), id);
+    return unlinked === "unlinked" ? {} : null;
+  }
 }
+
+type Json = Record<string, unknown>;
 
 export class FakeSecretsServer {
   reads = 0;
@@ -313,6 +340,25 @@ export async function startHanging(): Promise<Started & { requests: () => number
   return { ...started, requests: () => count };
 }
 
+/** Passes a request (its body already read) on to `upstream`, and its answer back. */
+export function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  upstream: string,
+): void {
+  const to = new URL(upstream);
+  const fwd = httpRequest(
+    { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+    (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    },
+  );
+  fwd.on("error", () => res.writeHead(502).end());
+  fwd.end(body);
+}
+
 /**
  * One endpoint for every AWS service (for the generic AWS_ENDPOINT_URL): routes by X-Amz-Target
  * (Cognito Identity, DynamoDB, Secrets Manager; awsJson) or by `Action=` in a form body (STS).
@@ -344,22 +390,7 @@ export async function startRouter(routes: {
         return;
       }
       routed.push(service);
-      const upstream = new URL(routes[service]);
-      const fwd = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-        },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      fwd.on("error", () => res.writeHead(502).end());
-      fwd.end(body);
+      forward(req, res, body, routes[service]);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

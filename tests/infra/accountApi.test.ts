@@ -7,6 +7,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
 }
 /** The login API's id, as the login route names it. */
 const apiIdOf = (synth: Synthesis) =>
@@ -48,11 +49,15 @@ describe.each(STACKS)("account deletion route in $stack", ({ stack, partition, r
         Action: [
           "cognito-identity:LookupDeveloperIdentity",
           "cognito-identity:UnlinkDeveloperIdentity",
-          "cognito-identity:DeleteIdentities",
         ],
         Resource: pool,
       },
+      // No resource type: `*`, pinned to the pool by its condition key (docs/cognito.md).
+      { Effect: "Allow", Action: "cognito-identity:DeleteIdentities", Resource: "*" },
     ]);
+    expect(policy.Statement.at(-1)?.Condition).toEqual({
+      StringEquals: { "cognito-identity:IdentityPoolArn": pool },
+    });
   });
 
   it("lets the authenticated role invoke exactly this route and stage, nothing else", async () => {

@@ -10,6 +10,7 @@ describe.each(STACKS)("login IAM documents in $partition", ({ partition, region 
     logGroupArn: arns.logGroup(t, "/aws/lambda/login"),
     tableArn: "table",
     identityIndexArn: "index",
+    guestUpgrade: false,
     identityPoolArn: "pool",
   };
   const reads = (secrets: string[]) =>

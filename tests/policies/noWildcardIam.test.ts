@@ -8,6 +8,7 @@ import {
   happyStack,
   mutate,
   expectViolation,
+  ofPolicy,
   type Stack,
   withAuthStatement,
 } from "./fixtures";
@@ -84,6 +85,39 @@ describe("no-wildcard-iam", () => {
         Resource: "*",
       });
       expect(v).toEqual([]);
+    },
+  );
+
+  it.each(both)(
+    "allows Resource '*' for DeleteIdentities only when its condition pins the pool (%s)",
+    (partition) => {
+      const pool = `arn:${partition}:cognito-identity:${ENVS[partition].region}:${ENVS[partition].account}:identitypool/${ENVS[partition].region}:4f1c2b3a-5d6e-4f70-8a9b-0c1d2e3f4a5b`;
+      const statement = (Condition?: unknown) => ({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: "cognito-identity:DeleteIdentities",
+            Resource: "*",
+            Condition,
+          },
+        ],
+      });
+      const pinned = (condition: unknown) =>
+        ofPolicy(withInlinePolicy(partition, "delete", statement(condition)), policy);
+      expect(pinned({ StringEquals: { "cognito-identity:IdentityPoolArn": pool } })).toEqual([]);
+      expect(pinned({ ArnEquals: { "cognito-identity:IdentityPoolArn": [pool] } })).toEqual([]);
+      // No condition, a wildcard pool, another key, another operator: every pool of the account.
+      for (const condition of [
+        undefined,
+        { StringLike: { "cognito-identity:IdentityPoolArn": pool } },
+        { StringEquals: { "cognito-identity:IdentityPoolArn": `${pool.split("/")[0]}/*` } },
+        { StringEquals: { "aws:RequestedRegion": ENVS[partition].region } },
+      ]) {
+        expect(pinned(condition)).toEqual([
+          expect.objectContaining({ message: expect.stringContaining("on Resource '*'") }),
+        ]);
+      }
     },
   );
 
