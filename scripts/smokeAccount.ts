@@ -9,6 +9,7 @@
  * docs/aws-china.md, "Cognito").
  */
 import { DescribeIdentityCommand } from "@aws-sdk/client-cognito-identity";
+import { PARTITIONS } from "../core/partition";
 import {
   bodySaid,
   httpTransport,
@@ -21,8 +22,7 @@ import type { SmokeRun } from "./smokeRun";
 import { fail, inconclusive, pass, rerun, said, skip, type Outcome } from "./smokeTarget";
 
 /** Where the facts behind a refused deletion are (the condition key is unverified in aws-cn). */
-const DELETION_IAM_DOCS =
-  'docs/cognito.md, "IAM of the functions\' calls" and docs/aws-china.md, "Cognito"';
+const DELETION_IAM_DOCS = `docs/cognito.md, "IAM of the functions' calls" and docs/aws-china.md, "Cognito"`;
 
 /** 7. The self-service route deletes the caller's own identity, and Cognito no longer has it. */
 export async function accountDeletion(r: SmokeRun): Promise<Outcome> {
@@ -107,15 +107,20 @@ function judgeDeletionResponse(
     );
   }
   if (res.status >= 500) {
-    return (
-      `${head}: the account function could not delete (likely: its role is denied ` +
-      "cognito-identity:DeleteIdentities, granted on * only with StringEquals " +
-      "cognito-identity:IdentityPoolArn = the pool's ARN, a condition key whose presence in " +
-      `the request is unverified in aws-cn: ${DELETION_IAM_DOCS}). Fix: read the function's ` +
-      "log group for account_deletion_failed (cognito-identity denied access means the grant " +
-      "did not match), then correct the grant, " +
-      again
-    );
+    const grant =
+      "its role is denied cognito-identity:DeleteIdentities, granted on * only with " +
+      "cognito-identity:IdentityPoolArn = the pool's ARN";
+    const log =
+      "read the account function's log group for account_deletion_failed; if it says " +
+      "cognito-identity denied access";
+    // Where AWS documents the key, a denial is a wrong grant; in aws-cn it may be the key.
+    return PARTITIONS[r.t.partition].poolArnConditionKeyDocumented
+      ? `${head}: the account function could not delete (likely: ${grant}; ${DELETION_IAM_DOCS}). ` +
+          `Fix: ${log}, the plan's DeleteIdentitiesOfPool statement must name this stack's pool, ${again}`
+      : `${head}: the account function could not delete (likely: ${grant}, a condition key ` +
+          `this partition may not set: ${DELETION_IAM_DOCS}). Fix: ${log}, ` +
+          `pulumi config set accountDeletionPoolCondition if-present --stack ${r.t.stack} ` +
+          `(StringEqualsIfExists: pinned wherever the key is set), ${again}`;
   }
   return `${head}, not 200. Fix: compare docs/users.md, "Account deletion", ${again}`;
 }
