@@ -377,6 +377,68 @@ describe.each(STACKS)("account-deletion step of $stack", ({ stack, region, parti
     expect(cleanup).toMatchObject({ status: "pass", detail: `deleted ${f.authId}, ${f.guestId}` });
   });
 
+  it.each([
+    [
+      403,
+      "NOT_AUTHENTICATED",
+      /did not take the signer for an authenticated identity.*IDENTITY_POOL_ID/,
+    ],
+    [404, undefined, /no such route\. Fix: the URL must be the stack's accountUrl output/],
+    [429, undefined, /throttled\. Fix: rerun in a minute/],
+    [502, undefined, /the account function could not delete/],
+  ])("explains %d %s", async (status, code, cause) => {
+    const outputs = outputsFor(region);
+    const f = answerLikeAws(region, outputs);
+    account = async () => ({
+      status,
+      body: code ? { error: { code, message: "m", requestId: "r" } } : { message: "Not Found" },
+    });
+    const { deletion } = await smoke(stack, outputs);
+    expect(deletion?.status).toBe("fail");
+    expect(deletion?.detail).toMatch(cause);
+    expect(deletions()).toEqual([[f.authId, f.guestId]]);
+  });
+
+  it("names the deployer's DescribeIdentity permission when it is denied after the 200", async () => {
+    const outputs = outputsFor(region);
+    const f = answerLikeAws(region, outputs);
+    account = async () => ({ status: 200, body: { deleted: true, identityId: f.authId } });
+    cognito.on(DescribeIdentityCommand).rejects(
+      new NotAuthorizedException({
+        message: "not authorized to perform: cognito-identity:DescribeIdentity",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const { deletion } = await smoke(stack, outputs);
+    expect(deletion?.status).toBe("fail");
+    expect(deletion?.detail).toMatch(
+      /DescribeIdentity of .* failed after the route's 200 .*Fix: grant the deployer cognito-identity:DescribeIdentity/,
+    );
+  });
+
+  it("reports a route that does not resolve as the accountUrl output's DNS", async () => {
+    const outputs = outputsFor(region);
+    answerLikeAws(region, outputs);
+    const report = await runSmoke(
+      {
+        cognito: new CognitoIdentityClient({ region: "us-east-1" }),
+        sts: new STSClient({ region: "us-east-1" }),
+        random: () => "0f3c9a7e",
+        login: async (req) => {
+          if (req.method === "DELETE") {
+            throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" });
+          }
+          return { status: 401, headers: {}, body: '{"error":{"code":"INVALID_CODE"}}' };
+        },
+      },
+      outputs,
+      { stack },
+    );
+    expect(report.checks.find((c) => c.name === "account-deletion")?.detail).toMatch(
+      /does not resolve \(ENOTFOUND\)\. Fix: check the accountUrl output/,
+    );
+  });
+
   it("skips when the stack has no accountUrl output", async () => {
     const { accountUrl: _url, ...outputs } = outputsFor(region);
     answerLikeAws(region, outputs);
