@@ -14,12 +14,15 @@ import {
   ResourceNotFoundException,
 } from "@aws-sdk/client-cognito-identity";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { mockClient } from "aws-sdk-client-mock";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { parseSmokeTarget, renderCheck, runSmoke, type SmokeReport } from "../../scripts/smoke";
-import { httpTransport, Sha256, type LoginTransport } from "../../scripts/smokeLogin";
+import {
+  signatureValid,
+  startLocalApi,
+  type Answer,
+  type LocalApi,
+  type Seen,
+} from "../support/localApi";
 import { deployedOutputs } from "../support/outputs";
 import { STACKS } from "../support/stacks";
 
@@ -51,93 +54,29 @@ const SECRETS = [
 const cognito = mockClient(CognitoIdentityClient);
 const sts = mockClient(STSClient);
 
-interface Seen {
-  method: string;
-  path: string;
-  headers: IncomingMessage["headers"];
-  body: string;
-}
-type Answer = { status: number; body: unknown };
-
-let server: Server;
-let port = 0;
-let seen: Seen[] = [];
 /** How the account route answers (the login route always answers 401 INVALID_CODE). */
 let account: (req: Seen) => Promise<Answer>;
+let api: LocalApi;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const r = {
-        method: req.method ?? "",
-        path: req.url ?? "",
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString("utf8"),
-      };
-      seen.push(r);
-      const answer: Promise<Answer> =
-        r.path === "/account"
-          ? account(r)
-          : Promise.resolve({
-              status: 401,
-              body: { error: { code: "INVALID_CODE", message: "m", requestId: "r" } },
-            });
-      void answer.then(({ status, body }) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as AddressInfo).port;
+  api = await startLocalApi((r) =>
+    r.path === "/account"
+      ? account(r)
+      : Promise.resolve({
+          status: 401,
+          body: { error: { code: "INVALID_CODE", message: "m", requestId: "r" } },
+        }),
+  );
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => api.close());
 
-/** The real transport, connected to the local server: the URL's host stays in the Host header. */
-const toLocal: LoginTransport = (req, signal) =>
-  httpTransport(
-    { ...req, url: req.url.replace(/^https:\/\/[^/]+/, `http://127.0.0.1:${port}`) },
-    signal,
-  );
-
-/** API Gateway's IAM authorizer: recompute the signature with the authenticated credentials. */
-async function signedByAuthenticated(r: Seen, region: string): Promise<boolean> {
-  const auth = String(r.headers.authorization ?? "");
-  const credential = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
-  if (credential?.[1] !== AUTH_CREDS.AccessKeyId || credential[2] !== region) return false;
-  if (credential[3] !== "execute-api") return false;
-  const signedHeaders = /SignedHeaders=([^,]+)/.exec(auth)?.[1]?.split(";") ?? [];
-  const amzDate = String(r.headers["x-amz-date"] ?? "");
-  const date = new Date(
-    amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z"),
-  );
-  const headers = Object.fromEntries(signedHeaders.map((h) => [h, String(r.headers[h] ?? "")]));
-  const signer = new SignatureV4({
-    service: "execute-api",
-    region,
-    credentials: {
-      accessKeyId: AUTH_CREDS.AccessKeyId,
-      secretAccessKey: AUTH_CREDS.SecretKey,
-      sessionToken: AUTH_CREDS.SessionToken,
-    },
-    sha256: Sha256,
+/** API Gateway's IAM authorizer, for the authenticated role's credentials. */
+const signedByAuthenticated = (r: Seen, region: string) =>
+  signatureValid(r, region, {
+    accessKeyId: AUTH_CREDS.AccessKeyId,
+    secretAccessKey: AUTH_CREDS.SecretKey,
+    sessionToken: AUTH_CREDS.SessionToken,
   });
-  const expected = await signer.sign(
-    {
-      method: r.method,
-      protocol: "https:",
-      hostname: String(r.headers.host),
-      path: r.path,
-      query: {},
-      headers,
-      body: r.body,
-    },
-    { signingDate: date },
-  );
-  return expected.headers.authorization === auth;
-}
 
 const ids = (region: string) => ({
   authId: `${region}:a3c1e0b2-6f4d-4a8e-9b17-0d5c2e7f9a41`,
@@ -196,7 +135,7 @@ async function smoke(stack: string, outputs: unknown) {
       sts: new STSClient({ region: "us-east-1" }),
       now: () => new Date((tick += 1000)),
       random: () => "0f3c9a7e",
-      login: toLocal,
+      login: api.transport,
     },
     outputs,
     { stack, callTimeoutMs: 2000, onCheck: (c) => lines.push(renderCheck(c)) },
@@ -208,7 +147,7 @@ async function smoke(stack: string, outputs: unknown) {
 /** No token, key or signature in any printed line or the report. */
 function expectNoSecret(lines: string[], report: SmokeReport) {
   const text = `${lines.join("\n")}\n${JSON.stringify(report)}`;
-  const signatures = seen.flatMap((r) => {
+  const signatures = api.seen.flatMap((r) => {
     const found = /Signature=(\w+)/.exec(String(r.headers.authorization ?? ""))?.[1];
     return found ? [found] : [];
   });
@@ -227,7 +166,7 @@ const deletions = () =>
 beforeEach(() => {
   cognito.reset();
   sts.reset();
-  seen = [];
+  api.reset();
 });
 
 describe.each(STACKS)("account-deletion step of $stack", ({ stack, region, partition }) => {
@@ -248,7 +187,7 @@ describe.each(STACKS)("account-deletion step of $stack", ({ stack, region, parti
       detail: expect.stringContaining(`DeleteIdentities grant works in ${partition}`),
     });
     expect(lines).toContain("✔ account-deletion");
-    const request = seen.find((r) => r.path === "/account");
+    const request = api.seen.find((r) => r.path === "/account");
     expect(request).toMatchObject({
       method: "DELETE",
       body: "",
@@ -451,7 +390,7 @@ describe.each(STACKS)("account-deletion step of $stack", ({ stack, region, parti
       status: "skip",
       detail: "not applicable: the stack has no accountUrl output",
     });
-    expect(seen.filter((r) => r.path === "/account")).toHaveLength(0);
+    expect(api.seen.filter((r) => r.path === "/account")).toHaveLength(0);
     expect(cleanup?.status).toBe("pass");
   });
 
@@ -473,7 +412,7 @@ describe.each(STACKS)("account-deletion step of $stack", ({ stack, region, parti
       status: "skip",
       detail: "not run: no authenticated-role credentials (see authenticated-trust)",
     });
-    expect(seen.filter((r) => r.path === "/account")).toHaveLength(0);
+    expect(api.seen.filter((r) => r.path === "/account")).toHaveLength(0);
     expect(deletions()).toEqual([[f.authId, f.guestId]]);
   });
 });
