@@ -130,8 +130,9 @@ export async function runSmoke(
 
   /**
    * 8. Best effort, one call: every identity this run created and no check proved deleted. An
-   * identity already gone is fine: when Cognito refuses the batch as not found, each is deleted
-   * on its own and a not-found one counts as deleted.
+   * identity already gone is fine: DeleteIdentities documents no not-found error, but should
+   * Cognito refuse the batch as not found, each is deleted on its own and a not-found one counts
+   * as deleted.
    */
   async function cleanup(): Promise<Outcome> {
     if (created.length === 0) return skip("no identities were created");
