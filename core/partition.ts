@@ -27,6 +27,13 @@ export interface PartitionInfo {
    */
   readonly publicApiNeedsIcp: boolean;
   /**
+   * Whether AWS documents that Cognito sets the `cognito-identity:IdentityPoolArn` condition key
+   * on `DeleteIdentities` requests there (the global developer guide does; for China only the
+   * Service Authorization Reference lists the key): where not, a stack may scope the account
+   * function's grant with `if-present` (docs/aws-china.md, "Cognito").
+   */
+  readonly poolArnConditionKeyDocumented: boolean;
+  /**
    * DNS suffix of service principals (`lambda.<suffix>`). China uses the global ones
    * (`lambda.amazonaws.com`, `apigateway.amazonaws.com`), not `amazonaws.com.cn`.
    */
@@ -63,6 +70,7 @@ export const PARTITIONS: Readonly<Record<PartitionId, PartitionInfo>> = {
     userPools: true,
     unsupportedSocialProviders: [],
     publicApiNeedsIcp: false,
+    poolArnConditionKeyDocumented: true,
     servicePrincipalSuffix: "amazonaws.com",
   },
   "aws-cn": {
@@ -73,6 +81,7 @@ export const PARTITIONS: Readonly<Record<PartitionId, PartitionInfo>> = {
     userPools: false,
     unsupportedSocialProviders: ["graph.facebook.com", "api.twitter.com"],
     publicApiNeedsIcp: true,
+    poolArnConditionKeyDocumented: false,
     servicePrincipalSuffix: "amazonaws.com",
   },
 };

@@ -39,3 +39,20 @@ export const ICP_FILING_TAG = "icp-filing";
  */
 export const CLIENT_KEYS = ["sourceIp", "identity"] as const;
 export type ClientKey = (typeof CLIENT_KEYS)[number];
+
+/**
+ * How the account function's `DeleteIdentities` grant (on `*`: the action has no resource type)
+ * is scoped to the pool by the `cognito-identity:IdentityPoolArn` condition key: `pinned`
+ * (StringEquals, the default: a request without the key is denied) or `if-present`
+ * (StringEqualsIfExists: pinned wherever the request carries the key, unscoped where it does
+ * not). `if-present` is only for partitions where the key's presence is unverified (aws-cn) and
+ * the smoke check's account-deletion step failed (docs/aws-china.md, "Cognito").
+ */
+export const POOL_CONDITIONS = ["pinned", "if-present"] as const;
+export type PoolCondition = (typeof POOL_CONDITIONS)[number];
+
+/** The IAM condition operator of each form. */
+export const POOL_CONDITION_OPERATORS: Readonly<Record<PoolCondition, string>> = {
+  pinned: "StringEquals",
+  "if-present": "StringEqualsIfExists",
+};

@@ -10,6 +10,7 @@ import { lambdaRoute } from "./lambdaRoute";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { arns, type DeployTarget } from "../core/partition";
 import { ACCOUNT_ROUTE } from "../core/routes";
+import type { PoolCondition } from "../core/vocabulary";
 
 /** The self-service deletion route: SigV4-signed by the identity that deletes itself. */
 
@@ -27,6 +28,8 @@ export interface AccountApiArgs {
   tableArn: pulumi.Input<string>;
   identityIndexArn: pulumi.Input<string>;
   logRetentionDays: number;
+  /** How the DeleteIdentities grant names the pool (`accountDeletionPoolCondition`). */
+  poolCondition: PoolCondition;
   /** Function code; default the esbuild bundle of functions/account. */
   code?: pulumi.Input<pulumi.asset.Archive>;
   tags: Record<string, string>;
@@ -78,6 +81,7 @@ export class AccountApi extends pulumi.ComponentResource {
                 tableArn,
                 identityIndexArn,
                 identityPoolArn,
+                poolCondition: args.poolCondition,
               }),
             ),
           ),

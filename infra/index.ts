@@ -113,6 +113,7 @@ async function main() {
     tableArn: users.tableArn,
     identityIndexArn: users.identityIndexArn,
     logRetentionDays: cfg.login.logRetentionDays,
+    poolCondition: cfg.accountDeletionPoolCondition,
     tags,
   });
 

@@ -7,10 +7,12 @@
  *        npm run smoke -- --stack dev --file outputs.json [--out smoke-report.json]
  *
  * Run after `pulumi up` with the deployer's credentials in the environment. It needs
- * cognito-identity:GetOpenIdTokenForDeveloperIdentity and cognito-identity:DeleteIdentities on the
- * pool (GetId, GetOpenIdToken, GetCredentialsForIdentity and sts:AssumeRoleWithWebIdentity are
- * public APIs). It creates one developer identity (`smoke-test#<random>`) and, with guests on, one
- * guest identity, and deletes them at the end.
+ * cognito-identity:GetOpenIdTokenForDeveloperIdentity on the pool, and DescribeIdentity and
+ * DeleteIdentities on `*` scoped by cognito-identity:IdentityPoolArn (docs/users.md, "Operator
+ * commands"; GetId, GetOpenIdToken, GetCredentialsForIdentity and sts:AssumeRoleWithWebIdentity
+ * are public APIs). It creates one developer identity (`smoke-test#<random>`) and, with guests
+ * on, one guest identity; the developer identity deletes itself through the account route, and
+ * `cleanup` deletes whatever is left.
  *
  * Checks, each printed as one line (`✔ name`, `✖ name: reason. Fix: ...`, `- name: skipped: ...`):
  *   authenticated-trust                developer token -> GetCredentialsForIdentity with loginsKey
@@ -27,7 +29,14 @@
  *   identity-isolation                 (a per-identity read-write S3 grant) two throwaway identities
  *                                      each write and read their own prefix and are denied the
  *                                      other's; objects deleted (scripts/smokeIsolation.ts)
- *   cleanup                            DeleteIdentities for every identity the run created
+ *   account-deletion                   (an accountUrl) DELETE accountUrl signed with the developer
+ *                                      identity's authenticated-role credentials: 200 {deleted,
+ *                                      identityId}, then DescribeIdentity must find it gone; this
+ *                                      settles whether the function's DeleteIdentities grant,
+ *                                      pinned by cognito-identity:IdentityPoolArn, matches in
+ *                                      aws-cn (docs/aws-china.md, "Cognito"; smokeAccount.ts)
+ *   cleanup                            DeleteIdentities for every identity the run created and no
+ *                                      check proved deleted (an already-deleted one is fine)
  *
  * Tokens and credentials never reach stdout, stderr or the report: only their presence is checked,
  * and every printed text is redacted against the values seen. Each call is bounded (client

@@ -6,6 +6,7 @@ import { CognitoIdentityClient, DeleteIdentitiesCommand } from "@aws-sdk/client-
 import { STSClient } from "@aws-sdk/client-sts";
 import { randomUUID } from "node:crypto";
 import type { PartitionId } from "../core/partition";
+import { accountDeletion } from "./smokeAccount";
 import { defaultS3For, identityIsolation } from "./smokeIsolation";
 import { loginRoute, oauthLoginRoute } from "./smokeRoute";
 import type { AnyCredentials, SmokeDeps, SmokeRun } from "./smokeRun";
@@ -38,6 +39,7 @@ export const CHECKS = [
   "login-route",
   "oauth-login-route",
   "identity-isolation",
+  "account-deletion",
   "cleanup",
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
@@ -93,6 +95,7 @@ export async function runSmoke(
     timeoutMs,
     redactor,
     created,
+    gone: new Set(),
     bounded: () => ({ abortSignal: AbortSignal.timeout(timeoutMs) }),
     session: (kind) => `smoke-${kind}-${suffix}`.slice(0, 64),
     gotCredentials: (c: AnyCredentials | undefined) => {
@@ -125,22 +128,49 @@ export async function runSmoke(
     opts.onCheck?.(result);
   }
 
-  /** 6. Best effort, one call: every identity this run created. */
+  /**
+   * 8. Best effort, one call: every identity this run created and no check proved deleted. An
+   * identity already gone is fine: DeleteIdentities documents no not-found error, but should
+   * Cognito refuse the batch as not found, each is deleted on its own and a not-found one counts
+   * as deleted.
+   */
   async function cleanup(): Promise<Outcome> {
     if (created.length === 0) return skip("no identities were created");
-    const ids = created.join(", ");
+    const already = created.filter((id) => r.gone.has(id));
+    const left = created.filter((id) => !r.gone.has(id));
+    const done = already.length === 0 ? "" : `; ${already.join(", ")} already deleted`;
+    if (left.length === 0) return pass(`nothing left${done}`);
+    const ids = left.join(", ");
     const fix =
-      "grant the deployer cognito-identity:DeleteIdentities on the pool, or delete them: " +
-      `aws cognito-identity delete-identities --identity-ids-to-delete ${created.join(" ")} ` +
+      "grant the deployer cognito-identity:DeleteIdentities (on * with the " +
+      "cognito-identity:IdentityPoolArn condition), or delete them: " +
+      `aws cognito-identity delete-identities --identity-ids-to-delete ${left.join(" ")} ` +
       `--region ${t.region}`;
-    try {
+    const notFound = (err: unknown) => info(err).name === "ResourceNotFoundException";
+    const remove = async (batch: string[]) => {
       const out = await deps.cognito.send(
-        new DeleteIdentitiesCommand({ IdentityIdsToDelete: [...created] }),
+        new DeleteIdentitiesCommand({ IdentityIdsToDelete: batch }),
         r.bounded(),
       );
-      const left = out.UnprocessedIdentityIds ?? [];
-      if (left.length === 0) return pass(`deleted ${ids}`);
-      const which = left.map((u) => `${u.IdentityId ?? "?"} (${u.ErrorCode ?? "?"})`);
+      return out.UnprocessedIdentityIds ?? [];
+    };
+    try {
+      let undeleted;
+      try {
+        undeleted = await remove(left);
+      } catch (err) {
+        if (!notFound(err)) throw err;
+        undeleted = [];
+        for (const id of left) {
+          try {
+            undeleted.push(...(await remove([id])));
+          } catch (one) {
+            if (!notFound(one)) throw one;
+          }
+        }
+      }
+      if (undeleted.length === 0) return pass(`deleted ${ids}${done}`);
+      const which = undeleted.map((u) => `${u.IdentityId ?? "?"} (${u.ErrorCode ?? "?"})`);
       return fail(`DeleteIdentities left ${which.join(", ")} undeleted. Fix: ${fix}`);
     } catch (err) {
       return fail(`DeleteIdentities failed for ${ids} (${said(info(err))}). Fix: ${fix}`);
@@ -171,6 +201,7 @@ export async function runSmoke(
         secret: (...values) => r.redactor.add(...values),
       }),
     );
+    await check("account-deletion", () => accountDeletion(r));
   } finally {
     await check("cleanup", cleanup);
   }

@@ -12,12 +12,13 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { createHash, createHmac } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
-import { LOGIN_ROUTES } from "../core/routes";
+import { ACCOUNT_ROUTE, LOGIN_ROUTES } from "../core/routes";
 
 /** The request as the transport sends it (headers include `host`). */
 export interface LoginHttpRequest {
   readonly url: string;
-  readonly method: "POST";
+  /** POST for the login routes, DELETE for the account route (scripts/smokeAccount.ts). */
+  readonly method: "POST" | "DELETE";
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
@@ -28,7 +29,10 @@ export interface LoginHttpResponse {
   readonly body: string;
 }
 
-/** Sends one login request; rejects on network, DNS or TLS failure (or the abort signal). */
+/**
+ * Sends one request of a route check (login-route, account-deletion); rejects on network, DNS
+ * or TLS failure (or the abort signal).
+ */
 export type LoginTransport = (
   req: LoginHttpRequest,
   signal: AbortSignal,
@@ -97,6 +101,13 @@ export interface SigningCredentials {
   readonly sessionToken: string;
 }
 
+/** How a request to an AWS_IAM route is signed: SigV4, service `execute-api`, the stack's region. */
+export interface Signing {
+  readonly region: string;
+  readonly credentials: SigningCredentials;
+  readonly date: Date;
+}
+
 /**
  * The login request, SigV4-signed for `execute-api` in `region` when credentials are given; with
  * `appId` for the OAuth route, which needs it (docs/wechat.md, "Several apps per stack").
@@ -104,13 +115,21 @@ export interface SigningCredentials {
 export async function loginRequest(
   url: string,
   code: string,
-  signing?: { region: string; credentials: SigningCredentials; date: Date },
+  signing?: Signing,
   appId?: string,
 ): Promise<LoginHttpRequest> {
-  const u = new URL(url);
   const body = JSON.stringify(appId === undefined ? { code } : { appId, code });
-  const headers: Record<string, string> = { host: u.host, "content-type": "application/json" };
-  if (!signing) return { url, method: "POST", headers, body };
+  const headers = { host: new URL(url).host, "content-type": "application/json" };
+  const request = { url, method: "POST", headers, body } as const;
+  return signing ? signRequest(request, signing) : request;
+}
+
+/** `req` with the SigV4 headers (authorization, x-amz-date, x-amz-security-token) added. */
+export async function signRequest(
+  req: LoginHttpRequest,
+  signing: Signing,
+): Promise<LoginHttpRequest> {
+  const u = new URL(req.url);
   const signer = new SignatureV4({
     service: "execute-api",
     region: signing.region,
@@ -119,18 +138,18 @@ export async function loginRequest(
   });
   const signed = await signer.sign(
     {
-      method: "POST",
+      method: req.method,
       protocol: u.protocol,
       hostname: u.hostname,
       ...(u.port ? { port: Number(u.port) } : {}),
       path: u.pathname,
       query: Object.fromEntries(u.searchParams),
-      headers,
-      body,
+      headers: { ...req.headers },
+      body: req.body,
     },
     { signingDate: signing.date },
   );
-  return { url, method: "POST", headers: signed.headers, body };
+  return { ...req, headers: signed.headers };
 }
 
 /** What the login route must answer to a deliberately invalid code. */
@@ -147,12 +166,14 @@ export interface RouteContext {
 }
 
 /** The stack output that names the route `c` probes. */
-function outputOf(c: RouteContext): "loginUrl" | "oauthLoginUrl" {
-  return new URL(c.url).pathname.endsWith(LOGIN_ROUTES.oauth.path) ? "oauthLoginUrl" : "loginUrl";
+function outputOf(c: RouteContext): "loginUrl" | "oauthLoginUrl" | "accountUrl" {
+  const path = new URL(c.url).pathname;
+  if (path.endsWith(ACCOUNT_ROUTE.path)) return "accountUrl";
+  return path.endsWith(LOGIN_ROUTES.oauth.path) ? "oauthLoginUrl" : "loginUrl";
 }
 
 /** The `error.code` of a login API error body, or what API Gateway said (`message`). */
-function said(res: LoginHttpResponse): { code?: string; message?: string } {
+export function bodySaid(res: LoginHttpResponse): { code?: string; message?: string } {
   try {
     const body = JSON.parse(res.body) as {
       error?: { code?: unknown };
@@ -180,7 +201,7 @@ const rerun = (c: RouteContext) =>
  * it failed with its likely causes and the fix (one line, no secret: bodies are error bodies).
  */
 export function judgeLoginResponse(c: RouteContext, res: LoginHttpResponse): string | undefined {
-  const { code, message } = said(res);
+  const { code, message } = bodySaid(res);
   if (res.status === EXPECTED.status && code === EXPECTED.code) return undefined;
   const answer = `${res.status}${code ? ` ${code}` : ""}${message ? ` ("${message}")` : ""}`;
   const head = `POST ${c.url} answered ${answer}, not ${EXPECTED.status} ${EXPECTED.code}`;
@@ -244,6 +265,7 @@ export function judgeLoginResponse(c: RouteContext, res: LoginHttpResponse): str
 export function judgeLoginFailure(
   c: RouteContext,
   err: unknown,
+  method: LoginHttpRequest["method"] = "POST",
 ): { transient: boolean; detail: string } {
   const e = (typeof err === "object" && err !== null ? err : {}) as Record<string, unknown>;
   const code = typeof e["code"] === "string" ? e["code"] : "";
@@ -270,6 +292,6 @@ export function judgeLoginFailure(
   const why = name === "AbortError" || name === "TimeoutError" ? "timed out" : code || name;
   return {
     transient: true,
-    detail: `POST ${c.url} got no answer (${why}). Fix: rerun; if it persists, check network access to ${host}`,
+    detail: `${method} ${c.url} got no answer (${why}). Fix: rerun; if it persists, check network access to ${host}`,
   };
 }

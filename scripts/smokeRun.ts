@@ -6,7 +6,7 @@
 import type { CognitoIdentityClient } from "@aws-sdk/client-cognito-identity";
 import { AssumeRoleWithWebIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import type { S3For } from "./smokeIsolation";
-import type { LoginTransport } from "./smokeLogin";
+import type { LoginTransport, SigningCredentials } from "./smokeLogin";
 import type { ErrorInfo, Redactor, SmokeTarget } from "./smokeTarget";
 
 /** What the run talks to; tests inject aws-sdk-client-mock'ed clients and fixed clock/random. */
@@ -16,7 +16,7 @@ export interface SmokeDeps {
   readonly now?: () => Date;
   /** Random suffix of the developer user id and STS session names. */
   readonly random?: () => string;
-  /** Sends the login-route request (default: node:https). */
+  /** Sends the route checks' requests, login-route and account-deletion (default: node:https). */
   readonly login?: LoginTransport;
   /** S3 clients per identity for identity-isolation (default: real S3 clients). */
   readonly s3For?: S3For;
@@ -46,6 +46,11 @@ export interface SmokeRun {
   readonly created: string[];
   /** Left by authenticated-trust for basic-flow. */
   authToken?: string | undefined;
+  /** Left by authenticated-trust for account-deletion: its identity and that role's credentials. */
+  authIdentityId?: string | undefined;
+  authCredentials?: SigningCredentials | undefined;
+  /** IdentityIds a check proved deleted (DescribeIdentity: not found): `cleanup` skips them. */
+  readonly gone: Set<string>;
   /** Left by guest-trust and guest-cannot-assume-authenticated for login-route. */
   guestIdentityId?: string | undefined;
   guestToken?: string | undefined;

@@ -11,6 +11,7 @@ import {
   GLOBAL_COGNITO_TRUST_PRINCIPAL,
   type PartitionId,
 } from "../core/partition";
+import { ACCOUNT_ROUTE } from "../core/routes";
 import { AppConfigError, LOGIN_DOMAIN_OUTPUTS, loginDomainOf, toAppConfig } from "./appConfig";
 import type { RouteContext } from "./smokeLogin";
 
@@ -32,6 +33,8 @@ export interface SmokeTarget {
   readonly route: RouteContext | undefined;
   /** The OAuth route and the app the probe names, when the stack has an OAuth app. */
   readonly oauthRoute?: (RouteContext & { readonly appId: string }) | undefined;
+  /** The self-service account route (`accountUrl`, AWS_IAM), when the stack outputs one. */
+  readonly account?: RouteContext | undefined;
 }
 
 export class SmokeInputError extends Error {
@@ -42,6 +45,7 @@ const smokeOutputsSchema = z.object({
   developerProviderName: z.string().regex(DEVELOPER_PROVIDER_NAME, "not a developer provider name"),
   authenticatedRoleArn: z.string(),
   guestRoleArn: z.string().optional(),
+  accountUrl: z.url({ protocol: /^https$/ }).optional(),
   ...LOGIN_DOMAIN_OUTPUTS,
 });
 
@@ -76,6 +80,16 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
   if (parsed.success) {
     roleArn("authenticatedRoleArn", parsed.data.authenticatedRoleArn);
     roleArn("guestRoleArn", parsed.data.guestRoleArn);
+    const account = parsed.data.accountUrl && new URL(parsed.data.accountUrl);
+    // The account route joins the login API (infra/accountApi.ts): same host, its own path.
+    if (
+      account &&
+      (account.host !== new URL(login.url).host || account.pathname !== ACCOUNT_ROUTE.path)
+    ) {
+      problems.push(
+        `accountUrl: '${parsed.data.accountUrl}' is not ${ACCOUNT_ROUTE.path} on the login API's host ${new URL(login.url).host}`,
+      );
+    }
   }
   if (!parsed.success || problems.length > 0) {
     throw new SmokeInputError(
@@ -106,6 +120,10 @@ export function parseSmokeTarget(stack: string, outputs: unknown): SmokeTarget {
       app.oauthLogin?.appIds[0] === undefined
         ? undefined
         : { ...routeOf(app.oauthLogin.url), appId: app.oauthLogin.appIds[0] },
+    account:
+      parsed.data.accountUrl === undefined
+        ? undefined
+        : { ...routeOf(parsed.data.accountUrl), auth: "iam" },
   };
 }
 

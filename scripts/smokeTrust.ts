@@ -175,7 +175,16 @@ async function roleCredentials(
     r.bounded(),
   );
   const role = kind === "authenticated" ? "authenticated" : "guest";
-  return r.gotCredentials(out.Credentials)
+  const c = out.Credentials;
+  if (kind === "authenticated" && c?.AccessKeyId && c.SecretKey && c.SessionToken) {
+    r.authIdentityId = identityId;
+    r.authCredentials = {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretKey,
+      sessionToken: c.SessionToken,
+    };
+  }
+  return r.gotCredentials(c)
     ? pass(`Cognito issued credentials of the ${role} role in ${r.t.partition}`)
     : fail(`GetCredentialsForIdentity returned no credentials. Fix: ${trustFix(r.t, kind)}`);
 }

@@ -12,6 +12,7 @@ import type {
   ClientKey,
   LoginAuth,
   LoginFlow,
+  PoolCondition,
   UserKey,
   WechatAppKind,
 } from "../../core/vocabulary";
@@ -93,6 +94,8 @@ export interface StackConfig {
   principalTags: boolean;
   /** Where alarms notify; undefined: alarms without actions. */
   alarms: { topicArn: string | undefined; email: string | undefined } | undefined;
+  /** How the account function's DeleteIdentities grant names the pool (core/vocabulary.ts). */
+  accountDeletionPoolCondition: PoolCondition;
 }
 
 /** Raw config as Pulumi hands it to a program: full keys (`ns:key`) to strings (objects as JSON). */
@@ -213,6 +216,7 @@ function toStackConfig(v: Values, where: Where & { region: string }): StackConfi
       logRetentionDays: v.logRetentionDays,
     },
     alarms: v.alarms && { topicArn: v.alarms.topicArn, email: v.alarms.email },
+    accountDeletionPoolCondition: v.accountDeletionPoolCondition,
   };
 }
 

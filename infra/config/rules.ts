@@ -257,6 +257,21 @@ function alarmTopicOfStack({ v, where }: RuleInput): string[] {
   ];
 }
 
+/**
+ * `if-present` widens the account function's DeleteIdentities grant wherever a request lacks
+ * the pool's condition key: only where AWS does not document the key (aws-cn).
+ */
+function poolConditionOfPartition({ v, where }: RuleInput): string[] {
+  if (v.accountDeletionPoolCondition !== "if-present") return [];
+  if (!PARTITIONS[where.partition].poolArnConditionKeyDocumented) return [];
+  return [
+    `${k("accountDeletionPoolCondition")}: 'if-present' is for partitions where Cognito's ` +
+      `cognito-identity:IdentityPoolArn key is unverified (aws-cn); in ${where.partition} it is ` +
+      "documented, and 'if-present' would only drop the pool scope. " +
+      `Fix: pulumi config rm accountDeletionPoolCondition.`,
+  ];
+}
+
 export const RULES: readonly Rule[] = [
   {
     name: "trust principal family",
@@ -317,6 +332,11 @@ export const RULES: readonly Rule[] = [
     name: "certificate of the stack",
     doc: "loginDomain.certificateArn is in the stack's partition, and an ACM certificate in its region.",
     check: certificateOfStack,
+  },
+  {
+    name: "pool condition of the partition",
+    doc: "accountDeletionPoolCondition 'if-present' only where the condition key is unverified (aws-cn).",
+    check: poolConditionOfPartition,
   },
   {
     name: "alarm topic of the stack",

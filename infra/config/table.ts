@@ -17,7 +17,7 @@ import {
 import { DEVELOPER_PROVIDER_NAME, ICP_FILING_NUMBER, IDENTITY_POOL_NAME } from "../../core/ids";
 import { PARTITIONS } from "../../core/partition";
 import { LOG_RETENTION_DAYS, MAX_LOGIN_BURST_LIMIT, MAX_LOGIN_RATE_LIMIT } from "../../core/quotas";
-import { LOGIN_AUTHS, LOGIN_FLOWS, USER_KEYS } from "../../core/vocabulary";
+import { LOGIN_AUTHS, LOGIN_FLOWS, POOL_CONDITIONS, USER_KEYS } from "../../core/vocabulary";
 import { grants } from "./grants";
 import { alarms, loginClientRateLimit, loginDomain } from "./structured";
 import { wechat, wechatApps } from "./wechat";
@@ -262,6 +262,19 @@ export const TABLE = {
     schema: flag,
   }),
   alarms,
+  accountDeletionPoolCondition: setting({
+    type: "string",
+    default: "pinned",
+    description:
+      "How the account function's DeleteIdentities grant (on '*': the action has no resource " +
+      "type) is scoped to the pool by the cognito-identity:IdentityPoolArn condition key: " +
+      "'pinned' (StringEquals) or, in aws-cn only, 'if-present' (StringEqualsIfExists: " +
+      "unscoped where a request lacks the key). That China sets the key is unverified: set " +
+      "'if-present' only when the smoke check's account-deletion step fails there on a denied " +
+      "DeleteIdentities.",
+    fix: set("accountDeletionPoolCondition", "pinned"),
+    schema: oneOf(POOL_CONDITIONS),
+  }),
   logRetentionDays: setting({
     type: "integer",
     default: 30,

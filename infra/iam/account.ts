@@ -7,6 +7,7 @@
  * only, scoped to the pool by the `cognito-identity:IdentityPoolArn` condition key; a statement
  * naming the pool ARN never matches it (docs/cognito.md, "IAM of the functions' calls").
  */
+import { POOL_CONDITION_OPERATORS, type PoolCondition } from "../../core/vocabulary";
 import type { PolicyDocument, PolicyStatement } from "./document";
 import { writeOwnLogs } from "./login";
 
@@ -17,6 +18,8 @@ export interface AccountFunctionPolicyArgs {
   /** `<table ARN>/index/byIdentityId`. */
   identityIndexArn: string;
   identityPoolArn: string;
+  /** How the DeleteIdentities grant names the pool; default `pinned` (core/vocabulary.ts). */
+  poolCondition?: PoolCondition;
 }
 
 /** The Cognito actions account deletion needs on the pool's ARN. */
@@ -25,14 +28,25 @@ export const ACCOUNT_DELETION_POOL_ACTIONS = [
   "cognito-identity:UnlinkDeveloperIdentity",
 ] as const;
 
-/** The statement that lets a role delete identities of exactly one pool. */
-export function deleteIdentitiesOfPool(identityPoolArn: string): PolicyStatement {
+/**
+ * The statement that lets a role delete identities of exactly one pool: `pinned` by the pool's
+ * condition key, or with `if-present` wherever the request carries it (aws-cn, where that Cognito
+ * sets the key is unverified: docs/aws-china.md, "Cognito").
+ */
+export function deleteIdentitiesOfPool(
+  identityPoolArn: string,
+  poolCondition: PoolCondition = "pinned",
+): PolicyStatement {
   return {
     Sid: "DeleteIdentitiesOfPool",
     Effect: "Allow",
     Action: "cognito-identity:DeleteIdentities",
     Resource: "*",
-    Condition: { StringEquals: { "cognito-identity:IdentityPoolArn": identityPoolArn } },
+    Condition: {
+      [POOL_CONDITION_OPERATORS[poolCondition]]: {
+        "cognito-identity:IdentityPoolArn": identityPoolArn,
+      },
+    },
   };
 }
 
@@ -59,7 +73,7 @@ export function accountFunctionPolicy(args: AccountFunctionPolicyArgs): PolicyDo
         Action: [...ACCOUNT_DELETION_POOL_ACTIONS],
         Resource: args.identityPoolArn,
       },
-      deleteIdentitiesOfPool(args.identityPoolArn),
+      deleteIdentitiesOfPool(args.identityPoolArn, args.poolCondition),
     ],
   };
 }

@@ -9,6 +9,8 @@
  * Resource"; AWS General Reference, "Amazon Resource Names").
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { PARTITIONS, type PartitionId } from "../../core/partition";
+import { POOL_CONDITION_OPERATORS } from "../../core/vocabulary";
 import { kindOf, TYPES } from "./types";
 import {
   ARN_ACCOUNT_RE,
@@ -40,11 +42,22 @@ export const RESOURCE_STAR_ALLOWLIST: ReadonlySet<string> = new Set([
  * Actions with no resource type that a condition key scopes instead (Service Authorization
  * Reference, "Actions defined by Amazon Cognito Identity": DeleteIdentities lists no resource type
  * and the `cognito-identity:IdentityPoolArn` key): `Resource: "*"` passes only when the statement
- * pins that key, with StringEquals or ArnEquals, to concrete ARNs.
+ * pins that key, with StringEquals or ArnEquals, to concrete ARNs; or with StringEqualsIfExists
+ * (the stack's `accountDeletionPoolCondition: if-present`) to ARNs of a partition where AWS does
+ * not document that Cognito sets the key (aws-cn: docs/aws-china.md, "Cognito").
  */
 export const CONDITION_SCOPED_ACTIONS: ReadonlyMap<string, string> = new Map([
   ["cognito-identity:deleteidentities", "cognito-identity:identitypoolarn"],
 ]);
+
+const IF_PRESENT = POOL_CONDITION_OPERATORS["if-present"];
+
+/** Whether `arn` is of a partition where AWS does not document the pool condition key. */
+function keyUndocumentedIn(arn: string): boolean {
+  const partition = splitArn(arn)?.partition;
+  if (partition === undefined || !Object.hasOwn(PARTITIONS, partition)) return false;
+  return !PARTITIONS[partition as PartitionId].poolArnConditionKeyDocumented;
+}
 
 /** Whether every action of `statement` is condition-scoped and its condition pins the key. */
 function scopedByCondition(statement: JsonObject, actions: readonly string[]): boolean {
@@ -53,14 +66,19 @@ function scopedByCondition(statement: JsonObject, actions: readonly string[]): b
   return actions.every((action) => {
     const key = CONDITION_SCOPED_ACTIONS.get(action.toLowerCase());
     if (key === undefined) return false;
-    return ["StringEquals", "ArnEquals"].some((operator) => {
+    return ["StringEquals", "ArnEquals", IF_PRESENT].some((operator) => {
       const block = condition[operator];
       if (!isRecord(block)) return false;
       const entry = Object.entries(block).find(([k]) => k.toLowerCase() === key);
       const values = entry === undefined ? [] : asList(entry[1]);
       return (
         values.length > 0 &&
-        values.every((v) => typeof v === "string" && resourceProblem(v) === undefined)
+        values.every(
+          (v) =>
+            typeof v === "string" &&
+            resourceProblem(v) === undefined &&
+            (operator !== IF_PRESENT || keyUndocumentedIn(v)),
+        )
       );
     });
   });

@@ -1,4 +1,13 @@
-import type { Synthesis } from "../../scripts/synth";
+import { arns, partitionFacts } from "../../core/partition";
+import { deleteIdentitiesOfPool } from "../../infra/iam/account";
+import { runPolicies } from "../../policies/rules/run";
+import { policyInputs } from "../../scripts/plan";
+import { synthesize, type Synthesis } from "../../scripts/synth";
+import {
+  evaluate,
+  type AuthorizationRequest,
+  type Statement as IamStatement,
+} from "../support/iam";
 import { STACKS, committed, one, ofType } from "../support/stacks";
 
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
@@ -60,6 +69,25 @@ describe.each(STACKS)("account deletion route in $stack", ({ stack, partition, r
     });
   });
 
+  it("scopes DeleteIdentities with StringEqualsIfExists only with accountDeletionPoolCondition if-present (aws-cn)", async () => {
+    if (partition === "aws") {
+      await expect(
+        synthesize(stack, { accountDeletionPoolCondition: "if-present" }),
+      ).rejects.toThrow(/accountDeletionPoolCondition: 'if-present' is for partitions/);
+      return;
+    }
+    const synth = await synthesize(stack, { accountDeletionPoolCondition: "if-present" });
+    const policy = doc(one(synth, ROLE_POLICY, "account-function").inputs.policy);
+    const pool = String(ofType(synth, "aws:cognito/identityPool:IdentityPool")[0]?.state.arn);
+    expect(policy.Statement.at(-1)).toMatchObject({
+      Action: "cognito-identity:DeleteIdentities",
+      Resource: "*",
+      Condition: { StringEqualsIfExists: { "cognito-identity:IdentityPoolArn": pool } },
+    });
+    // The pack accepts that form in aws-cn (no-wildcard-iam).
+    expect(runPolicies(policyInputs(synth))).toEqual([]);
+  });
+
   it("lets the authenticated role invoke exactly this route and stage, nothing else", async () => {
     const synth = await committed(stack);
     const grant = one(synth, ROLE_POLICY, "account-authenticated-invoke");
@@ -105,3 +133,33 @@ describe.each(STACKS)("account deletion route in $stack", ({ stack, partition, r
     expect(fn.inputs.runtime).toBe("nodejs22.x");
   });
 });
+
+describe.each(STACKS)(
+  "the DeleteIdentities grant's pool condition in $stack",
+  ({ partition, region }) => {
+    const t = { ...partitionFacts(partition, region), accountId: "528715093461" };
+    const pool = arns.identityPool(t, `${region}:4f1c2b3a-5d6e-4f70-8a9b-0c1d2e3f4a5b`);
+    const other = arns.identityPool(t, `${region}:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d`);
+    const allowed = (statement: IamStatement, context: AuthorizationRequest["context"]) =>
+      evaluate([{ Statement: [statement] }], {
+        action: "cognito-identity:DeleteIdentities",
+        resource: "*",
+        context,
+      }).allowed;
+
+    it("pinned: only a request carrying this pool's ARN in the key", () => {
+      const pinned = deleteIdentitiesOfPool(pool);
+      expect(allowed(pinned, { "cognito-identity:IdentityPoolArn": pool })).toBe(true);
+      expect(allowed(pinned, { "cognito-identity:IdentityPoolArn": other })).toBe(false);
+      // Without the key IAM denies StringEquals; the evaluator refuses to guess it.
+      expect(() => allowed(pinned, {})).toThrow("cognito-identity:IdentityPoolArn");
+    });
+
+    it("if-present: still pinned where the key is set, allowed where a request lacks it", () => {
+      const ifPresent = deleteIdentitiesOfPool(pool, "if-present");
+      expect(allowed(ifPresent, { "cognito-identity:IdentityPoolArn": pool })).toBe(true);
+      expect(allowed(ifPresent, { "cognito-identity:IdentityPoolArn": other })).toBe(false);
+      expect(allowed(ifPresent, {})).toBe(true);
+    });
+  },
+);

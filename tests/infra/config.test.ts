@@ -272,6 +272,23 @@ describe("stack configuration", () => {
     );
   });
 
+  it("pins the DeleteIdentities grant to the pool by default, and allows if-present only in aws-cn", () => {
+    expect(parseConfig(valid).accountDeletionPoolCondition).toBe("pinned");
+    expect(parseConfig(china).accountDeletionPoolCondition).toBe("pinned");
+    const key = "cognito-devauth:accountDeletionPoolCondition";
+    expect(parseConfig({ ...china, [key]: "if-present" }).accountDeletionPoolCondition).toBe(
+      "if-present",
+    );
+    expect(problems({ ...valid, [key]: "if-present" })).toEqual([
+      expect.stringMatching(
+        /^cognito-devauth:accountDeletionPoolCondition: 'if-present' is for partitions .* in aws it is documented.*Fix: pulumi config rm accountDeletionPoolCondition\.$/,
+      ),
+    ]);
+    expect(problems({ ...china, [key]: "unpinned" })).toEqual([
+      expect.stringContaining("accountDeletionPoolCondition"),
+    ]);
+  });
+
   it("names a misspelt key instead of silently using the default", () => {
     expect(problems({ ...valid, "cognito-devauth:alowGuests": "true" })).toContainEqual(
       "cognito-devauth:alowGuests is not a setting of this project (see Pulumi.yaml for the list). Fix: pulumi config rm alowGuests.",

@@ -121,6 +121,33 @@ describe("no-wildcard-iam", () => {
     },
   );
 
+  it.each(both)(
+    "allows StringEqualsIfExists on the pool key only where the key is undocumented (%s)",
+    (partition) => {
+      const pool = `arn:${partition}:cognito-identity:${ENVS[partition].region}:${ENVS[partition].account}:identitypool/${ENVS[partition].region}:4f1c2b3a-5d6e-4f70-8a9b-0c1d2e3f4a5b`;
+      const v = ofPolicy(
+        withInlinePolicy(partition, "delete", {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "cognito-identity:DeleteIdentities",
+              Resource: "*",
+              Condition: { StringEqualsIfExists: { "cognito-identity:IdentityPoolArn": pool } },
+            },
+          ],
+        }),
+        policy,
+      );
+      // accountDeletionPoolCondition if-present: aws-cn only (docs/aws-china.md, "Cognito").
+      if (partition === "aws-cn") expect(v).toEqual([]);
+      else
+        expect(v).toEqual([
+          expect.objectContaining({ message: expect.stringContaining("on Resource '*'") }),
+        ]);
+    },
+  );
+
   it("allows wildcards in Deny statements", () => {
     const v = withStatement("aws", { Effect: "Deny", Action: "*", Resource: "*" });
     expect(v).toEqual([]);

@@ -8,17 +8,16 @@ import {
   InvalidParameterException,
 } from "@aws-sdk/client-cognito-identity";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { mockClient } from "aws-sdk-client-mock";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { runSmoke, type SmokeReport } from "../../scripts/smoke";
+import { judgeLoginResponse, type LoginTransport } from "../../scripts/smokeLogin";
 import {
-  httpTransport,
-  judgeLoginResponse,
-  Sha256,
-  type LoginTransport,
-} from "../../scripts/smokeLogin";
+  signatureValid,
+  startLocalApi,
+  type Answer,
+  type LocalApi,
+  type Seen,
+} from "../support/localApi";
 import { deployedOutputs } from "../support/outputs";
 import { STACKS } from "../support/stacks";
 
@@ -33,48 +32,14 @@ const GUEST_TOKEN = "eyJraWQiOiJjbi0xIn0.eyJzdWIiOiJndWVzdCJ9.c2lnbmF0dXJl";
 const cognito = mockClient(CognitoIdentityClient);
 const sts = mockClient(STSClient);
 
-interface Seen {
-  method: string;
-  path: string;
-  headers: IncomingMessage["headers"];
-  body: string;
-}
-
-/** A local HTTP server playing the login API; `answer` decides each response. */
-let server: Server;
-let port = 0;
-let seen: Seen[] = [];
-let answer: (req: Seen) => Promise<{ status: number; body: unknown }>;
+/** The login API on a local server; `answer` decides each response. */
+let api: LocalApi;
+let answer: (req: Seen) => Promise<Answer>;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const r = {
-        method: req.method ?? "",
-        path: req.url ?? "",
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString("utf8"),
-      };
-      seen.push(r);
-      void answer(r).then(({ status, body }) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(body));
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as AddressInfo).port;
+  api = await startLocalApi((r) => answer(r));
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-/** The real transport, connected to the local server: the URL's host stays in the Host header. */
-const toLocal: LoginTransport = (req, signal) =>
-  httpTransport(
-    { ...req, url: req.url.replace(/^https:\/\/[^/]+/, `http://127.0.0.1:${port}`) },
-    signal,
-  );
+afterAll(() => api.close());
 
 const invalidCode = async () => ({
   status: 401,
@@ -82,40 +47,6 @@ const invalidCode = async () => ({
     error: { code: "INVALID_CODE", message: "The WeChat login code is invalid.", requestId: "r" },
   },
 });
-
-/** What API Gateway's IAM authorizer does: recompute the SigV4 signature and compare. */
-async function signatureValid(r: Seen, region: string): Promise<boolean> {
-  const auth = String(r.headers.authorization ?? "");
-  const signedHeaders = /SignedHeaders=([^,]+)/.exec(auth)?.[1]?.split(";") ?? [];
-  const amzDate = String(r.headers["x-amz-date"] ?? "");
-  const date = new Date(
-    amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z"),
-  );
-  const headers = Object.fromEntries(signedHeaders.map((h) => [h, String(r.headers[h] ?? "")]));
-  const signer = new SignatureV4({
-    service: "execute-api",
-    region,
-    credentials: {
-      accessKeyId: GUEST_CREDS.AccessKeyId,
-      secretAccessKey: GUEST_CREDS.SecretAccessKey,
-      sessionToken: GUEST_CREDS.SessionToken,
-    },
-    sha256: Sha256,
-  });
-  const expected = await signer.sign(
-    {
-      method: r.method,
-      protocol: "https:",
-      hostname: String(r.headers.host),
-      path: r.path,
-      query: {},
-      headers,
-      body: r.body,
-    },
-    { signingDate: date },
-  );
-  return expected.headers.authorization === auth;
-}
 
 function outputsFor(region: string, opts: { auth: "none" | "iam"; domain?: string }) {
   const custom = opts.domain
@@ -156,7 +87,7 @@ function answerLikeAws(region: string) {
   return { guestId };
 }
 
-async function smoke(stack: string, outputs: unknown, login: LoginTransport = toLocal) {
+async function smoke(stack: string, outputs: unknown, login: LoginTransport = api.transport) {
   let tick = Date.parse("2026-01-01T00:00:00Z");
   const report = await runSmoke(
     {
@@ -182,7 +113,7 @@ const noSecrets = (report: SmokeReport) => {
 beforeEach(() => {
   cognito.reset();
   sts.reset();
-  seen = [];
+  api.reset();
   answer = invalidCode;
 });
 
@@ -197,14 +128,14 @@ describe.each(STACKS)("login-route step of $stack", ({ stack, region }) => {
       status: "pass",
       detail: expect.stringContaining("login.example.cn"),
     });
-    expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({
+    expect(api.seen).toHaveLength(1);
+    expect(api.seen[0]).toMatchObject({
       method: "POST",
       path: "/login/wechat",
       headers: { host: "login.example.cn", "content-type": "application/json" },
     });
-    expect(seen[0]?.headers.authorization).toBeUndefined();
-    expect(JSON.parse(seen[0]?.body ?? "")).toEqual({
+    expect(api.seen[0]?.headers.authorization).toBeUndefined();
+    expect(JSON.parse(api.seen[0]?.body ?? "")).toEqual({
       code: expect.stringMatching(/^smoke-invalid-code-/),
     });
     expect(report.ok).toBe(true);
@@ -222,7 +153,7 @@ describe.each(STACKS)("login-route step of $stack", ({ stack, region }) => {
       status: "pass",
       detail: expect.stringContaining("401 INVALID_CODE from login.example.cn"),
     });
-    expect(seen.map((r) => [r.path, JSON.parse(r.body)])).toEqual([
+    expect(api.seen.map((r) => [r.path, JSON.parse(r.body)])).toEqual([
       ["/login/wechat", { code: expect.stringMatching(/^smoke-invalid-code-/) }],
       [
         "/login/wechat/oauth",
@@ -253,14 +184,18 @@ describe.each(STACKS)("login-route step of $stack", ({ stack, region }) => {
     const { guestId } = answerLikeAws(region);
     const outputs = outputsFor(region, { auth: "iam" });
     answer = async (r) =>
-      (await signatureValid(r, region))
+      (await signatureValid(r, region, {
+        accessKeyId: GUEST_CREDS.AccessKeyId,
+        secretAccessKey: GUEST_CREDS.SecretAccessKey,
+        sessionToken: GUEST_CREDS.SessionToken,
+      }))
         ? invalidCode()
         : { status: 403, body: { message: "The request signature we calculated does not match" } };
     const { report, route } = await smoke(stack, outputs);
 
     expect(route).toMatchObject({ status: "pass" });
-    expect(seen[0]?.headers["x-amz-security-token"]).toBe(GUEST_CREDS.SessionToken);
-    expect(String(seen[0]?.headers.authorization)).toMatch(
+    expect(api.seen[0]?.headers["x-amz-security-token"]).toBe(GUEST_CREDS.SessionToken);
+    expect(String(api.seen[0]?.headers.authorization)).toMatch(
       new RegExp(
         `^AWS4-HMAC-SHA256 Credential=${GUEST_CREDS.AccessKeyId}/\\d{8}/${region}/execute-api/aws4_request, `,
       ),
@@ -348,7 +283,7 @@ describe.each(STACKS)("login-route step of $stack", ({ stack, region }) => {
     const { route } = await smoke(stack, outputsFor(region, { auth: "iam" }));
     expect(route?.status).toBe("fail");
     expect(route?.detail).toMatch(/AllowClassicFlow true/);
-    expect(seen).toHaveLength(0);
+    expect(api.seen).toHaveLength(0);
   });
 });
 

@@ -222,14 +222,17 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
     const { report, lines } = await smoke(t, outputs);
 
     expect(report.checks.map((c) => c.name)).toEqual([...CHECKS]);
-    // identity-isolation runs only with a per-identity S3 grant: tests/smoke/isolation.test.ts.
+    // identity-isolation runs only with a per-identity S3 grant: tests/smoke/isolation.test.ts;
+    // account-deletion only with an accountUrl: tests/smoke/accountDeletion.test.ts.
     expect(lines).toEqual(
       CHECKS.map((name) =>
         name === "identity-isolation"
           ? "- identity-isolation: not applicable: no per-identity read-write S3 grant (grants output)"
           : name === "oauth-login-route"
             ? "- oauth-login-route: not applicable: the stack has no OAuth app"
-            : `✔ ${name}`,
+            : name === "account-deletion"
+              ? "- account-deletion: not applicable: the stack has no accountUrl output"
+              : `✔ ${name}`,
       ),
     );
     expect(report.ok).toBe(true);
@@ -308,6 +311,7 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       "login-route": "pass",
       "oauth-login-route": "skip",
       "identity-isolation": "skip",
+      "account-deletion": "skip",
       cleanup: "pass",
     });
     expect(lines).toContain("- basic-flow: not applicable: loginFlow is enhanced");
@@ -350,6 +354,7 @@ describe.each(TARGETS)("smoke check of a $partition stack ($region)", (t) => {
       "✔ login-route",
       "- oauth-login-route: not applicable: the stack has no OAuth app",
       "- identity-isolation: not applicable: no per-identity read-write S3 grant (grants output)",
+      "- account-deletion: not applicable: the stack has no accountUrl output",
       "✔ cleanup",
     ]);
     expect(sts.calls()).toHaveLength(0);
@@ -559,7 +564,7 @@ describe("command line", () => {
     const io = captureIo(china);
     expect(await main(["--stack", "cn-north-1", "--file", file], io)).toBe(0);
     expect(io.made).toEqual(["cn-north-1"]);
-    expect(io.out.join("")).toMatch(/3 passed, 5 skipped, 0 failed\.\n$/);
+    expect(io.out.join("")).toMatch(/3 passed, 6 skipped, 0 failed\.\n$/);
   });
 
   it("rejects input that is not JSON with one line and exit code 2", async () => {
