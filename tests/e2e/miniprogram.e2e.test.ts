@@ -37,7 +37,7 @@ import { E2E_OAUTH_TOKENS, type WechatUser } from "./stand-ins";
 import { occurring } from "../support/leaks";
 import { emfPoints, refKey } from "../support/emf";
 import { METRIC, METRICS_NAMESPACE } from "../../core/metrics";
-import { alarmSpecs } from "../../infra/alarms";
+import { sampleAlarmSpecs } from "../support/alarms";
 
 const bundles = new Map<LoginFlow, LoginBundle>();
 let miniprogram = { code: "", gzipBytes: 0 };
@@ -625,14 +625,7 @@ describe("the metrics the bundled function wrote (embedded metric format)", () =
   const points = () => emfPoints(logs);
   /** The own-namespace metrics alarm `key` of stack `stack` reads (infra/alarms.ts). */
   const watched = (stack: string, key: string) =>
-    alarmSpecs({
-      stack,
-      apiId: "a",
-      stageName: "$default",
-      functionName: "f",
-      timeoutSeconds: 10,
-      accountFunctionName: "g",
-    })
+    sampleAlarmSpecs(stack)
       .filter((s) => s.key === key)
       .flatMap((s) => (s.kind === "metric" ? [s.metric] : s.metrics))
       .filter((m) => m.namespace === METRICS_NAMESPACE)

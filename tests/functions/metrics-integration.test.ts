@@ -13,7 +13,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { arn } from "../../core/partition";
 import { buildLoginBundle } from "../../infra/bundle";
 import { occurring } from "../support/leaks";
-import { alarmSpecs } from "../../infra/alarms";
+import { sampleAlarmSpecs } from "../support/alarms";
 import { emfPoints, refKey } from "../support/emf";
 import {
   FakeCognitoServer,
@@ -166,14 +166,9 @@ describe("the bundled function's EMF lines", () => {
     expect(got.get("WechatError{class=config,stack=dev}")).toBe(1);
     expect(got.get("UpstreamError{class=config,stack=dev,upstream=wechat}")).toBe(1);
     expect(got.get("LoginFailed{code=INTERNAL,stack=dev}")).toBe(1);
-    const watched = alarmSpecs({
-      stack: "dev",
-      apiId: "api",
-      stageName: "$default",
-      functionName: "fn",
-      timeoutSeconds: 10,
-      accountFunctionName: "account",
-    }).flatMap((s) => (s.kind === "metric" ? [s.metric] : s.metrics));
+    const watched = sampleAlarmSpecs().flatMap((s) =>
+      s.kind === "metric" ? [s.metric] : s.metrics,
+    );
     const alarmed = new Set(watched.map(refKey));
     expect(alarmed).toContain("WechatError{class=config,stack=dev}");
     expect(alarmed).toContain("LoginFailed{code=INTERNAL,stack=dev}");
@@ -222,14 +217,7 @@ describe("the bundled function's EMF lines", () => {
       if (key.startsWith("WechatError") || key.startsWith("UpstreamError"))
         expect(delta(key)).toBe(0);
     }
-    const spec = alarmSpecs({
-      stack: "dev",
-      apiId: "api",
-      stageName: "$default",
-      functionName: "fn",
-      timeoutSeconds: 10,
-      accountFunctionName: "account",
-    }).find((s) => s.key === "login-error-rate");
+    const spec = sampleAlarmSpecs().find((s) => s.key === "login-error-rate");
     expect(spec?.kind === "expression" ? spec.metrics.map(refKey) : []).toContain(
       "ClientLimited{stack=dev}",
     );

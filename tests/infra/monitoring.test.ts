@@ -16,7 +16,8 @@ import {
   WECHAT_ERROR_CLASSES,
 } from "../../core/metrics";
 import { COGNITO_RATE_QUOTAS } from "../../core/quotas";
-import { API_THROTTLED_METRIC, alarmSpecs, type AlarmSpec } from "../../infra/alarms";
+import { API_THROTTLED_METRIC, type AlarmSpec } from "../../infra/alarms";
+import { sampleAlarmSpecs } from "../support/alarms";
 import { synthesize, type PlanResource, type Synthesis } from "../../scripts/synth";
 import { STACKS, committed, ofType, one, strings } from "../support/stacks";
 
@@ -86,14 +87,7 @@ describe.each(STACKS)("monitoring of $stack", ({ stack, region, partition }) => 
   });
 
   it("creates one alarm per spec, named after the stack, each citing its runbook section", () => {
-    const keys = alarmSpecs({
-      stack,
-      apiId: "a",
-      stageName: "s",
-      functionName: "f",
-      timeoutSeconds: 10,
-      accountFunctionName: "account",
-    }).map((s) => s.key);
+    const keys = sampleAlarmSpecs(stack).map((s) => s.key);
     expect(
       alarms(synth)
         .map((a) => a.inputs["name"])
@@ -414,14 +408,7 @@ describe("the runbook", () => {
 
   it("says, for every alarm, what it means and the first three things to check", () => {
     const sections = text.split(/^### /m).slice(1);
-    const keys = alarmSpecs({
-      stack: "dev",
-      apiId: "a",
-      stageName: "$default",
-      functionName: "f",
-      timeoutSeconds: 10,
-      accountFunctionName: "account",
-    }).map((s) => s.key);
+    const keys = sampleAlarmSpecs().map((s) => s.key);
     for (const key of keys) {
       const section = sections.find((x) => x.startsWith(`\`${key}\``)) ?? "";
       const [meaning = "", ...rest] = section.split("\n\n").slice(1);
@@ -470,14 +457,7 @@ const refOf = (m: { metricName: string; dimensions: Readonly<Record<string, stri
     .join(",")}`;
 
 describe("the expression alarms fire on the failures they name", () => {
-  const specs = alarmSpecs({
-    stack: "dev",
-    apiId: "a",
-    stageName: "$default",
-    functionName: "f",
-    timeoutSeconds: 10,
-    accountFunctionName: "account",
-  });
+  const specs = sampleAlarmSpecs();
   const spec = (key: string) => {
     const s = specs.find((x) => x.key === key);
     if (!s) throw new Error(key);
