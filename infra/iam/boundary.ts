@@ -7,7 +7,8 @@
  * Allow: exactly the statements the stack grants that role (nothing attached outside the stack
  * takes effect). Deny, always: IAM, STS role chaining, every Cognito identity-pool API that needs
  * IAM credentials (developer identities, merges, deletion, pool settings), the mapping table, the
- * app secrets and the login function.
+ * app secrets, the login and account functions, and the stack's log groups (the functions' logs,
+ * and the API's access logs, which hold every caller's IP address).
  */
 import type { PolicyDocument, PolicyStatement } from "./document";
 
@@ -20,6 +21,8 @@ export interface BoundaryArgs {
   readonly secretArns: readonly string[];
   /** ARNs of the functions that hold the login logic. */
   readonly functionArns: readonly string[];
+  /** ARNs of the stack's log groups (the functions', the API's access logs), without `:*`. */
+  readonly logGroupArns: readonly string[];
 }
 
 /**
@@ -64,6 +67,16 @@ export function cognitoRoleBoundary(args: BoundaryArgs): PolicyDocument {
         "DenyLoginFunctions",
         ["lambda:*"],
         args.functionArns.flatMap((f) => [f, `${f}:*`]),
+      ),
+    );
+  }
+  if (args.logGroupArns.length > 0) {
+    // The group and everything in it: log-stream ARNs are `<group ARN>:log-stream:<name>`.
+    statements.push(
+      deny(
+        "DenyStackLogs",
+        ["logs:*"],
+        args.logGroupArns.flatMap((g) => [g, `${g}:*`]),
       ),
     );
   }
