@@ -48,6 +48,9 @@ import { boundaryOf, documentsOf } from "../support/roleDocuments";
 import { committed, one, ofType, STACKS } from "../support/stacks";
 
 type Context = AuthorizationRequest["context"];
+
+/** IAM's size limit of a managed policy document, in non-whitespace characters. */
+const MANAGED_POLICY_CHARACTERS = 6144;
 type Overrides = Record<string, string>;
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
@@ -532,6 +535,16 @@ it("holds the session policy the repo's summary describes (core/guestSessionPoli
 
 describe.each(STACKS)("app identities' credentials in $stack", ({ stack }) => {
   describe.each(["committed", "apps"] as const)("%s", (variant) => {
+    it("carry boundaries IAM accepts: a managed policy of at most 6,144 characters", async () => {
+      // IAM User Guide, "IAM and AWS STS quotas": managed policy documents, whitespace excluded.
+      // The boundary repeats every grant beside its denies, so grants count against it too.
+      const d = await deployed(stack, variant);
+      for (const c of d.credentials) {
+        const size = JSON.stringify(c.boundary).replace(/\s/g, "").length;
+        expect([c.label, size <= MANAGED_POLICY_CHARACTERS]).toEqual([c.label, true]);
+      }
+    });
+
     it("give each identity what every grant promises, and nothing of another identity's", async () => {
       const d = await deployed(stack, variant);
       const ids = identities(d.synth.region);
