@@ -58,27 +58,15 @@ export function cognitoRoleBoundary(args: BoundaryArgs): PolicyDocument {
     ...DENIED_EVERYWHERE.map((d) => deny(d.Sid, [...d.Action], ["*"])),
     deny("DenyMappingTable", ["dynamodb:*"], [args.mappingTableArn, `${args.mappingTableArn}/*`]),
   ];
-  if (args.secretArns.length > 0) {
-    statements.push(deny("DenyAppSecrets", ["secretsmanager:*"], [...args.secretArns]));
-  }
-  if (args.functionArns.length > 0) {
-    statements.push(
-      deny(
-        "DenyLoginFunctions",
-        ["lambda:*"],
-        args.functionArns.flatMap((f) => [f, `${f}:*`]),
-      ),
-    );
-  }
-  if (args.logGroupArns.length > 0) {
+  // Each of the stack's own resources, when the stack has any of that kind.
+  const own: [string, string, string[]][] = [
+    ["DenyAppSecrets", "secretsmanager:*", [...args.secretArns]],
+    ["DenyLoginFunctions", "lambda:*", args.functionArns.flatMap((f) => [f, `${f}:*`])],
     // The group and everything in it: log-stream ARNs are `<group ARN>:log-stream:<name>`.
-    statements.push(
-      deny(
-        "DenyStackLogs",
-        ["logs:*"],
-        args.logGroupArns.flatMap((g) => [g, `${g}:*`]),
-      ),
-    );
+    ["DenyStackLogs", "logs:*", args.logGroupArns.flatMap((g) => [g, `${g}:*`])],
+  ];
+  for (const [sid, action, resources] of own) {
+    if (resources.length > 0) statements.push(deny(sid, [action], resources));
   }
   return { Version: "2012-10-17", Statement: statements };
 }
