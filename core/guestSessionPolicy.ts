@@ -36,3 +36,47 @@ export function guestSessionKeeps(action: string): "kept" | "removed" | "partial
   }
   return "removed";
 }
+
+/**
+ * The policy itself, version v3 (edited 2024-11-01), as the AWS Managed Policy Reference prints it
+ * (AmazonCognitoUnAuthedIdentitiesSessionPolicy, "JSON policy document"; docs/cognito.md, "Guests
+ * and the session policy"): Cognito passes it as the session policy of enhanced-flow guest
+ * credentials. The summary above must agree with it (tests/infra/identityRoles.test.ts).
+ */
+export const GUEST_SESSION_POLICY_DOCUMENT = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "CognitoUnAuthedIdentitiesSessionPolicy",
+      Effect: "Allow",
+      Action: [
+        "rum:PutRumEvents",
+        "sagemaker:InvokeEndpoint",
+        "polly:*",
+        "comprehend:*",
+        "translate:*",
+        "transcribe:*",
+        "rekognition:*",
+        "mobiletargeting:*",
+        "firehose:*",
+        "personalize:*",
+        "geo:GetMap*",
+        "geo:SearchPlaceIndex*",
+        "geo:GetPlace",
+        "geo:CalculateRoute*",
+        "geo:*Geofence",
+        "geo:*Geofences",
+        "geo:*DevicePosition*",
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncryptTo",
+        "kms:ReEncryptFrom",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyPair",
+        "kms:GenerateDataKeyPairWithoutPlaintext",
+        "kms:GenerateDataKeyWithoutPlaintext",
+      ],
+      Resource: "*",
+    },
+  ],
+} as const;

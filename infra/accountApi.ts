@@ -50,6 +50,8 @@ function bundle(): Promise<LoginBundle> {
 export class AccountApi extends pulumi.ComponentResource {
   public readonly functionName: pulumi.Output<string>;
   public readonly functionArn: pulumi.Output<string>;
+  /** The function's log group. */
+  public readonly functionLogGroupName: pulumi.Output<string>;
   /** `execute-api` ARN of the route (stage, method, path): what the authenticated role may call. */
   public readonly routeArn: pulumi.Output<string>;
   public readonly routePath: string = ACCOUNT_ROUTE.path;
@@ -145,6 +147,7 @@ export class AccountApi extends pulumi.ComponentResource {
     this.functionArn = pulumi.all([target, fn.name]).apply(([t, n]) => arns.lambdaFunction(t, n));
 
     this.functionName = fn.name;
+    this.functionLogGroupName = logGroup.name;
     this.registerOutputs({
       functionName: this.functionName,
       functionArn: this.functionArn,

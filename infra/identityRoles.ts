@@ -53,10 +53,14 @@ export interface IdentityRolesArgs {
   loginRouteArns: pulumi.Input<string>[];
   /** `execute-api` ARNs of the stack's own routes signed-in users call (account deletion). */
   authenticatedRouteArns: pulumi.Input<string>[];
-  /** What the boundary always denies: the mapping table, the app secrets, the login function. */
+  /**
+   * What the boundary always denies: the mapping table, the app secrets, the functions, and the
+   * stack's log groups (by name: the functions' and the API's access logs).
+   */
   mappingTableArn: pulumi.Input<string>;
   secretArns: pulumi.Input<string>[];
   functionArns: pulumi.Input<string>[];
+  logGroupNames: pulumi.Input<string>[];
   /** Where the roles and the route policy were before this component (for `aliases`). */
   previousParents: { roles: pulumi.Resource; loginRoute: pulumi.Resource };
   tags: Record<string, string>;
@@ -99,9 +103,19 @@ export class IdentityRoles extends pulumi.ComponentResource {
               args.mappingTableArn,
               pulumi.all(args.secretArns),
               pulumi.all(args.functionArns),
+              pulumi.all(args.logGroupNames),
+              target,
             ])
-            .apply(([allow, mappingTableArn, secretArns, functionArns]) =>
-              toJson(cognitoRoleBoundary({ allow, mappingTableArn, secretArns, functionArns })),
+            .apply(([allow, mappingTableArn, secretArns, functionArns, logGroupNames, t]) =>
+              toJson(
+                cognitoRoleBoundary({
+                  allow,
+                  mappingTableArn,
+                  secretArns,
+                  functionArns,
+                  logGroupArns: logGroupNames.map((n) => arns.logGroup(t, n)),
+                }),
+              ),
             ),
           tags,
         },

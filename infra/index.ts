@@ -130,6 +130,11 @@ async function main() {
     mappingTableArn: users.tableArn,
     secretArns: login.wechatSecretArns,
     functionArns: [login.functionArn, account.functionArn],
+    logGroupNames: [
+      login.functionLogGroupName,
+      account.functionLogGroupName,
+      login.accessLogGroupName,
+    ],
     authenticatedRouteArns: [account.routeArn],
     previousParents: { roles: identity, loginRoute: login },
     tags,

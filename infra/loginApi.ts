@@ -131,6 +131,8 @@ export class LoginApi extends pulumi.ComponentResource {
   public readonly loginRouteArns: pulumi.Output<string>[];
   /** Access log group of the stage (JSON lines, see accessLogFormat). */
   public readonly accessLogGroupName: pulumi.Output<string>;
+  /** The function's log group. */
+  public readonly functionLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: LoginApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cognito-devauth:index:LoginApi", name, {}, opts);
@@ -334,6 +336,7 @@ export class LoginApi extends pulumi.ComponentResource {
     this.stageName = stage.name;
     this.functionName = fn.name;
     this.accessLogGroupName = accessLogs.name;
+    this.functionLogGroupName = logGroup.name;
     this.functionRoleArn = pulumi.all([target, role.name]).apply(([t, n]) => arns.role(t, n));
     this.functionArn = pulumi.all([target, fn.name]).apply(([t, n]) => arns.lambdaFunction(t, n));
     this.wechatSecretArns = secrets.map((s) => s.secret.arn);

@@ -7,7 +7,8 @@
  * Allow: exactly the statements the stack grants that role (nothing attached outside the stack
  * takes effect). Deny, always: IAM, STS role chaining, every Cognito identity-pool API that needs
  * IAM credentials (developer identities, merges, deletion, pool settings), the mapping table, the
- * app secrets and the login function.
+ * app secrets, the login and account functions, and the stack's log groups (the functions' logs,
+ * and the API's access logs, which hold every caller's IP address).
  */
 import type { PolicyDocument, PolicyStatement } from "./document";
 
@@ -20,6 +21,8 @@ export interface BoundaryArgs {
   readonly secretArns: readonly string[];
   /** ARNs of the functions that hold the login logic. */
   readonly functionArns: readonly string[];
+  /** ARNs of the stack's log groups (the functions', the API's access logs), without `:*`. */
+  readonly logGroupArns: readonly string[];
 }
 
 /**
@@ -55,17 +58,15 @@ export function cognitoRoleBoundary(args: BoundaryArgs): PolicyDocument {
     ...DENIED_EVERYWHERE.map((d) => deny(d.Sid, [...d.Action], ["*"])),
     deny("DenyMappingTable", ["dynamodb:*"], [args.mappingTableArn, `${args.mappingTableArn}/*`]),
   ];
-  if (args.secretArns.length > 0) {
-    statements.push(deny("DenyAppSecrets", ["secretsmanager:*"], [...args.secretArns]));
-  }
-  if (args.functionArns.length > 0) {
-    statements.push(
-      deny(
-        "DenyLoginFunctions",
-        ["lambda:*"],
-        args.functionArns.flatMap((f) => [f, `${f}:*`]),
-      ),
-    );
+  // Each of the stack's own resources, when the stack has any of that kind.
+  const own: [string, string, string[]][] = [
+    ["DenyAppSecrets", "secretsmanager:*", [...args.secretArns]],
+    ["DenyLoginFunctions", "lambda:*", args.functionArns.flatMap((f) => [f, `${f}:*`])],
+    // The group and everything in it: log-stream ARNs are `<group ARN>:log-stream:<name>`.
+    ["DenyStackLogs", "logs:*", args.logGroupArns.flatMap((g) => [g, `${g}:*`])],
+  ];
+  for (const [sid, action, resources] of own) {
+    if (resources.length > 0) statements.push(deny(sid, [action], resources));
   }
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -5,8 +5,8 @@
  * Why: the boundary caps the role whatever is attached to it later, by hand or by another stack
  * (IAM User Guide, "Permissions boundaries for IAM entities"): the stack's boundary allows only
  * the stack's grants and always denies IAM, role chaining, Cognito's developer-identity APIs, the
- * mapping table, the AppSecret and the login function (infra/iam/boundary.ts). A boundary from
- * outside the stack cannot be checked.
+ * mapping table, the AppSecret, the functions and the stack's log groups (infra/iam/boundary.ts).
+ * A boundary from outside the stack cannot be checked.
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cognitoRoles } from "./roleGrants";

@@ -22,7 +22,7 @@ import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { arn, partitionOfRegion } from "../../core/partition";
 import { ACCOUNT_ROUTE, LOGIN_ROUTES, routeKey } from "../../core/routes";
 import { buildAccountBundle, buildLoginBundle, type LoginBundle } from "../../infra/bundle";
-import { synthesize, type PlanResource, type Synthesis } from "../../scripts/synth";
+import { synthesize, type Synthesis } from "../../scripts/synth";
 import {
   createMappingTable,
   FakeCognitoServer,
@@ -38,6 +38,7 @@ import {
   type Document,
   type Statement,
 } from "../support/iam";
+import { boundaryOf, documentsOf } from "../support/roleDocuments";
 import { committed, ofType, STACKS } from "../support/stacks";
 
 // dynalite ships no type declarations.
@@ -97,30 +98,6 @@ interface Where {
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** The role's identity policies: inline, RolePolicy and the stack's attached policies. */
-function documentsOf(synth: Synthesis, role: PlanResource): Document[] {
-  const name = str(role.state["name"]);
-  const parse = (p: unknown) => JSON.parse(str(p)) as Document;
-  const inline = ((role.state["inlinePolicies"] ?? []) as { policy?: unknown }[]).map((p) =>
-    parse(p.policy),
-  );
-  const rolePolicies = ofType(synth, "aws:iam/rolePolicy:RolePolicy")
-    .filter((p) => p.state["role"] === name)
-    .map((p) => parse(p.state["policy"]));
-  const attached = [
-    ...((role.state["managedPolicyArns"] ?? []) as string[]),
-    ...ofType(synth, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-      .filter((a) => a.state["role"] === name)
-      .map((a) => str(a.state["policyArn"])),
-  ].map((policyArn) => {
-    const policy = ofType(synth, "aws:iam/policy:Policy").find((p) => p.state["arn"] === policyArn);
-    // A policy the stack does not define (an AWS managed one) cannot be evaluated here.
-    if (!policy) throw new Error(`${name}: attached policy ${policyArn} is not the stack's`);
-    return parse(policy.state["policy"]);
-  });
-  return [...inline, ...rolePolicies, ...attached];
-}
-
 async function deployedFunctions(synth: Synthesis): Promise<DeployedFunction[]> {
   const builds = await Promise.all([
     buildLoginBundle("enhanced").then((b) => ({ kind: "login" as const, b })),
@@ -136,11 +113,6 @@ async function deployedFunctions(synth: Synthesis): Promise<DeployedFunction[]> 
     const roleArn = str(s["role"]);
     const role = ofType(synth, "aws:iam/role:Role").find((r) => r.state["arn"] === roleArn);
     if (!role) throw new Error(`${fn.name}: no role ${roleArn} in the stack`);
-    const boundaryArn = str(role.state["permissionsBoundary"]);
-    const boundary = ofType(synth, "aws:iam/policy:Policy").find(
-      (p) => boundaryArn !== "" && p.state["arn"] === boundaryArn,
-    );
-    if (boundaryArn !== "" && !boundary) throw new Error(`${fn.name}: boundary ${boundaryArn}?`);
     const name = str(s["name"]);
     const logging = s["loggingConfig"] as { logGroup?: string } | undefined;
     return {
@@ -150,7 +122,7 @@ async function deployedFunctions(synth: Synthesis): Promise<DeployedFunction[]> 
       env: (s["environment"] as { variables?: Record<string, string> }).variables ?? {},
       bundle: built.b,
       identity: documentsOf(synth, role),
-      boundary: boundary && (JSON.parse(str(boundary.state["policy"])) as Document),
+      boundary: boundaryOf(synth, role),
       logGroup: logging?.logGroup ?? `/aws/lambda/${name}`,
       tracing: (s["tracingConfig"] as { mode?: string } | undefined)?.mode === "Active",
     };

@@ -119,6 +119,8 @@ describe("the permissions boundary of Cognito roles", () => {
   const table = "arn:aws-cn:dynamodb:cn-north-1:528715093461:table/cognito-devauth-cn-users";
   const secret = "arn:aws-cn:secretsmanager:cn-north-1:528715093461:secret:wechat-??????";
   const fn = "arn:aws-cn:lambda:cn-north-1:528715093461:function:cognito-devauth-cn-login";
+  const logs =
+    "arn:aws-cn:logs:cn-north-1:528715093461:log-group:/aws/lambda/cognito-devauth-cn-login";
   const granted = {
     Effect: "Allow" as const,
     Action: "s3:GetObject",
@@ -129,6 +131,7 @@ describe("the permissions boundary of Cognito roles", () => {
     mappingTableArn: table,
     secretArns: [secret],
     functionArns: [fn],
+    logGroupArns: [logs],
   });
   const denied = (sid: string) => doc.Statement.find((s) => s.Sid === sid);
 
@@ -146,9 +149,13 @@ describe("the permissions boundary of Cognito roles", () => {
     expect(denied(sid)?.Action).toContain(action);
   });
 
-  it("denies the mapping table and its indexes, the app secrets and the login function", () => {
+  it("denies the mapping table and its indexes, the app secrets, the login function and its logs", () => {
     expect(denied("DenyMappingTable")?.Resource).toEqual([table, `${table}/*`]);
     expect(denied("DenyAppSecrets")?.Resource).toEqual([secret]);
     expect(denied("DenyLoginFunctions")?.Resource).toEqual([fn, `${fn}:*`]);
+    expect(denied("DenyStackLogs")).toMatchObject({
+      Action: ["logs:*"],
+      Resource: [logs, `${logs}:*`],
+    });
   });
 });

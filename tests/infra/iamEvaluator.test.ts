@@ -1,5 +1,5 @@
 /** The test IAM evaluator (tests/support/iam.ts) decides as IAM's policy evaluation logic does. */
-import { arns, partitionFacts } from "../../core/partition";
+import { arns, identityVariable, partitionFacts, s3Arn } from "../../core/partition";
 import { evaluate, type AuthorizationRequest, type Document, type Statement } from "../support/iam";
 import { STACKS } from "../support/stacks";
 
@@ -83,5 +83,55 @@ describe.each(STACKS)("the test IAM evaluator in $partition", ({ partition, regi
       Condition: { DateLessThan: { "aws:CurrentTime": "2027-01-01T00:00:00Z" } },
     });
     expect(() => evaluate([unknown], req("dynamodb:Query", index))).toThrow("not modelled");
+  });
+
+  it("substitutes policy variables from the request context, literally, and refuses a missing one", () => {
+    const sub = `${t.trustConditionKeyPrefix}:sub`;
+    const own = `users/${identityVariable(t)}`;
+    const perIdentity = doc(
+      { Effect: "Allow", Action: "s3:GetObject", Resource: s3Arn(t, "b1", `${own}/*`) },
+      {
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: s3Arn(t, "b1"),
+        Condition: { StringLike: { "s3:prefix": [`${own}/`, `${own}/*`] } },
+      },
+    );
+    const a = `${region}:0a1b2c3d-0000-4000-8000-00000000000a`;
+    const b = `${region}:0a1b2c3d-0000-4000-8000-00000000000b`;
+    const get = (key: string, context: AuthorizationRequest["context"]) =>
+      evaluate([perIdentity], req("s3:GetObject", s3Arn(t, "b1", key), context)).allowed;
+    expect(get(`users/${a}/photo.jpg`, { [sub]: a })).toBe(true);
+    expect(get(`users/${b}/photo.jpg`, { [sub]: a })).toBe(false);
+    expect(() => get(`users/${a}/photo.jpg`, {})).toThrow("not modelled");
+    // A value holding a wildcard would widen the pattern: refused, never matched.
+    expect(() => get(`users/${a}/photo.jpg`, { [sub]: `${region}:*` })).toThrow("not modelled");
+    const list = (prefix: string) =>
+      evaluate(
+        [perIdentity],
+        req("s3:ListBucket", s3Arn(t, "b1"), { [sub]: a, "s3:prefix": prefix }),
+      ).allowed;
+    expect(list(`users/${a}/`)).toBe(true);
+    expect(list(`users/${a}/2026/`)).toBe(true);
+    expect(list(`users/${b}/`)).toBe(false);
+    expect(list("users/")).toBe(false);
+  });
+
+  it("caps a decision by session policies: their Allow is needed and their Deny wins", () => {
+    const session = doc({ Effect: "Allow", Action: ["polly:*"], Resource: "*" });
+    const speak = doc({ Effect: "Allow", Action: "polly:SynthesizeSpeech", Resource: "*" });
+    const both = [speak, allow];
+    expect(evaluate(both, req("polly:SynthesizeSpeech", "*"), undefined, [session]).allowed).toBe(
+      true,
+    );
+    expect(evaluate(both, req("dynamodb:Query", index)).allowed).toBe(true);
+    expect(evaluate(both, req("dynamodb:Query", index), undefined, [session]).allowed).toBe(false);
+    expect(evaluate(both, req("dynamodb:Query", index), allow, [session, allow]).allowed).toBe(
+      true,
+    );
+    const deny = doc({ Effect: "Deny", Action: "polly:*", Resource: "*" });
+    expect(
+      evaluate(both, req("polly:SynthesizeSpeech", "*"), undefined, [session, deny]),
+    ).toMatchObject({ allowed: false, denied: true });
   });
 });

@@ -54,6 +54,15 @@ describe.each(STACKS)("Cognito roles in $stack", ({ stack, partition }) => {
     expect(list(denied("DenyLoginFunctions")?.Resource ?? [])).toContainEqual(
       expect.stringMatching(new RegExp(`:function:cognito-devauth-${stack}-account$`)),
     );
+    // The stack's log groups: the functions' and the API's access logs (callers' IP addresses).
+    const groups = ofType(synth, "aws:cloudwatch/logGroup:LogGroup").map((g) =>
+      String(g.state.arn),
+    );
+    expect(groups).toHaveLength(3);
+    expect(denied("DenyStackLogs")).toMatchObject({ Effect: "Deny", Action: ["logs:*"] });
+    expect([...list(denied("DenyStackLogs")?.Resource ?? [])].sort()).toEqual(
+      groups.flatMap((g) => [g, `${g}:*`]).sort(),
+    );
     // Allow: exactly what the role's policies grant (its grants, and the account route).
     const granted = doc(one(synth, ROLE_POLICY, "identity-authenticated-grants").inputs.policy);
     const route = doc(one(synth, ROLE_POLICY, "account-authenticated-invoke").inputs.policy);

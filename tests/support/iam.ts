@@ -9,7 +9,11 @@
  * Null operators, `...IfExists`, and the `ForAllValues:` / `ForAnyValue:` set prefixes. A
  * condition key the request context does not carry, or an operator this evaluator does not know,
  * throws: a statement's conditions are never guessed (a test must model the key it relies on).
- * Policy variables (`${...}`) are not substituted: a resource or value that holds one throws.
+ * Policy variables (`${key}` in a resource or a condition value) take the request's single value
+ * of `key` (IAM User Guide, "IAM policy elements: Variables and tags"), matched literally; a
+ * variable the context does not carry, or one with a default or a special character (`${*}`),
+ * throws. Session policies (STS session policies, and the managed policy Cognito passes for
+ * enhanced-flow guests) cap the result like a boundary does (IAM User Guide, "Session policies").
  */
 import { globMatch } from "../../policies/rules/roleGrants";
 
@@ -51,9 +55,24 @@ const list = (v: string | readonly string[] | undefined): readonly string[] =>
 export const statementsOf = (d: Document): readonly Statement[] =>
   Array.isArray(d.Statement) ? d.Statement : [d.Statement as Statement];
 
-function noVariables(value: string, where: string): string {
-  if (value.includes("${")) throw new Error(`${where}: policy variable in '${value}' not modelled`);
-  return value;
+type Context = AuthorizationRequest["context"];
+
+function contextValue(context: Context, key: string): readonly string[] | undefined {
+  const found = Object.keys(context).find((k) => k.toLowerCase() === key.toLowerCase());
+  return found === undefined ? undefined : list(context[found]);
+}
+
+/** `value` with each `${key}` replaced by the request's value of `key` (throws if it has none). */
+function substitute(value: string, where: string, context: Context): string {
+  return value.replace(/\$\{([^}]*)\}/g, (variable, key: string) => {
+    const values = /^[\w.:/-]+$/.test(key) ? contextValue(context, key) : undefined;
+    const only = values?.length === 1 ? values[0] : undefined;
+    // A substituted wildcard would match as one: no request value here should carry any.
+    if (only === undefined || /[*?]/.test(only)) {
+      throw new Error(`${where}: policy variable ${variable} in '${value}' not modelled`);
+    }
+    return only;
+  });
 }
 
 export function matchesAction(s: Statement, action: string): boolean {
@@ -61,8 +80,8 @@ export function matchesAction(s: Statement, action: string): boolean {
   return list(s.Action).some((p) => globMatch(p, action, true));
 }
 
-export function matchesResource(s: Statement, resource: string): boolean {
-  const match = (p: string) => globMatch(noVariables(p, "Resource"), resource);
+export function matchesResource(s: Statement, resource: string, context: Context = {}): boolean {
+  const match = (p: string) => globMatch(substitute(p, "Resource", context), resource);
   if (s.NotResource !== undefined) return !list(s.NotResource).some(match);
   return list(s.Resource).some(match);
 }
@@ -87,14 +106,6 @@ const STRING_OPERATORS: Record<string, { test: Test; negated: boolean }> = {
   ArnNotLike: { test: (p, v) => globMatch(p, v), negated: true },
   Bool: { test: (p, v) => p.toLowerCase() === v.toLowerCase(), negated: false },
 };
-
-function contextValue(
-  context: AuthorizationRequest["context"],
-  key: string,
-): readonly string[] | undefined {
-  const found = Object.keys(context).find((k) => k.toLowerCase() === key.toLowerCase());
-  return found === undefined ? undefined : list(context[found]);
-}
 
 /** Whether every condition of `s` holds for `request` (throws on what it cannot decide). */
 export function conditionsHold(s: Statement, request: AuthorizationRequest): boolean {
@@ -123,7 +134,7 @@ export function conditionsHold(s: Statement, request: AuthorizationRequest): boo
           `${request.action}: condition key ${key} (${rawOperator}) is not in the request context`,
         );
       }
-      const patterns = list(expected).map((e) => noVariables(e, key));
+      const patterns = list(expected).map((e) => substitute(e, key, request.context));
       const one = (v: string) => {
         const hit = patterns.some((p) => op.test(p, v));
         return op.negated ? !hit : hit;
@@ -143,19 +154,21 @@ export function conditionsHold(s: Statement, request: AuthorizationRequest): boo
 function applies(s: Statement, request: AuthorizationRequest): boolean {
   return (
     matchesAction(s, request.action) &&
-    matchesResource(s, request.resource) &&
+    matchesResource(s, request.resource, request.context) &&
     conditionsHold(s, request)
   );
 }
 
 /**
- * IAM's decision for `request` made by a principal with `identity` policies and an optional
- * `boundary` (same account, no resource policy, no SCP).
+ * IAM's decision for `request` made by a principal with `identity` policies, an optional
+ * `boundary` and optional `session` policies (same account, no resource policy, no SCP). With
+ * session policies, an Allow in one of them is needed too, and a Deny in any wins.
  */
 export function evaluate(
   identity: readonly Document[],
   request: AuthorizationRequest,
   boundary?: Document,
+  session?: readonly Document[],
 ): Decision {
   const allows: { document: number; statement: number }[] = [];
   let denied = false;
@@ -171,6 +184,11 @@ export function evaluate(
     const matched = statementsOf(boundary).filter((s) => applies(s, request));
     if (matched.some((s) => s.Effect === "Deny")) denied = true;
     bounded = matched.some((s) => s.Effect === "Allow");
+  }
+  if (session) {
+    const matched = session.flatMap((d) => statementsOf(d).filter((s) => applies(s, request)));
+    if (matched.some((s) => s.Effect === "Deny")) denied = true;
+    if (!matched.some((s) => s.Effect === "Allow")) bounded = false;
   }
   return { allowed: !denied && allows.length > 0 && bounded, allows, denied };
 }
