@@ -1,12 +1,13 @@
 /**
  * cognito-roles-no-identity-admin: no role that Cognito identities assume may mint or look up
- * developer identities, or reach the stack's tables (the user mapping) or secrets (the WeChat
- * AppSecret).
+ * developer identities, or reach the stack's tables (the user mapping), secrets (the WeChat
+ * AppSecret) or log groups (the functions' logs; the API's access log, every caller's IP).
  *
  * Why: every app user holds these roles' credentials. With GetOpenIdTokenForDeveloperIdentity a
  * user could mint a token for any other user's developer id and become them; with the mapping
  * table or the AppSecret, read every user's WeChat ids or impersonate the mini-program
- * (docs/cognito.md, "Developer identities: linking and merging"). The roles' permissions boundary
+ * (docs/cognito.md, "Developer identities: linking and merging"); with the log groups, read every
+ * caller's IP address and every failure. The roles' permissions boundary
  * denies all of this too; this rule catches the grant before it is deployed, with the statement
  * named.
  */
@@ -64,7 +65,7 @@ const nameOf = (r: PolicyResource): string | undefined => {
 export const cognitoRolesNoIdentityAdmin: StackValidationPolicy = {
   name: "cognito-roles-no-identity-admin",
   description:
-    "Roles assumed by Cognito identities must not mint or look up developer identities, or reach the stack's tables or secrets.",
+    "Roles assumed by Cognito identities must not mint or look up developer identities, or reach the stack's tables, secrets or log groups.",
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
     const resources: readonly PolicyResource[] = args.resources;
@@ -80,6 +81,15 @@ export const cognitoRolesNoIdentityAdmin: StackValidationPolicy = {
         const name = nameOf(s);
         // The six random characters Secrets Manager appends to a secret's name in its ARN.
         return name ? [{ name, parts: [`secret:${name}-AbCdEf`] }] : [];
+      });
+
+    const logGroups = resources
+      .filter((r) => r.type === TYPES.logGroup)
+      .flatMap((g) => {
+        const name = nameOf(g);
+        return name
+          ? [{ name, parts: [`log-group:${name}`, `log-group:${name}:log-stream:any`] }]
+          : [];
       });
 
     for (const { role } of cognitoRoles(resources)) {
@@ -115,6 +125,16 @@ export const cognitoRolesNoIdentityAdmin: StackValidationPolicy = {
               reportViolation(
                 `${where} Secrets Manager access to the stack's secret '${s.name}' (the WeChat ` +
                   `AppSecret): app identities must never read it. Remove the statement.`,
+                doc.urn,
+              );
+            }
+          }
+          if (touchesService(statement, "logs")) {
+            for (const g of logGroups.filter((g) => reachesAny(statement, "logs", g.parts))) {
+              reportViolation(
+                `${where} CloudWatch Logs access to the stack's log group '${g.name}' (function ` +
+                  `logs, or the access log with every caller's IP): app identities must never ` +
+                  `read them. Name the app's own log group instead, or remove the statement.`,
                 doc.urn,
               );
             }

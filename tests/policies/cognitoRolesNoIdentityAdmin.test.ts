@@ -48,6 +48,34 @@ describe("cognito-roles-no-identity-admin", () => {
       }
     });
 
+    it("rejects the stack's log groups, their streams, and a log-group wildcard", () => {
+      for (const resource of [
+        arnOf(partition, "logs", "log-group:/aws/lambda/login"),
+        `${arnOf(partition, "logs", "log-group:/aws/lambda/login")}:*`,
+        arnOf(partition, "logs", "log-group:/aws/lambda/*"),
+      ]) {
+        const v = granting(partition, {
+          Effect: "Allow",
+          Action: "logs:FilterLogEvents",
+          Resource: resource,
+        });
+        expectViolation(
+          v,
+          policy,
+          "CloudWatch Logs access to the stack's log group '/aws/lambda/login'",
+        );
+      }
+    });
+
+    it("accepts the app's own log group", () => {
+      const v = granting(partition, {
+        Effect: "Allow",
+        Action: "logs:PutLogEvents",
+        Resource: `${arnOf(partition, "logs", "log-group:/app/client-events")}:*`,
+      });
+      expect(ofPolicy(v, policy)).toEqual([]);
+    });
+
     it("accepts the app's own table", () => {
       const v = granting(partition, {
         Effect: "Allow",
