@@ -63,7 +63,8 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-api-throttled`,
       {
         logGroupName: args.accessLogGroupName,
-        // Each clause in parentheses, as CloudWatch Logs' compound JSON examples (and CDK) write it.
+        // Each clause in parentheses, as CloudWatch Logs' compound JSON examples (and CDK) write
+        // it.
         pattern: '{ ($.status = "429") && ($.integrationStatus != "429") }',
         metricTransformation: {
           namespace: METRICS_NAMESPACE,

@@ -97,8 +97,8 @@ const ADMITTED: ClientAdmission = { admitted: true };
 
 /**
  * Exchange the WeChat code while the client is counted. A client over its limit gets
- * ClientLimitedError (429 RATE_LIMITED) whatever WeChat answered, and its exchange is aborted as soon as the limiter
- * answers (the code may still have reached WeChat). The limiter failing (DynamoDB throttled or
+ * ClientLimitedError (429 RATE_LIMITED) whatever WeChat answered, and its exchange is aborted as
+ * soon as the limiter answers (the code may still have reached WeChat). The limiter failing (DynamoDB throttled or
  * down) lets the login through: it is a guard, not a dependency.
  */
 export async function exchangeCounted(

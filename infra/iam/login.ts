@@ -3,8 +3,9 @@
  * statement names exact resources and only the actions the function calls
  * (functions/login: GetItem/PutItem/UpdateItem on the table, Query on the `byIdentityId` index
  * only where a guest can sign the login, GetOpenIdTokenForDeveloperIdentity,
- * MergeDeveloperIdentities with userKey unionid, GetSecretValue). STS AssumeRoleWithWebIdentity (basic flow) is authorized by the web identity
- * token and the role's trust policy, so it needs no permission here.
+ * MergeDeveloperIdentities with userKey unionid, GetSecretValue). STS AssumeRoleWithWebIdentity
+ * (basic flow) is authorized by the web identity token and the role's trust policy, so it needs
+ * no permission here.
  */
 import type { PolicyDocument, PolicyStatement } from "./document";
 
