@@ -63,8 +63,7 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-api-throttled`,
       {
         logGroupName: args.accessLogGroupName,
-        // Each clause in parentheses, as CloudWatch Logs' compound JSON examples (and CDK) write
-        // it.
+        // Each clause in parentheses, as CloudWatch Logs' compound JSON examples and CDK write it.
         pattern: '{ ($.status = "429") && ($.integrationStatus != "429") }',
         metricTransformation: {
           namespace: METRICS_NAMESPACE,
